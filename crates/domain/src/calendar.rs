@@ -37,7 +37,9 @@ pub struct Calendar {
 impl Calendar {
     /// A calendar with the given overrides.
     pub fn new(overrides: impl IntoIterator<Item = (NaiveDate, DayKind)>) -> Self {
-        Calendar { overrides: overrides.into_iter().collect() }
+        Calendar {
+            overrides: overrides.into_iter().collect(),
+        }
     }
 
     /// Whether people work on `day`.
@@ -51,7 +53,10 @@ impl Calendar {
 
     /// Working days in `[from, to)`.
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
-        from.iter_days().take_while(|d| *d < to).filter(|d| self.is_working_day(*d)).count() as u32
+        from.iter_days()
+            .take_while(|d| *d < to)
+            .filter(|d| self.is_working_day(*d))
+            .count() as u32
     }
 
     /// The date `n` working days after `from` (not counting `from` itself).
@@ -60,7 +65,9 @@ impl Calendar {
         let mut day = from;
         let mut left = n;
         while left > 0 {
-            day = day.succ_opt().expect("calendar dates stay far from the end of time");
+            day = day
+                .succ_opt()
+                .expect("calendar dates stay far from the end of time");
             if self.is_working_day(day) {
                 left -= 1;
             }
@@ -91,7 +98,9 @@ mod tests {
     #[test]
     fn a_holiday_spanning_a_weekend_is_skipped_and_a_make_up_saturday_counts() {
         // National Day 2026: Oct 1–7 off, Sat Oct 10 a make-up working day.
-        let mut days: Vec<_> = (1..=7).map(|n| (d(2026, 10, n), DayKind::Holiday)).collect();
+        let mut days: Vec<_> = (1..=7)
+            .map(|n| (d(2026, 10, n), DayKind::Holiday))
+            .collect();
         days.push((d(2026, 10, 10), DayKind::Workday));
         let cal = Calendar::new(days);
         assert_eq!(cal.add_working_days(d(2026, 9, 30), 1), d(2026, 10, 8));

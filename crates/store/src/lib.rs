@@ -1,1 +1,113 @@
-//! placeholder
+//! kaohe's storage: the schema and migrations for SQLite and PostgreSQL, bulk loading, the
+//! queries the web layer and the CLI share, data scopes and the audit log.
+//!
+//! One API for both backends: each query is written once and dispatched to the backend's
+//! pool by [`on_read!`] / [`on_write!`], so both run natively typed statements.
+
+pub mod audit;
+pub mod backup;
+pub mod db;
+pub mod error;
+pub mod org;
+pub mod rows;
+pub mod scope;
+pub mod settings;
+pub mod sql;
+pub mod stats;
+pub mod tx;
+pub mod users;
+pub mod val;
+
+pub use db::{Backend, DbLocation};
+pub use error::StoreError;
+pub use scope::Viewer;
+pub use sql::Sql;
+pub use tx::Tx;
+
+/// Result of a storage operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open kaohe database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+    location: DbLocation,
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool for reads.
+#[macro_export]
+macro_rules! on_read {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store.backend() {
+            $crate::Backend::Sqlite { read: $pool, .. } => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool for writes.
+#[macro_export]
+macro_rules! on_write {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store.backend() {
+            $crate::Backend::Sqlite { write: $pool, .. } => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+impl Store {
+    /// Opens the database at `location`, creating and migrating it as needed.
+    pub async fn open(location: &DbLocation) -> Result<Self> {
+        let backend = db::open(location).await?;
+        Ok(Store {
+            backend,
+            location: location.clone(),
+        })
+    }
+
+    /// Parses and opens `text` (a file path, `sqlite://` or `postgres://` URL).
+    pub async fn open_str(text: &str) -> Result<Self> {
+        Self::open(&DbLocation::parse(text)?).await
+    }
+
+    /// The backend's pools.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Where this database lives.
+    pub fn location(&self) -> &DbLocation {
+        &self.location
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Tx::begin(&self.backend).await
+    }
+
+    /// Checks that the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        on_read!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes all connections (checkpointing SQLite's WAL).
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { write, read, .. } => {
+                read.close().await;
+                write.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+}

@@ -1,1 +1,111 @@
-//! placeholder
+//! kaohe's web application: routes, sessions, pages and the JSON API over [`kaohe_store`].
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+
+use axum::http::{HeaderName, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use kaohe_store::Store;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub templates: Arc<minijinja::Environment<'static>>,
+    pub company_name: Arc<str>,
+    /// Mark cookies `Secure` (set when kaohe runs behind TLS).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// State over an open store.
+    pub fn new(store: Store, company_name: &str, secure_cookies: bool) -> Self {
+        AppState {
+            store,
+            templates: Arc::new(pages::environment()),
+            company_name: company_name.into(),
+            secure_cookies,
+        }
+    }
+}
+
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (StatusCode, Json<serde_json::Value>) {
+    match state.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "backend": state.store.backend_name() })),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable" })),
+            )
+        }
+    }
+}
+
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/", get(pages::dashboard))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/healthz", get(healthz))
+        .route("/assets/{*path}", get(pages::asset))
+        .route("/api/me", get(api::me))
+        .route("/api/departments", get(api::departments))
+        .route("/api/teams", get(api::teams))
+        .route("/api/employees", get(api::employees))
+        .route("/api/employees/{id}", get(api::employee))
+        .route("/api/stats", get(api::stats))
+        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Binds `addr`, with a clear message when the port is taken.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
+    TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "port {} on {} is already in use (choose another with --port)",
+            addr.port(),
+            addr.ip()
+        ),
+        std::io::ErrorKind::PermissionDenied => {
+            format!("not allowed to listen on {addr} (ports below 1024 need privileges)")
+        }
+        _ => format!("cannot listen on {addr}: {e}"),
+    })
+}
+
+/// Serves until `shutdown` completes; in-flight requests are finished first.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,375 @@
+//! The `kaohe` command line.
+
+use crate::config::{Config, FileConfig, Overrides};
+use crate::load;
+use anyhow::{Context, Result, bail};
+use chrono::{NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand};
+use kaohe_domain::roles::Role;
+use kaohe_gen::{GenConfig, Generator};
+use kaohe_store::users::NewUser;
+use kaohe_store::{Sql, Store};
+use std::path::PathBuf;
+
+/// kaohe (考核): sales performance management — records, KPI scorecards, the assessment cycle,
+/// bonuses, awards and the career ladder, in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "kaohe", version, propagate_version = true)]
+pub struct Cli {
+    /// Database: a file path, a sqlite:// URL or a postgres:// URL
+    #[arg(long, global = true, env = "KAOHE_DATABASE_URL", value_name = "DB")]
+    pub db: Option<String>,
+    /// Configuration file (default: ./kaohe.toml when it exists)
+    #[arg(long, global = true, env = "KAOHE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Company name shown in the UI and reports
+    #[arg(long, global = true, env = "KAOHE_COMPANY_NAME", value_name = "NAME")]
+    pub company_name: Option<String>,
+    /// Company time zone, an IANA name (default Asia/Shanghai)
+    #[arg(long, global = true, env = "KAOHE_TIME_ZONE", value_name = "TZ")]
+    pub time_zone: Option<String>,
+    /// Default UI language: zh-CN or en
+    #[arg(long, global = true, env = "KAOHE_LANGUAGE", value_name = "LANG")]
+    pub language: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server
+    Serve(ServeArgs),
+    /// Create (once) a demo company in ./kaohe-demo.db and run the web server on it
+    Demo(DemoArgs),
+    /// Create the database schema (applied migrations) and the company settings
+    Init,
+    /// Generate synthetic data at any scale (deterministic for a given --seed)
+    Gen(GenArgs),
+    /// Manage user accounts
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Write a consistent copy of a live SQLite database
+    Backup(BackupArgs),
+}
+
+/// Where to listen.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (default 8080)
+    #[arg(long, env = "KAOHE_PORT")]
+    pub port: Option<u16>,
+    /// Address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)
+    #[arg(long, env = "KAOHE_BIND")]
+    pub bind: Option<String>,
+}
+
+/// The demo.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Seed of the demo company
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Months of records ending today
+    #[arg(long, default_value_t = 6)]
+    pub months: u32,
+    /// Create the data and exit without serving
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+/// Synthetic data.
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// Number of staff (omit for the ~80-person demo company)
+    #[arg(long)]
+    pub staff: Option<u32>,
+    /// Months of records ending at --end
+    #[arg(long, default_value_t = 3)]
+    pub months: u32,
+    /// Calls per telesales person per working day
+    #[arg(long, default_value_t = 40)]
+    pub calls_per_day: u32,
+    /// Seed: the same seed always gives the same data
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Last day with records, YYYY-MM-DD (default: today in the company time zone)
+    #[arg(long)]
+    pub end: Option<NaiveDate>,
+    /// Also create the demo logins (password kaohe-demo)
+    #[arg(long)]
+    pub accounts: bool,
+}
+
+/// Account commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account
+    Add(UserAddArgs),
+    /// List accounts
+    List,
+}
+
+/// A new account.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Login name
+    #[arg(long)]
+    pub username: String,
+    /// Role: rep, clerk, customer_service, team_leader, manager, hr, finance, committee, admin
+    #[arg(long)]
+    pub role: String,
+    /// Password (at least 8 characters); prefer the KAOHE_PASSWORD variable over the flag
+    #[arg(long, env = "KAOHE_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// The employee number (工号) the account belongs to
+    #[arg(long)]
+    pub employee: Option<String>,
+    /// Name shown in the UI
+    #[arg(long, default_value = "")]
+    pub display_name: String,
+}
+
+/// Backup target.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// File to write (must not exist)
+    #[arg(long, short)]
+    pub output: PathBuf,
+}
+
+impl Cli {
+    fn config(&self, port: Option<u16>, bind: Option<String>, default_db: &str) -> Result<Config> {
+        let file = FileConfig::discover(self.config.as_deref())?;
+        let over = Overrides {
+            company_name: self.company_name.clone(),
+            time_zone: self.time_zone.clone(),
+            language: self.language.clone(),
+            bind,
+            port,
+            database_url: self.db.clone(),
+        };
+        Config::resolve(over, file, default_db)
+    }
+}
+
+/// Default database of every command but `demo`.
+pub const DEFAULT_DB: &str = "./kaohe.db";
+/// Default database of `demo`.
+pub const DEMO_DB: &str = "./kaohe-demo.db";
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Serve(a) => {
+            let cfg = cli.config(a.port, a.bind.clone(), DEFAULT_DB)?;
+            let store = open(&cfg).await?;
+            serve(store, &cfg).await
+        }
+        Command::Demo(a) => demo(&cli, a).await,
+        Command::Init => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            let store = open(&cfg).await?;
+            println!(
+                "kaohe: database {} ({}) is ready",
+                store.location().redacted(),
+                store.backend_name()
+            );
+            Ok(())
+        }
+        Command::Gen(a) => generate(&cli, a).await,
+        Command::User { command } => user(&cli, command).await,
+        Command::Backup(a) => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            let store = open(&cfg).await?;
+            let bar = indicatif::ProgressBar::new_spinner()
+                .with_message(format!("backing up to {}", a.output.display()));
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            store.backup_to(&a.output).await?;
+            bar.finish_and_clear();
+            println!("kaohe: wrote {}", a.output.display());
+            Ok(())
+        }
+    }
+}
+
+/// Opens the store and records the company settings in it.
+async fn open(cfg: &Config) -> Result<Store> {
+    let store = Store::open_str(&cfg.database_url).await?;
+    store.set_setting("company_name", &cfg.company_name).await?;
+    store.set_setting("time_zone", cfg.time_zone.name()).await?;
+    store.set_setting("language", &cfg.language).await?;
+    Ok(store)
+}
+
+fn today(cfg: &Config) -> NaiveDate {
+    Utc::now().with_timezone(&cfg.time_zone).date_naive()
+}
+
+async fn demo(cli: &Cli, a: &DemoArgs) -> Result<()> {
+    let cfg = cli.config(a.serve.port, a.serve.bind.clone(), DEMO_DB)?;
+    let store = open(&cfg).await?;
+    let mut generator = Generator::new(GenConfig {
+        months: a.months,
+        ..GenConfig::demo(a.seed, today(&cfg))
+    });
+    if load::has_data(&store).await? {
+        println!(
+            "kaohe: reusing the demo data in {}",
+            store.location().redacted()
+        );
+        load::create_accounts(&store, generator.org()).await?;
+    } else {
+        println!(
+            "kaohe: creating the demo company in {} ...",
+            store.location().redacted()
+        );
+        let bar = load::progress_bar(u64::from(generator.day_count()), "days");
+        let s = load::load(&store, &mut generator, &bar, true).await?;
+        println!(
+            "kaohe: {} people, {} days, {} records",
+            s.people, s.days, s.records
+        );
+    }
+    print_logins(&cfg, &generator);
+    if a.no_serve {
+        return Ok(());
+    }
+    serve(store, &cfg).await
+}
+
+fn print_logins(cfg: &Config, generator: &Generator) {
+    println!();
+    println!("  kaohe is running at http://{}", cfg.addr);
+    println!("  demo logins (password: kaohe-demo):");
+    for acc in &generator.org().accounts {
+        println!(
+            "    {:<18} {:<18} {}",
+            acc.username,
+            acc.role.as_str(),
+            acc.display
+        );
+    }
+    println!();
+}
+
+async fn generate(cli: &Cli, a: &GenArgs) -> Result<()> {
+    let cfg = cli.config(None, None, DEFAULT_DB)?;
+    let store = open(&cfg).await?;
+    if load::has_data(&store).await? {
+        bail!(
+            "{} already holds data; generate into a new database (--db)",
+            store.location().redacted()
+        );
+    }
+    let end = a.end.unwrap_or_else(|| today(&cfg));
+    let gen_cfg = GenConfig {
+        seed: a.seed,
+        staff: a.staff,
+        months: a.months,
+        calls_per_day: a.calls_per_day,
+        end,
+        tz: cfg.time_zone,
+    };
+    let mut generator = Generator::new(gen_cfg);
+    let bar = load::progress_bar(u64::from(generator.day_count()), "days");
+    let started = std::time::Instant::now();
+    let s = load::load(&store, &mut generator, &bar, a.accounts).await?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "kaohe: generated {} people, {} days, {} records in {:.1} s ({:.0} records/s)",
+        s.people,
+        s.days,
+        s.records,
+        secs,
+        s.records as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
+
+async fn user(cli: &Cli, command: &UserCommand) -> Result<()> {
+    let cfg = cli.config(None, None, DEFAULT_DB)?;
+    let store = open(&cfg).await?;
+    match command {
+        UserCommand::Add(a) => {
+            let role: Role = a
+                .role
+                .parse()
+                .map_err(|m: String| anyhow::anyhow!("--role: {m}"))?;
+            let employee_id = match &a.employee {
+                Some(code) => {
+                    let mut sql = Sql::new("SELECT id FROM employees WHERE code = ");
+                    sql.bind(code.as_str());
+                    let row: Option<(i64,)> = store.fetch_optional(&sql).await?;
+                    Some(
+                        row.with_context(|| {
+                            format!("--employee: no employee with number `{code}`")
+                        })?
+                        .0,
+                    )
+                }
+                None => None,
+            };
+            let new = NewUser {
+                username: &a.username,
+                password: &a.password,
+                role,
+                employee_id,
+                display_name: &a.display_name,
+            };
+            let id = store.create_user(&new).await?;
+            println!(
+                "kaohe: created user {} (id {id}, role {})",
+                a.username,
+                role.as_str()
+            );
+        }
+        UserCommand::List => {
+            for u in store.users().await? {
+                println!(
+                    "{:<6} {:<20} {:<18} {}",
+                    u.id, u.username, u.role, u.display_name
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Serves until SIGTERM or Ctrl-C, finishing in-flight requests.
+async fn serve(store: Store, cfg: &Config) -> Result<()> {
+    let listener = kaohe_web::bind(cfg.addr)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = store.backend_name(), "kaohe listening");
+    println!("kaohe: listening on http://{addr}");
+    let state = kaohe_web::AppState::new(store.clone(), &cfg.company_name, cfg.secure_cookies);
+    kaohe_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("kaohe stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

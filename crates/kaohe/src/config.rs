@@ -1,0 +1,189 @@
+//! Configuration in one place: command-line flags over environment variables (`KAOHE_…`)
+//! over an optional `kaohe.toml` over built-in defaults.
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+/// The file read when `--config` is not given and it exists in the working directory.
+pub const DEFAULT_CONFIG_FILE: &str = "kaohe.toml";
+
+/// Settings as they may appear in `kaohe.toml` (every key optional).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub company_name: Option<String>,
+    pub time_zone: Option<String>,
+    pub language: Option<String>,
+    pub bind: Option<String>,
+    pub port: Option<u16>,
+    pub database_url: Option<String>,
+    pub secure_cookies: Option<bool>,
+}
+
+/// Values given on the command line or through `KAOHE_…` variables (clap merges those two).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub company_name: Option<String>,
+    pub time_zone: Option<String>,
+    pub language: Option<String>,
+    pub bind: Option<String>,
+    pub port: Option<u16>,
+    pub database_url: Option<String>,
+}
+
+/// The settings in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub company_name: String,
+    pub time_zone: chrono_tz::Tz,
+    pub language: String,
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub secure_cookies: bool,
+}
+
+impl FileConfig {
+    /// Reads `path`; a malformed file is an error naming the file, line and key.
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!("config file {}: {}", path.display(), e.to_string().trim())
+        })
+    }
+
+    /// The explicit `--config` file, or `kaohe.toml` when it exists, or nothing.
+    pub fn discover(explicit: Option<&Path>) -> Result<Self> {
+        match explicit {
+            Some(p) => Self::read(p),
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+                Self::read(Path::new(DEFAULT_CONFIG_FILE))
+            }
+            None => Ok(Self::default()),
+        }
+    }
+}
+
+impl Config {
+    /// Resolves every setting: overrides, then the file, then `default_db` and built-ins.
+    pub fn resolve(over: Overrides, file: FileConfig, default_db: &str) -> Result<Self> {
+        let company_name = over
+            .company_name
+            .or(file.company_name)
+            .unwrap_or_else(|| "示例销售有限公司".into());
+        let tz_text = over
+            .time_zone
+            .or(file.time_zone)
+            .unwrap_or_else(|| "Asia/Shanghai".into());
+        let time_zone: chrono_tz::Tz = tz_text.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "invalid time zone `{tz_text}` (expected an IANA name such as Asia/Shanghai)"
+            )
+        })?;
+        let language = over
+            .language
+            .or(file.language)
+            .unwrap_or_else(|| "zh-CN".into());
+        if language != "zh-CN" && language != "en" {
+            bail!("invalid language `{language}` (expected zh-CN or en)");
+        }
+        let bind_text = over
+            .bind
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1".into());
+        let port = over.port.or(file.port).unwrap_or(8080);
+        let addr = parse_bind(&bind_text, port)?;
+        let database_url = over
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| default_db.into());
+        Ok(Config {
+            company_name,
+            time_zone,
+            language,
+            addr,
+            database_url,
+            secure_cookies: file.secure_cookies.unwrap_or(false),
+        })
+    }
+}
+
+/// `127.0.0.1`, `0.0.0.0`, `::1` (with `port`) or a full `host:port`.
+fn parse_bind(text: &str, port: u16) -> Result<SocketAddr> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let ip: IpAddr = text.trim_matches(['[', ']']).parse().map_err(|_| {
+        anyhow::anyhow!(
+            "invalid bind address `{text}` (expected an IP such as 127.0.0.1 or 0.0.0.0)"
+        )
+    })?;
+    Ok(SocketAddr::new(ip, port))
+}
+
+/// Where a relative path given in the config file is taken from.
+pub fn config_dir(explicit: Option<&Path>) -> PathBuf {
+    explicit
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flag_beats_the_file_and_the_file_beats_the_default() {
+        let file = FileConfig {
+            company_name: Some("File Co".into()),
+            port: Some(9000),
+            ..Default::default()
+        };
+        let over = Overrides {
+            port: Some(9100),
+            ..Default::default()
+        };
+        let c = Config::resolve(over, file, "./kaohe.db").unwrap();
+        assert_eq!(c.company_name, "File Co");
+        assert_eq!(c.addr.port(), 9100);
+        assert_eq!(c.database_url, "./kaohe.db");
+        assert_eq!(c.time_zone, chrono_tz::Asia::Shanghai);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let bad_tz = Overrides {
+            time_zone: Some("Mars/Base".into()),
+            ..Default::default()
+        };
+        let e = Config::resolve(bad_tz, FileConfig::default(), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("invalid time zone `Mars/Base`"), "{e}");
+        let bad_bind = Overrides {
+            bind: Some("localhost:x".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve(bad_bind, FileConfig::default(), "x").is_err());
+        let bad_lang = Overrides {
+            language: Some("fr".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve(bad_lang, FileConfig::default(), "x").is_err());
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("kaohe.toml");
+        std::fs::write(&p, "company_name = \"A\"\ncompnay = 1\n").unwrap();
+        let e = FileConfig::read(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("kaohe.toml") && e.contains("line 2") && e.contains("compnay"),
+            "{e}"
+        );
+    }
+}

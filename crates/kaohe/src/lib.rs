@@ -1,0 +1,5 @@
+//! The `kaohe` command: configuration, the CLI, and loading generated data into a store.
+
+pub mod cli;
+pub mod config;
+pub mod load;

@@ -1,0 +1,87 @@
+//! The storage error type. Every variant renders as one clear line for a person; the web layer
+//! maps variants to HTTP statuses in one place.
+
+/// What can go wrong below the HTTP layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL or path cannot be used.
+    #[error("invalid database location `{location}`: {reason}")]
+    BadLocation { location: String, reason: String },
+    /// The database could not be opened or reached.
+    #[error("cannot open database {location}: {reason}")]
+    Open { location: String, reason: String },
+    /// The schema could not be brought up to date.
+    #[error("cannot migrate database {location}: {reason}")]
+    Migrate { location: String, reason: String },
+    /// Nothing with this key exists, or the viewer may not see it (the two are deliberately
+    /// indistinguishable so that ids cannot be probed).
+    #[error("{entity} {key} not found")]
+    NotFound { entity: &'static str, key: String },
+    /// The viewer's role or data scope does not allow this.
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    /// A unique key or other constraint refused the write.
+    #[error("{field}: {message}")]
+    Conflict { field: String, message: String },
+    /// Input that breaks a rule.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// Any other database failure (logged in full, shown to people only as "internal error").
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Maps a failed write to a field error when a named constraint explains it.
+    pub fn from_write(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            let msg = db.message().to_string();
+            let constraint = db.constraint().map(str::to_string).unwrap_or_default();
+            for (key, field, text) in UNIQUE_KEYS {
+                if constraint == *key || msg.contains(&format!("{}.{}", key_table(key), field)) {
+                    return StoreError::Conflict {
+                        field: field.to_string(),
+                        message: text.to_string(),
+                    };
+                }
+            }
+            if db.is_foreign_key_violation() {
+                return StoreError::Invalid {
+                    field: constraint,
+                    message: "refers to a record that does not exist".into(),
+                };
+            }
+            if db.is_check_violation() {
+                return StoreError::Invalid {
+                    field: constraint,
+                    message: format!("value breaks a rule ({msg})"),
+                };
+            }
+        }
+        StoreError::Database(e)
+    }
+}
+
+/// Named unique constraints and the message a person sees when one is hit.
+const UNIQUE_KEYS: &[(&str, &str, &str)] = &[
+    (
+        "orders_order_no_key",
+        "order_no",
+        "order number already exists",
+    ),
+    (
+        "customers_archive_no_key",
+        "archive_no",
+        "archive number already exists",
+    ),
+    (
+        "contracts_contract_no_key",
+        "contract_no",
+        "contract number already exists",
+    ),
+    ("users_username_key", "username", "username already exists"),
+];
+
+fn key_table(constraint: &str) -> &str {
+    constraint.split('_').next().unwrap_or(constraint)
+}

@@ -1,0 +1,167 @@
+//! Write transactions over either backend, with bulk inserts of [`Row`] values.
+
+use crate::error::StoreError;
+use crate::rows::Row;
+use crate::val::{Val, push_pg, push_sqlite};
+use crate::{Backend, Result};
+use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
+
+/// An open write transaction. Dropped without [`Tx::commit`], it rolls back: nothing
+/// half-written ever becomes visible.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// SQLite allows 32,766 bound values per statement, PostgreSQL 65,535; stay well below both.
+const MAX_VALUES_PER_STATEMENT: usize = 30_000;
+const MAX_ROWS_PER_STATEMENT: usize = 1_000;
+
+impl Tx {
+    pub(crate) async fn begin(backend: &Backend) -> Result<Self> {
+        Ok(match backend {
+            Backend::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Backend::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Inserts many rows of one table with multi-row `INSERT`s.
+    pub async fn insert_rows<R: Row>(&mut self, rows: &[R]) -> Result<u64> {
+        let per_statement =
+            (MAX_VALUES_PER_STATEMENT / R::COLUMNS.len()).clamp(1, MAX_ROWS_PER_STATEMENT);
+        let mut inserted = 0;
+        let mut values = Vec::with_capacity(per_statement * R::COLUMNS.len());
+        for chunk in rows.chunks(per_statement) {
+            values.clear();
+            for row in chunk {
+                row.values(&mut values);
+            }
+            inserted += self
+                .insert_values(R::TABLE, R::COLUMNS, &mut values)
+                .await?;
+        }
+        Ok(inserted)
+    }
+
+    /// Inserts `values` (a whole number of rows of `columns`) into `table`.
+    async fn insert_values(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        values: &mut Vec<Val>,
+    ) -> Result<u64> {
+        let head = format!("INSERT INTO {table} ({}) ", columns.join(", "));
+        let n = columns.len();
+        let rows: Vec<Vec<Val>> = values.chunks(n).map(<[Val]>::to_vec).collect();
+        values.clear();
+        let done = match self {
+            Tx::Sqlite(t) => {
+                let mut qb = QueryBuilder::<Sqlite>::new(head);
+                qb.push_values(rows, |mut b, row| {
+                    row.into_iter().for_each(|v| push_sqlite(&mut b, v))
+                });
+                qb.build()
+                    .execute(&mut **t)
+                    .await
+                    .map(|d| d.rows_affected())
+            }
+            Tx::Postgres(t) => {
+                let mut qb = QueryBuilder::<Postgres>::new(head);
+                qb.push_values(rows, |mut b, row| {
+                    row.into_iter().for_each(|v| push_pg(&mut b, v))
+                });
+                qb.build()
+                    .execute(&mut **t)
+                    .await
+                    .map(|d| d.rows_affected())
+            }
+        };
+        done.map_err(StoreError::from_write)
+    }
+
+    /// After rows were inserted with explicit ids, moves PostgreSQL's identity sequences past
+    /// the highest id so that later inserts without an id do not collide. (SQLite needs nothing.)
+    pub async fn sync_id_sequences(&mut self, tables: &[&str]) -> Result<()> {
+        if let Tx::Postgres(t) = self {
+            for table in tables {
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                );
+                sqlx::query(&sql).execute(&mut **t).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one statement with bound values.
+    pub async fn execute(&mut self, sql: &str, vals: Vec<Val>) -> Result<u64> {
+        let done = match self {
+            Tx::Sqlite(t) => crate::val::bind_all!(sqlx::query(sql), vals)
+                .execute(&mut **t)
+                .await
+                .map(|d| d.rows_affected()),
+            Tx::Postgres(t) => crate::val::bind_all!(sqlx::query(sql), vals)
+                .execute(&mut **t)
+                .await
+                .map(|d| d.rows_affected()),
+        };
+        done.map_err(StoreError::from_write)
+    }
+}
+
+/// Every table that has an `id` identity column, for [`Tx::sync_id_sequences`].
+pub const ID_TABLES: &[&str] = &[
+    "departments",
+    "positions",
+    "levels",
+    "employees",
+    "teams",
+    "assignments",
+    "users",
+    "customers",
+    "calls",
+    "visits",
+    "orders",
+    "order_lines",
+    "order_events",
+    "shipments",
+    "contracts",
+    "contract_steps",
+    "receivables",
+    "payments",
+    "complaints",
+    "expenses",
+    "expense_steps",
+    "reports",
+    "documents",
+    "credit_assessments",
+    "meetings",
+    "meeting_decisions",
+    "training_courses",
+    "training_sessions",
+    "training_needs",
+    "indicators",
+    "schemes",
+    "targets",
+    "scorecards",
+    "ratings",
+    "cycles",
+    "cycle_events",
+    "improvement_items",
+    "appeals",
+    "awards",
+    "ladder_decisions",
+    "level_history",
+    "inbox",
+    "outbox",
+    "audit_log",
+];

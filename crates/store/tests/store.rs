@@ -1,0 +1,393 @@
+//! Storage behaviour on a real SQLite file and a real PostgreSQL database, side by side.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use kaohe_domain::org::{Department, Employee, EmploymentStatus, Position};
+use kaohe_domain::records::Customer;
+use kaohe_domain::records::Order;
+use kaohe_domain::roles::Role;
+use kaohe_store::audit::AuditEntry;
+use kaohe_store::users::{LoginError, MAX_FAILED_LOGINS, NewUser};
+use kaohe_store::{Sql, Store, StoreError, Viewer};
+use kaohe_testkit::every_backend;
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 10, d).unwrap()
+}
+
+/// A tiny organisation: one department, one position, two reps (ids 1 and 2), one customer.
+async fn seed(store: &Store) {
+    let mut tx = store.begin().await.unwrap();
+    let dept = Department {
+        id: 1,
+        code: "TS".into(),
+        name: "电话销售部".into(),
+        name_en: "Telesales".into(),
+        kind: "telesales".into(),
+        parent_id: None,
+    };
+    tx.insert_rows(&[dept]).await.unwrap();
+    let pos = Position {
+        id: 1,
+        code: "telesales".into(),
+        name: "电话销售专员".into(),
+        name_en: "Telesales specialist".into(),
+        scheme_code: Some("telesales".into()),
+    };
+    tx.insert_rows(&[pos]).await.unwrap();
+    let person = |id: i64, name: &str| Employee {
+        id,
+        code: format!("E{id:03}"),
+        name: name.into(),
+        phone: String::new(),
+        email: String::new(),
+        department_id: 1,
+        team_id: None,
+        position_id: 1,
+        level_id: None,
+        supervisor_id: None,
+        status: EmploymentStatus::Regular,
+        hired_on: day(1),
+        regular_on: None,
+        left_on: None,
+    };
+    tx.insert_rows(&[person(1, "王伟"), person(2, "李娜")])
+        .await
+        .unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 10, 1, 2, 0, 0).unwrap();
+    let customer = Customer {
+        id: 1,
+        archive_no: "KH-1".into(),
+        name: "华东建材".into(),
+        company: "华东建材有限公司".into(),
+        contact: "张".into(),
+        phone: "021-1".into(),
+        address: String::new(),
+        industry: "建材".into(),
+        needs: String::new(),
+        source: "电话".into(),
+        class: "key".into(),
+        owner_id: 1,
+        valid: true,
+        special_archive: true,
+        complete: true,
+        created_at: at,
+        updated_at: at,
+        update_due_at: None,
+        verified_at: None,
+    };
+    tx.insert_rows(&[customer]).await.unwrap();
+    tx.sync_id_sequences(&["departments", "positions", "employees", "customers"])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+fn order(id: i64, no: &str, employee: i64) -> Order {
+    let at = Utc.with_ymd_and_hms(2026, 10, 8, 2, 30, 0).unwrap();
+    Order {
+        id,
+        order_no: no.into(),
+        customer_id: 1,
+        employee_id: employee,
+        day: day(8),
+        received_at: at,
+        entered_at: at,
+        entry_due_at: at,
+        amount_cents: 123_456,
+        entry_errors: 0,
+        promised_delivery_on: day(20),
+        status: "open".into(),
+        price_ratio_bp: 10_000,
+    }
+}
+
+fn rep(employee_id: i64) -> Viewer {
+    Viewer {
+        user_id: None,
+        username: format!("rep{employee_id}"),
+        role: Role::Rep,
+        employee_id: Some(employee_id),
+        team_id: None,
+        department_ids: vec![1],
+    }
+}
+
+#[tokio::test]
+async fn migrations_apply_and_reapply_cleanly_on_every_backend() {
+    for db in every_backend().await {
+        let store = db.open().await;
+        store.ping().await.unwrap();
+        drop(store);
+        // A second open finds every migration applied and changes nothing.
+        let again = db.open().await;
+        assert_eq!(
+            again.count_rows("employees").await.unwrap(),
+            0,
+            "{}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_duplicate_order_number_is_a_field_error_and_the_transaction_leaves_nothing() {
+    for db in every_backend().await {
+        let store = db.open().await;
+        seed(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_rows(&[order(1, "SO1", 1)]).await.unwrap();
+        let err = tx.insert_rows(&[order(2, "SO1", 1)]).await.unwrap_err();
+        match err {
+            StoreError::Conflict { field, message } => {
+                assert_eq!(field, "order_no", "{}", db.backend);
+                assert_eq!(message, "order number already exists");
+            }
+            other => panic!("{}: expected a conflict, got {other:?}", db.backend),
+        }
+        drop(tx);
+        assert_eq!(
+            store.count_rows("orders").await.unwrap(),
+            0,
+            "{}: rolled back",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_reference_to_a_missing_employee_is_refused() {
+    for db in every_backend().await {
+        let store = db.open().await;
+        seed(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        let err = tx.insert_rows(&[order(1, "SO9", 99)]).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Invalid { .. }),
+            "{}: {err:?}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_refuses_update_and_delete() {
+    for db in every_backend().await {
+        let store = db.open().await;
+        let who = Viewer::system("test");
+        let entry = AuditEntry {
+            action: "create",
+            entity: "order",
+            entity_id: "1".into(),
+            before: None,
+            after: Some(serde_json::json!({"n": 1})),
+        };
+        store.audit(&who, entry).await.unwrap();
+        for sql in [
+            "UPDATE audit_log SET actor = 'mallory'",
+            "DELETE FROM audit_log",
+        ] {
+            let err = store.execute(&Sql::new(sql)).await.unwrap_err().to_string();
+            assert!(err.contains("append-only"), "{}: {sql}: {err}", db.backend);
+        }
+        let rows = store.audit_entries(Some("order"), 10).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].actor, "test");
+    }
+}
+
+#[tokio::test]
+async fn a_rep_sees_only_their_own_records_and_not_a_colleague() {
+    for db in every_backend().await {
+        let store = db.open().await;
+        seed(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        tx.insert_rows(&[order(1, "SO1", 1), order(2, "SO2", 2), order(3, "SO3", 2)])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let orders = |v: Viewer| {
+            let store = store.clone();
+            async move {
+                store
+                    .record_counts(&v)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|c| c.kind == "orders")
+                    .unwrap()
+                    .count
+            }
+        };
+        assert_eq!(orders(rep(1)).await, 1, "{}", db.backend);
+        assert_eq!(orders(rep(2)).await, 2, "{}", db.backend);
+        assert_eq!(orders(Viewer::system("hr")).await, 3, "{}", db.backend);
+        assert!(store.employee(&rep(1), 1).await.is_ok());
+        let hidden = store.employee(&rep(1), 2).await.unwrap_err();
+        assert!(
+            matches!(hidden, StoreError::NotFound { .. }),
+            "{}: {hidden:?}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn sign_in_locks_after_repeated_failures_and_sessions_round_trip() {
+    for db in every_backend().await {
+        let store = db.open().await;
+        let new = NewUser {
+            username: "hr",
+            password: "correct horse",
+            role: Role::Hr,
+            employee_id: None,
+            display_name: "HR",
+        };
+        store.create_user(&new).await.unwrap();
+        assert!(matches!(
+            store.create_user(&new).await.unwrap_err(),
+            StoreError::Conflict { .. }
+        ));
+        assert!(
+            store
+                .authenticate("hr", "correct horse")
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        assert_eq!(
+            store
+                .authenticate("nobody", "x")
+                .await
+                .unwrap()
+                .unwrap_err(),
+            LoginError::BadCredentials
+        );
+        for _ in 1..MAX_FAILED_LOGINS {
+            assert_eq!(
+                store
+                    .authenticate("hr", "wrong")
+                    .await
+                    .unwrap()
+                    .unwrap_err(),
+                LoginError::BadCredentials
+            );
+        }
+        assert!(matches!(
+            store
+                .authenticate("hr", "wrong")
+                .await
+                .unwrap()
+                .unwrap_err(),
+            LoginError::Locked(_)
+        ));
+        // Locked: even the right password is refused until the lock expires.
+        assert!(matches!(
+            store
+                .authenticate("hr", "correct horse")
+                .await
+                .unwrap()
+                .unwrap_err(),
+            LoginError::Locked(_)
+        ));
+        let user = store.user_by_name("hr").await.unwrap().unwrap();
+        let s = store.create_session(user.id).await.unwrap();
+        let (found, csrf) = store.session(&s.token).await.unwrap().unwrap();
+        assert_eq!(found.id, user.id);
+        assert_eq!(csrf, s.csrf_token);
+        store.delete_session(&s.token).await.unwrap();
+        assert!(
+            store.session(&s.token).await.unwrap().is_none(),
+            "{}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_short_password_is_refused() {
+    let db = kaohe_testkit::sqlite();
+    let store = db.open().await;
+    let new = NewUser {
+        username: "x",
+        password: "short",
+        role: Role::Rep,
+        employee_id: None,
+        display_name: "",
+    };
+    let err = store.create_user(&new).await.unwrap_err().to_string();
+    assert!(err.contains("password") && err.contains("8"), "{err}");
+}
+
+#[tokio::test]
+async fn sqlite_binds_numbered_placeholders_by_number_not_by_position() {
+    let db = kaohe_testkit::sqlite();
+    let store = db.open().await;
+    let (a, b): (i64, String) = store
+        .fetch_optional(&Sql::new("SELECT 1, 'x'"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((a, b.as_str()), (1, "x"));
+    store.set_setting("k", "v1").await.unwrap();
+    store.set_setting("k", "v2").await.unwrap();
+    assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("v2"));
+}
+
+#[tokio::test]
+async fn a_live_sqlite_database_backs_up_to_a_consistent_copy() {
+    let db = kaohe_testkit::sqlite();
+    let store = db.open().await;
+    seed(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("copy.db");
+    // Writers keep going while the copy is taken.
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 0..200 {
+                let mut tx = store.begin().await.unwrap();
+                tx.insert_rows(&[order(100 + i, &format!("SO-{i}"), 1)])
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+        })
+    };
+    store.backup_to(&dest).await.unwrap();
+    writer.await.unwrap();
+    let copy = Store::open_str(dest.to_str().unwrap()).await.unwrap();
+    let n = copy.count_rows("orders").await.unwrap();
+    assert!((0..=200).contains(&n));
+    let check: (String,) = copy
+        .fetch_optional(&Sql::new("PRAGMA integrity_check"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(check.0, "ok");
+    assert!(
+        store
+            .backup_to(&dest)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("already exists")
+    );
+}
+
+#[tokio::test]
+async fn a_corrupt_file_gives_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.db");
+    std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
+    let err = Store::open_str(path.to_str().unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a SQLite database or is corrupt"), "{err}");
+    let missing_dir = dir.path().join("nope/x.db");
+    let err = Store::open_str(missing_dir.to_str().unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not exist"), "{err}");
+}

@@ -1,0 +1,92 @@
+//! Fresh databases for tests: a new SQLite file in a temporary directory, and a new database
+//! on the throwaway PostgreSQL cluster that `scripts/test` starts (its URL in
+//! `KAOHE_TEST_POSTGRES_URL`). Each test gets its own, so tests never see each other's rows.
+
+use kaohe_store::Store;
+use rand::Rng;
+use sqlx::Connection;
+use std::path::PathBuf;
+
+/// The variable holding the admin URL of the test PostgreSQL cluster.
+pub const PG_ENV: &str = "KAOHE_TEST_POSTGRES_URL";
+/// Set to `1` to run without PostgreSQL (then PostgreSQL tests are reported as skipped).
+pub const SKIP_PG_ENV: &str = "KAOHE_TEST_SKIP_POSTGRES";
+
+/// A database made for one test. Keeps its temporary directory alive.
+pub struct TestDb {
+    /// The location text accepted by `--db`.
+    pub url: String,
+    /// `"sqlite"` or `"postgres"`.
+    pub backend: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// Opens (and migrates) the database.
+    pub async fn open(&self) -> Store {
+        Store::open_str(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("opening {}: {e}", self.url))
+    }
+
+    /// The SQLite file, when this is SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        (self.backend == "sqlite").then(|| PathBuf::from(&self.url))
+    }
+}
+
+/// A new, empty SQLite database file.
+pub fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = dir
+        .path()
+        .join("kaohe-test.db")
+        .to_string_lossy()
+        .into_owned();
+    TestDb {
+        url,
+        backend: "sqlite",
+        _dir: Some(dir),
+    }
+}
+
+/// A new, empty PostgreSQL database on the test cluster; `None` only when PostgreSQL tests
+/// are explicitly skipped. Without the cluster and without the skip flag, the test fails:
+/// a PostgreSQL test must never pass by not running.
+pub async fn postgres() -> Option<TestDb> {
+    let admin = match std::env::var(PG_ENV) {
+        Ok(u) => u,
+        Err(_) if std::env::var(SKIP_PG_ENV).as_deref() == Ok("1") => {
+            eprintln!("PostgreSQL test skipped ({SKIP_PG_ENV}=1)");
+            return None;
+        }
+        Err(_) => panic!(
+            "{PG_ENV} is not set: run the tests with scripts/test, which starts PostgreSQL (or set {SKIP_PG_ENV}=1)"
+        ),
+    };
+    let name = format!("kaohe_t_{:016x}", rand::thread_rng().r#gen::<u64>());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connecting to the test PostgreSQL cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("creating a test database");
+    conn.close().await.ok();
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .expect("the admin URL names a database");
+    Some(TestDb {
+        url: format!("{base}/{name}"),
+        backend: "postgres",
+        _dir: None,
+    })
+}
+
+/// One fresh database per backend: SQLite, then PostgreSQL (unless skipped).
+pub async fn every_backend() -> Vec<TestDb> {
+    let mut out = vec![sqlite()];
+    out.extend(postgres().await);
+    out
+}

@@ -1,0 +1,225 @@
+//! Sign-in, sessions in HttpOnly SameSite cookies, and CSRF checks.
+//!
+//! A session cookie carries a random token; the database keeps only its hash. Every
+//! state-changing request must echo the session's CSRF token (form field `csrf` or header
+//! `X-CSRF-Token`). The sign-in form itself is protected by a double-submit cookie.
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::i18n::Lang;
+use axum::Form;
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use kaohe_store::Viewer;
+use kaohe_store::users::{LoginError, User};
+use serde::Deserialize;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "kaohe_session";
+/// Name of the sign-in form's double-submit cookie.
+pub const LOGIN_CSRF_COOKIE: &str = "kaohe_login_csrf";
+
+/// The signed-in person making a request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub viewer: Viewer,
+    pub csrf: String,
+    pub lang: Lang,
+    token: String,
+}
+
+impl CurrentUser {
+    /// Refuses the request unless it carries this session's CSRF token.
+    pub fn check_csrf(&self, presented: Option<&str>) -> Result<(), WebError> {
+        match presented {
+            Some(t) if constant_time_eq(t.as_bytes(), self.csrf.as_bytes()) => Ok(()),
+            _ => Err(WebError::Csrf),
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Reads one cookie from the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("cookie values are hex tokens")
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = cookie(&parts.headers, SESSION_COOKIE)
+            .ok_or(WebError::Unauthenticated)?
+            .to_string();
+        let (user, csrf) = state
+            .store
+            .session(&token)
+            .await?
+            .ok_or(WebError::Unauthenticated)?;
+        let viewer = state.store.viewer_for(&user).await?;
+        let lang = Lang::from_tag(&user.language);
+        Ok(CurrentUser {
+            user,
+            viewer,
+            csrf,
+            lang,
+            token,
+        })
+    }
+}
+
+/// The sign-in form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+    pub csrf: String,
+}
+
+/// `GET /login`
+pub async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let token = kaohe_store::users::random_token();
+    let error = None::<&str>;
+    let html = crate::pages::render_login(&state, Lang::Zh, &token, error, accept_lang(&headers))?;
+    let mut resp = html.into_response();
+    resp.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(LOGIN_CSRF_COOKIE, &token, 3600, state.secure_cookies),
+    );
+    Ok(resp)
+}
+
+fn accept_lang(headers: &HeaderMap) -> Option<Lang> {
+    let v = headers.get("accept-language")?.to_str().ok()?;
+    v.trim_start().starts_with("en").then_some(Lang::En)
+}
+
+/// `POST /login`
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    match try_login(&state, &headers, &form).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            let lang = accept_lang(&headers).unwrap_or(Lang::Zh);
+            let key = match &e {
+                WebError::Csrf => "csrf_failed",
+                WebError::Login(m) if m.starts_with("too many") => "login_locked",
+                _ => "login_failed",
+            };
+            let token = kaohe_store::users::random_token();
+            let msg = crate::i18n::t(lang, key);
+            let status = if matches!(e, WebError::Internal(_)) {
+                return e.into_response();
+            } else {
+                axum::http::StatusCode::UNAUTHORIZED
+            };
+            match crate::pages::render_login(&state, lang, &token, Some(msg), Some(lang)) {
+                Ok(html) => {
+                    let mut resp = (status, html).into_response();
+                    resp.headers_mut().append(
+                        SET_COOKIE,
+                        set_cookie(LOGIN_CSRF_COOKIE, &token, 3600, state.secure_cookies),
+                    );
+                    resp
+                }
+                Err(e) => e.into_response(),
+            }
+        }
+    }
+}
+
+async fn try_login(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &LoginForm,
+) -> Result<Response, WebError> {
+    let expected = cookie(headers, LOGIN_CSRF_COOKIE).ok_or(WebError::Csrf)?;
+    if !constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
+        return Err(WebError::Csrf);
+    }
+    let user = match state
+        .store
+        .authenticate(form.username.trim(), &form.password)
+        .await?
+    {
+        Ok(u) => u,
+        Err(LoginError::BadCredentials) => {
+            return Err(WebError::Login("wrong username or password".into()));
+        }
+        Err(e @ LoginError::Locked(_)) => return Err(WebError::Login(e.to_string())),
+    };
+    // A fresh token on every sign-in: a session id planted before sign-in is never promoted.
+    if let Some(old) = cookie(headers, SESSION_COOKIE) {
+        state.store.delete_session(old).await?;
+    }
+    let session = state.store.create_session(user.id).await?;
+    let mut resp = Redirect::to("/").into_response();
+    let max_age = kaohe_store::users::SESSION_HOURS * 3600;
+    resp.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(
+            SESSION_COOKIE,
+            &session.token,
+            max_age,
+            state.secure_cookies,
+        ),
+    );
+    resp.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(LOGIN_CSRF_COOKIE, "", 0, state.secure_cookies),
+    );
+    Ok(resp)
+}
+
+/// The sign-out form.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// `POST /logout`
+pub async fn logout(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    me.check_csrf(Some(&form.csrf))?;
+    state.store.delete_session(&me.token).await?;
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies),
+    );
+    Ok(resp)
+}

@@ -1,0 +1,132 @@
+//! The UI's words in Chinese (the default) and English. Templates read them as `tr.<key>`.
+
+use std::collections::BTreeMap;
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Parses a stored language tag; anything unknown falls back to Chinese, the default.
+    pub fn from_tag(tag: &str) -> Self {
+        if tag.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    /// The BCP 47 tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// (key, Chinese, English)
+const STRINGS: &[(&str, &str, &str)] = &[
+    ("app_name", "考核", "kaohe"),
+    (
+        "tagline",
+        "销售绩效考核系统",
+        "sales performance management",
+    ),
+    ("sign_in", "登录", "Sign in"),
+    ("sign_out", "退出", "Sign out"),
+    ("username", "用户名", "Username"),
+    ("password", "密码", "Password"),
+    ("dashboard", "工作台", "Dashboard"),
+    ("departments", "部门", "Departments"),
+    ("teams", "小组", "Teams"),
+    ("people", "人员", "People"),
+    ("headcount", "人数", "Headcount"),
+    ("leader", "组长", "Leader"),
+    ("members", "成员", "Members"),
+    ("records", "业务记录", "Records"),
+    ("count", "数量", "Count"),
+    ("role", "角色", "Role"),
+    ("scope", "数据范围", "Data scope"),
+    ("scope_own", "本人", "own"),
+    ("scope_team", "本组", "team"),
+    ("scope_department", "本部门", "department"),
+    ("scope_all", "全公司", "all"),
+    ("name", "姓名", "Name"),
+    ("code", "工号", "No."),
+    ("department", "部门", "Department"),
+    ("team", "小组", "Team"),
+    ("position", "岗位", "Position"),
+    ("level", "职级", "Level"),
+    ("status", "状态", "Status"),
+    ("hired_on", "入职日期", "Hired"),
+    ("language", "语言", "Language"),
+    ("kind_customers", "客户档案", "Customers"),
+    ("kind_calls", "电话", "Calls"),
+    ("kind_visits", "拜访", "Visits"),
+    ("kind_orders", "订单", "Orders"),
+    ("kind_shipments", "发货", "Shipments"),
+    ("kind_contracts", "合同", "Contracts"),
+    ("kind_receivables", "应收款", "Receivables"),
+    ("kind_payments", "回款", "Payments"),
+    ("kind_complaints", "投诉", "Complaints"),
+    ("kind_expenses", "销售费用", "Expenses"),
+    ("kind_attendance", "考勤", "Attendance"),
+    ("kind_reports", "报告", "Reports"),
+    ("kind_documents", "文档", "Documents"),
+    ("status_probation", "试用", "probation"),
+    ("status_regular", "正式", "regular"),
+    ("status_left", "离职", "left"),
+    (
+        "login_failed",
+        "用户名或密码错误",
+        "Wrong username or password",
+    ),
+    (
+        "login_locked",
+        "登录失败次数过多，请稍后再试",
+        "Too many failed sign-ins; try again later",
+    ),
+    (
+        "csrf_failed",
+        "页面已过期，请刷新后重试",
+        "The form has expired; reload and try again",
+    ),
+];
+
+/// All strings of one language, keyed for templates.
+pub fn table(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    STRINGS
+        .iter()
+        .map(|(k, zh, en)| (*k, if lang == Lang::Zh { *zh } else { *en }))
+        .collect()
+}
+
+/// One string.
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    STRINGS
+        .iter()
+        .find(|(k, ..)| *k == key)
+        .map(|(_, zh, en)| if lang == Lang::Zh { *zh } else { *en })
+        .unwrap_or("?")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_translated() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, zh, en) in STRINGS {
+            assert!(seen.insert(k), "duplicate key {k}");
+            assert!(!zh.is_empty() && !en.is_empty(), "{k} lacks a translation");
+        }
+        assert_eq!(t(Lang::Zh, "sign_in"), "登录");
+        assert_eq!(Lang::from_tag("en-US"), Lang::En);
+        assert_eq!(Lang::from_tag("zh-CN"), Lang::Zh);
+    }
+}

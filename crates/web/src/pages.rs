@@ -1,0 +1,124 @@
+//! Server-rendered pages. Templates and assets are embedded in the binary: kaohe works offline.
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::WebError;
+use crate::i18n::{self, Lang};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use kaohe_domain::roles::Scope;
+use minijinja::{Environment, context};
+use rust_embed::Embed;
+
+#[derive(Embed)]
+#[folder = "templates/"]
+struct Templates;
+
+#[derive(Embed)]
+#[folder = "assets/"]
+struct Assets;
+
+/// Builds the template environment from the embedded templates.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    for name in Templates::iter() {
+        let file = Templates::get(&name).expect("listed templates exist");
+        let text = String::from_utf8(file.data.into_owned()).expect("templates are UTF-8");
+        env.add_template_owned(name.to_string(), text)
+            .expect("embedded templates parse");
+    }
+    env
+}
+
+fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<Html<String>, WebError> {
+    let tmpl = state
+        .templates
+        .get_template(name)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    tmpl.render(ctx)
+        .map(Html)
+        .map_err(|e| WebError::Internal(format!("template {name}: {e:#}")))
+}
+
+/// The sign-in page.
+pub fn render_login(
+    state: &AppState,
+    lang: Lang,
+    csrf: &str,
+    error: Option<&str>,
+    preferred: Option<Lang>,
+) -> Result<Html<String>, WebError> {
+    let lang = preferred.unwrap_or(lang);
+    render(
+        state,
+        "login.html",
+        context! { tr => i18n::table(lang), lang => lang.tag(), csrf, error, company => &*state.company_name },
+    )
+}
+
+fn scope_key(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Own => "scope_own",
+        Scope::Team => "scope_team",
+        Scope::Department => "scope_department",
+        Scope::All => "scope_all",
+    }
+}
+
+/// `GET /`: the dashboard, or the sign-in page for strangers.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    me: Result<CurrentUser, WebError>,
+) -> Result<Response, WebError> {
+    let me = match me {
+        Ok(me) => me,
+        Err(WebError::Unauthenticated) => return Ok(Redirect::to("/login").into_response()),
+        Err(e) => return Err(e),
+    };
+    let counts = state.store.record_counts(&me.viewer).await?;
+    let departments = state.store.departments().await?;
+    let teams = state.store.teams().await?;
+    let people = state.store.employees(&me.viewer).await?;
+    let html = render(
+        &state,
+        "dashboard.html",
+        context! {
+            tr => i18n::table(me.lang),
+            lang => me.lang.tag(),
+            csrf => me.csrf.as_str(),
+            company => &*state.company_name,
+            user => &me.user,
+            role_name => if me.lang == Lang::Zh { me.viewer.role.name_zh() } else { me.viewer.role.as_str() },
+            scope => i18n::t(me.lang, scope_key(me.viewer.scope())),
+            counts,
+            departments,
+            teams,
+            people,
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+/// `GET /assets/{*path}`: embedded static files.
+pub async fn asset(Path(path): Path<String>) -> Response {
+    match Assets::get(&path) {
+        Some(file) => {
+            let mime = match path.rsplit('.').next() {
+                Some("css") => "text/css; charset=utf-8",
+                Some("js") => "text/javascript; charset=utf-8",
+                Some("svg") => "image/svg+xml",
+                _ => "application/octet-stream",
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, mime),
+                    (header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
+                file.data,
+            )
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
