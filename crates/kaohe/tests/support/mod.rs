@@ -1,0 +1,89 @@
+//! Spawning the real application for tests: a fresh database per backend, the demo company
+//! loaded through the same code as `kaohe demo`, and the server on a random loopback port.
+
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+use kaohe_gen::{GenConfig, Generator};
+use kaohe_store::Store;
+use kaohe_testkit::TestDb;
+use std::net::SocketAddr;
+
+/// The fixed "today" of test data, so that tests do not depend on the calendar.
+pub fn test_today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+/// A running kaohe.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub generator: Generator,
+    pub db: TestDb,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    /// `http://127.0.0.1:port` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A client with its own cookie jar that does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Signs in through the real form (fetching the form's CSRF cookie first).
+    pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Client {
+        let client = self.client();
+        let page = client.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let csrf = hidden_csrf(&page);
+        let resp = client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", password), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "sign-in as {username} should redirect");
+        client
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The value of the first `name="csrf"` hidden field of a page.
+pub fn hidden_csrf(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("the page has a CSRF field") + 19;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// Loads the demo company into `db` and serves it on a random port.
+pub async fn spawn_demo(db: TestDb) -> TestApp {
+    let store = db.open().await;
+    let mut generator = Generator::new(GenConfig::demo(1, test_today()));
+    let bar = indicatif::ProgressBar::hidden();
+    kaohe::load::load(&store, &mut generator, &bar, true).await.expect("loading the demo company");
+    spawn(db, store, generator).await
+}
+
+async fn spawn(db: TestDb, store: Store, generator: Generator) -> TestApp {
+    let listener = kaohe_web::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = kaohe_web::AppState::new(store.clone(), "测试公司", false);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(kaohe_web::serve(listener, state, async move {
+        let _ = rx.await;
+    }));
+    TestApp { addr, store, generator, db, shutdown: Some(tx) }
+}
