@@ -103,13 +103,12 @@ pub async fn open(location: &DbLocation) -> Result<Backend, StoreError> {
 
 async fn open_sqlite(path: &Path) -> Result<Backend, StoreError> {
     let location = path.display().to_string();
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.is_dir() {
-            return Err(StoreError::Open {
-                location,
-                reason: format!("directory {} does not exist", dir.display()),
-            });
-        }
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+    {
+        let reason = format!("directory {} does not exist", dir.display());
+        return Err(StoreError::Open { location, reason });
     }
     // synchronous=FULL: a commit is on disk before it is acknowledged, so neither a killed
     // process nor a power cut loses an acknowledged write.

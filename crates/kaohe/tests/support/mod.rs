@@ -41,11 +41,22 @@ impl TestApp {
     /// Signs in through the real form (fetching the form's CSRF cookie first).
     pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Client {
         let client = self.client();
-        let page = client.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let page = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let csrf = hidden_csrf(&page);
         let resp = client
             .post(self.url("/login"))
-            .form(&[("username", username), ("password", password), ("csrf", csrf.as_str())])
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", csrf.as_str()),
+            ])
             .send()
             .await
             .unwrap();
@@ -64,7 +75,10 @@ impl Drop for TestApp {
 
 /// The value of the first `name="csrf"` hidden field of a page.
 pub fn hidden_csrf(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").expect("the page has a CSRF field") + 19;
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("the page has a CSRF field")
+        + 19;
     html[at..].split('"').next().unwrap().to_string()
 }
 
@@ -73,17 +87,27 @@ pub async fn spawn_demo(db: TestDb) -> TestApp {
     let store = db.open().await;
     let mut generator = Generator::new(GenConfig::demo(1, test_today()));
     let bar = indicatif::ProgressBar::hidden();
-    kaohe::load::load(&store, &mut generator, &bar, true).await.expect("loading the demo company");
+    kaohe::load::load(&store, &mut generator, &bar, true)
+        .await
+        .expect("loading the demo company");
     spawn(db, store, generator).await
 }
 
 async fn spawn(db: TestDb, store: Store, generator: Generator) -> TestApp {
-    let listener = kaohe_web::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let listener = kaohe_web::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let state = kaohe_web::AppState::new(store.clone(), "测试公司", false);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(kaohe_web::serve(listener, state, async move {
         let _ = rx.await;
     }));
-    TestApp { addr, store, generator, db, shutdown: Some(tx) }
+    TestApp {
+        addr,
+        store,
+        generator,
+        db,
+        shutdown: Some(tx),
+    }
 }
