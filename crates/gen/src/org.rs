@@ -1216,9 +1216,9 @@ fn customers(b: &mut Builder, demo: bool) {
         let (owner, hired) = (e.id, e.hired_on);
         let kind = b.cast.actors[i].kind;
         let count = match (demo, kind) {
-            (true, Kind::Telesales) => 30,
-            (true, Kind::FieldRep) => 35,
-            (true, Kind::Consultant) => 12,
+            (true, Kind::Telesales) => 60,
+            (true, Kind::FieldRep) => 50,
+            (true, Kind::Consultant) => 20,
             (false, k) if k.sells() && k != Kind::PropertyLead => 8,
             _ => 0,
         };
