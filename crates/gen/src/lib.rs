@@ -19,6 +19,8 @@
 //! earlier batch (or is in [`Org`]). Nothing happens after `end`: steps that would come later
 //! are absent and "done" times that would be later are `None`; due times may lie after `end`.
 
+#![warn(missing_docs)]
+
 mod calendar;
 mod clock;
 mod org;
@@ -75,8 +77,9 @@ impl GenConfig {
 pub struct DemoAccount {
     /// e.g. `rep`, `leader`, `manager`.
     pub username: String,
-    /// Plain text; the storage crate hashes it.
+    /// Plain text (`kaohe-demo`); the storage crate hashes it.
     pub password: String,
+    /// What the login may see and do.
     pub role: Role,
     /// The person the login acts as (`None` for the administrator).
     pub employee_id: Option<i64>,
@@ -87,21 +90,27 @@ pub struct DemoAccount {
 /// The organisation and everything that exists before the first generated day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Org {
+    /// Departments; children name their parent.
     pub departments: Vec<Department>,
+    /// Teams (小组), each with its leader.
     pub teams: Vec<Team>,
+    /// Positions, each with the code of the scheme its holders are assessed by.
     pub positions: Vec<Position>,
     /// The 置业顾问 career ladder (SPEC §7).
     pub levels: Vec<Level>,
+    /// Everyone ever employed in the range, leavers included; `id` = index + 1.
     pub employees: Vec<Employee>,
     /// Who sat where when; everyone has at least one, people who moved have several.
     pub assignments: Vec<Assignment>,
     /// Public holidays and make-up working days of the years covered (and the next one).
     pub holidays: Vec<(NaiveDate, DayKind, String)>,
+    /// One demo login per role.
     pub accounts: Vec<DemoAccount>,
     /// Expense budgets per department, month and category for every month generated.
     pub budgets: Vec<Budget>,
     /// The customer base existing before the first generated day.
     pub customers: Vec<Customer>,
+    /// Credit assessments of key and some general customers.
     pub credit: Vec<CreditAssessment>,
     /// The annual training plan(s) of the years covered.
     pub courses: Vec<TrainingCourse>,
@@ -111,26 +120,47 @@ pub struct Org {
 /// them top to bottom never refers to a record not yet inserted.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DayBatch {
+    /// The local calendar day.
     pub day: NaiveDate,
+    /// Customer archives created today (new leads, buyers, accounts won).
     pub customers: Vec<Customer>,
+    /// Telesales calls and customer-service call-backs.
     pub calls: Vec<Call>,
+    /// Cold, follow-up and invited visits.
     pub visits: Vec<Visit>,
+    /// Orders received today, in their state as of `end`.
     pub orders: Vec<Order>,
+    /// Lines of today's orders.
     pub order_lines: Vec<OrderLine>,
+    /// Progress feedback and problems arising today (on any order).
     pub order_events: Vec<OrderEvent>,
+    /// Who gets credit for today's orders (100 %, or split on shared deals).
     pub order_credits: Vec<OrderCredit>,
+    /// Shipment plans drawn up today.
     pub shipments: Vec<Shipment>,
+    /// Contracts drafted today, in their state as of `end`.
     pub contracts: Vec<Contract>,
+    /// Contract steps taken today (drafting, review, signing, archiving).
     pub contract_steps: Vec<ContractStep>,
+    /// Receivables arising today (on shipment or signing), instalments separately.
     pub receivables: Vec<Receivable>,
+    /// Money received today.
     pub payments: Vec<Payment>,
+    /// Complaints received today.
     pub complaints: Vec<Complaint>,
+    /// Expense claims submitted today, in their state as of `end`.
     pub expenses: Vec<Expense>,
+    /// Expense review and payout steps taken today.
     pub expense_steps: Vec<ExpenseStep>,
+    /// One row per person employed, on working days only.
     pub attendance: Vec<Attendance>,
+    /// Reports whose period ends today (daily, weekly, monthly, analysis, statistics).
     pub reports: Vec<Report>,
+    /// Documents to file that arose today.
     pub documents: Vec<Document>,
+    /// Team meetings held today.
     pub meetings: Vec<Meeting>,
+    /// Training sessions held today, with attendance and exam scores.
     pub training_sessions: Vec<TrainingSession>,
 }
 

@@ -1216,9 +1216,9 @@ fn customers(b: &mut Builder, demo: bool) {
         let (owner, hired) = (e.id, e.hired_on);
         let kind = b.cast.actors[i].kind;
         let count = match (demo, kind) {
-            (true, Kind::Telesales) => 30,
-            (true, Kind::FieldRep) => 35,
-            (true, Kind::Consultant) => 12,
+            (true, Kind::Telesales) => 60,
+            (true, Kind::FieldRep) => 50,
+            (true, Kind::Consultant) => 20,
             (false, k) if k.sells() && k != Kind::PropertyLead => 8,
             _ => 0,
         };
@@ -1285,7 +1285,8 @@ fn credit(b: &mut Builder, demo: bool) {
             b.rng.range(50, 300) * 1000
         };
         let assessed_on = b.first - TimeDelta::days(b.rng.range(10, 300));
-        let watch = rating == "D" || (rating == "C" && b.rng.chance(0.3));
+        // Only the worst-rated are watched: the demo's watch list should stay short.
+        let watch = rating == "D";
         b.org.credit.push(CreditAssessment {
             id: b.org.credit.len() as i64 + 1,
             customer_id,

@@ -312,6 +312,11 @@ impl<'a> Sim<'a> {
 
     /// The local date of `t`, which lies on or after the current day.
     fn local_day(&self, t: DateTime<Utc>) -> NaiveDate {
+        self.date(self.local_idx(t))
+    }
+
+    /// The day index of `t`, which lies on or after the current day.
+    fn local_idx(&self, t: DateTime<Utc>) -> i64 {
         let start = |i: i64| match self.starts.get(i as usize) {
             Some(s) => *s,
             None => clock::day_start_utc(self.tz, self.date(i)),
@@ -320,7 +325,28 @@ impl<'a> Sim<'a> {
         while start(i + 1) <= t {
             i += 1;
         }
-        self.date(i)
+        i
+    }
+
+    /// A random moment between `from` and `to` inside office hours (09:00–18:30) of a working
+    /// day when there is one: people file, resolve and submit at work, not at 3 a.m.
+    fn office_time(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> DateTime<Utc> {
+        if to <= from {
+            return from;
+        }
+        let (d0, d1) = (self.local_idx(from), self.local_idx(to));
+        for _ in 0..4 {
+            let k = self.rng.range(d0, d1);
+            if !self.is_work(k) && d1 > d0 {
+                continue;
+            }
+            let lo = from.max(self.midnight(k) + TimeDelta::seconds(hm(9, 0)));
+            let hi = to.min(self.midnight(k) + TimeDelta::seconds(hm(18, 30)));
+            if lo < hi {
+                return lo + TimeDelta::seconds(self.rng.range(0, (hi - lo).num_seconds()));
+            }
+        }
+        from + TimeDelta::seconds(self.rng.range(0, (to - from).num_seconds()))
     }
 
     /// `Some(t)` if `t` happened by the end of `end`.
@@ -473,7 +499,8 @@ impl<'a> Sim<'a> {
             let script = a.script;
             let mut deals: Vec<i64> = Vec::new();
             let mut early = 0.6;
-            let million = |m: f64| (m * 100_000_000.0) as i64; // yuan millions → cents
+            // Millions of yuan → cents, rounded to whole thousands of yuan as prices are.
+            let million = |m: f64| (m * 1000.0).round() as i64 * 100_000;
             match script {
                 Some(Script::Star) => {
                     early = 0.4;
@@ -1147,10 +1174,15 @@ impl<'a> Sim<'a> {
             // The shipment plan is due by noon of the next working day.
             let plan_due_at = self.at(self.next_wd, hm(12, 0));
             let plan_created_at = if self.rng.chance(0.9 + 0.08 * clerk_skill) {
-                let room = ((plan_due_at - received_at).num_seconds() - 600).max(1800);
-                received_at + TimeDelta::seconds(self.rng.range(1800, room))
+                self.office_time(
+                    received_at + TimeDelta::minutes(30),
+                    plan_due_at - TimeDelta::minutes(10),
+                )
             } else {
-                plan_due_at + TimeDelta::seconds(self.rng.range(3600, 20 * 3600))
+                self.office_time(
+                    plan_due_at + TimeDelta::hours(1),
+                    plan_due_at + TimeDelta::hours(20),
+                )
             };
             let plan_day = self.local_day(plan_created_at);
             let mut planned_on = promised.pred_opt().expect("far from the start of time");
@@ -1234,10 +1266,15 @@ impl<'a> Sim<'a> {
     ) {
         let r = self.rng.f64();
         let done = if r < 0.9 + 0.08 * skill {
-            let room = ((due_at - opened_at).num_seconds() - 300).max(600);
-            Some(opened_at + TimeDelta::seconds(self.rng.range(300, room)))
+            Some(self.office_time(
+                opened_at + TimeDelta::minutes(5),
+                due_at - TimeDelta::minutes(5),
+            ))
         } else if r < 0.985 {
-            Some(due_at + TimeDelta::seconds(self.rng.range(1800, 30 * 3600)))
+            Some(self.office_time(
+                due_at + TimeDelta::minutes(30),
+                due_at + TimeDelta::hours(30),
+            ))
         } else {
             None
         };
@@ -1264,10 +1301,12 @@ impl<'a> Sim<'a> {
         due_at: DateTime<Utc>,
     ) {
         let filed = if self.rng.chance(0.9 + 0.08 * skill) {
-            let room = ((due_at - from).num_seconds() - 600).max(3600);
-            from + TimeDelta::seconds(self.rng.range(1800, room))
+            self.office_time(
+                from + TimeDelta::minutes(30),
+                due_at - TimeDelta::minutes(10),
+            )
         } else {
-            due_at + TimeDelta::seconds(self.rng.range(3600, 3 * 86_400))
+            self.office_time(due_at + TimeDelta::hours(1), due_at + TimeDelta::days(3))
         };
         let d = Document {
             id: 0,
@@ -1544,7 +1583,7 @@ impl<'a> Sim<'a> {
             (Some(f), Some(c)) => (*f, *c),
             _ => (a.approver, a.approver),
         };
-        let return_p = 0.04 + if over_budget { 0.2 } else { 0.0 } + 0.05 * (1.0 - a.skill)
+        let return_p = 0.03 + if over_budget { 0.15 } else { 0.0 } + 0.05 * (1.0 - a.skill)
             - if resubmitted { 0.04 } else { 0.0 };
         let flow: [Review; 3] = [
             (
@@ -1655,14 +1694,9 @@ impl<'a> Sim<'a> {
         let due_at = self.at(self.wd(self.day, 2), secs_of_day);
         let r = self.rng.f64();
         let resolved = if r < 0.85 {
-            Some(
-                received_at
-                    + TimeDelta::seconds(
-                        self.rng.range(3600, (due_at - received_at).num_seconds()),
-                    ),
-            )
+            Some(self.office_time(received_at + TimeDelta::hours(1), due_at))
         } else if r < 0.95 {
-            Some(due_at + TimeDelta::seconds(self.rng.range(2 * 3600, 3 * 86_400)))
+            Some(self.office_time(due_at + TimeDelta::hours(2), due_at + TimeDelta::days(3)))
         } else {
             None
         };
@@ -1735,7 +1769,10 @@ impl<'a> Sim<'a> {
         let submitted = if r < on_time {
             Some(due_at - TimeDelta::seconds(self.rng.range(600, 4 * 3600)))
         } else if r < 0.995 {
-            Some(due_at + TimeDelta::seconds(self.rng.range(1800, 30 * 3600)))
+            Some(self.office_time(
+                due_at + TimeDelta::minutes(30),
+                due_at + TimeDelta::hours(30),
+            ))
         } else {
             None
         };

@@ -1,6 +1,6 @@
 //! Properties of the demo company (seed 1, 6 months ending 2026-11-23) and of synthetic runs.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, TimeZone, Timelike, Utc};
 use kaohe_domain::calendar::Calendar;
 use kaohe_domain::org::EmploymentStatus;
 use kaohe_domain::period::Period;
@@ -917,6 +917,28 @@ fn the_demo_tells_its_stories() {
     assert!(
         weekly < teams * 26 && weekly > teams * 20,
         "{weekly} weekly meetings for {teams} teams"
+    );
+    // People work in office hours: events are done, papers filed and reports submitted by day.
+    let local_secs = |t: DateTime<Utc>| {
+        t.with_timezone(&r.cfg.tz)
+            .time()
+            .num_seconds_from_midnight()
+    };
+    let office = |t: &DateTime<Utc>| (8 * 3600..21 * 3600).contains(&local_secs(*t));
+    let done: Vec<_> = events.iter().filter_map(|e| e.done_at.as_ref()).collect();
+    assert!(done.iter().filter(|t| office(t)).count() * 100 >= done.len() * 95);
+    let filed: Vec<_> = r
+        .batches
+        .iter()
+        .flat_map(|b| &b.documents)
+        .filter_map(|d| d.filed_at.as_ref())
+        .collect();
+    assert!(filed.iter().filter(|t| office(t)).count() * 100 >= filed.len() * 95);
+    assert!(
+        r.batches
+            .iter()
+            .flat_map(|b| &b.calls)
+            .all(|c| office(&c.started_at))
     );
     // Training: sessions with exam scores.
     assert!(
