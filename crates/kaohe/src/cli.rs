@@ -159,6 +159,9 @@ impl Cli {
 
 /// Default database of every command but `demo`.
 pub const DEFAULT_DB: &str = "./kaohe.db";
+/// Setting that marks a demo database: the logins shown on its sign-in page.
+const DEMO_HINT_SETTING: &str = "demo_hint";
+
 /// Default database of `demo`.
 pub const DEMO_DB: &str = "./kaohe-demo.db";
 
@@ -235,6 +238,15 @@ async fn demo(cli: &Cli, a: &DemoArgs) -> Result<()> {
             s.people, s.days, s.records
         );
     }
+    let usernames: Vec<_> = generator
+        .org()
+        .accounts
+        .iter()
+        .map(|a| a.username.as_str())
+        .collect();
+    store
+        .set_setting(DEMO_HINT_SETTING, &usernames.join(" · "))
+        .await?;
     print_logins(&cfg, &generator);
     if a.no_serve {
         return Ok(());
@@ -348,7 +360,10 @@ async fn serve(store: Store, cfg: &Config) -> Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend_name(), "kaohe listening");
     println!("kaohe: listening on http://{addr}");
-    let state = kaohe_web::AppState::new(store.clone(), &cfg.company_name, cfg.secure_cookies);
+    let demo_hint = store.setting(DEMO_HINT_SETTING).await?;
+    let state = kaohe_web::AppState::new(store.clone(), &cfg.company_name, cfg.secure_cookies)
+        .with_language(&cfg.language)
+        .with_demo_hint(demo_hint);
     kaohe_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("kaohe stopped");

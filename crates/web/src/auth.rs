@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Lang;
 use axum::Form;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -99,27 +99,30 @@ pub struct LoginForm {
     pub username: String,
     pub password: String,
     pub csrf: String,
+    /// The language the form was shown in, so that an error answers in it.
+    pub lang: Option<String>,
+}
+
+/// The sign-in page's `?lang=en` switch.
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    pub lang: Option<String>,
 }
 
 /// `GET /login`
 pub async fn login_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
 ) -> Result<Response, WebError> {
     let token = kaohe_store::users::random_token();
-    let error = None::<&str>;
-    let html = crate::pages::render_login(&state, Lang::Zh, &token, error, accept_lang(&headers))?;
+    let lang = q.lang.as_deref().map_or(state.default_lang, Lang::from_tag);
+    let html = crate::pages::render_login(&state, lang, &token, None)?;
     let mut resp = html.into_response();
     resp.headers_mut().append(
         SET_COOKIE,
         set_cookie(LOGIN_CSRF_COOKIE, &token, 3600, state.secure_cookies),
     );
     Ok(resp)
-}
-
-fn accept_lang(headers: &HeaderMap) -> Option<Lang> {
-    let v = headers.get("accept-language")?.to_str().ok()?;
-    v.trim_start().starts_with("en").then_some(Lang::En)
 }
 
 /// `POST /login`
@@ -131,7 +134,10 @@ pub async fn login(
     match try_login(&state, &headers, &form).await {
         Ok(resp) => resp,
         Err(e) => {
-            let lang = accept_lang(&headers).unwrap_or(Lang::Zh);
+            let lang = form
+                .lang
+                .as_deref()
+                .map_or(state.default_lang, Lang::from_tag);
             let key = match &e {
                 WebError::Csrf => "csrf_failed",
                 WebError::Login(m) if m.starts_with("too many") => "login_locked",
@@ -144,7 +150,7 @@ pub async fn login(
             } else {
                 axum::http::StatusCode::UNAUTHORIZED
             };
-            match crate::pages::render_login(&state, lang, &token, Some(msg), Some(lang)) {
+            match crate::pages::render_login(&state, lang, &token, Some(msg)) {
                 Ok(html) => {
                     let mut resp = (status, html).into_response();
                     resp.headers_mut().append(

@@ -29,13 +29,10 @@ impl Lang {
 }
 
 /// (key, Chinese, English)
+#[rustfmt::skip]
 const STRINGS: &[(&str, &str, &str)] = &[
     ("app_name", "考核", "kaohe"),
-    (
-        "tagline",
-        "销售绩效考核系统",
-        "sales performance management",
-    ),
+    ("tagline", "销售绩效考核系统", "sales performance management"),
     ("sign_in", "登录", "Sign in"),
     ("sign_out", "退出", "Sign out"),
     ("username", "用户名", "Username"),
@@ -80,21 +77,10 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("status_probation", "试用", "probation"),
     ("status_regular", "正式", "regular"),
     ("status_left", "离职", "left"),
-    (
-        "login_failed",
-        "用户名或密码错误",
-        "Wrong username or password",
-    ),
-    (
-        "login_locked",
-        "登录失败次数过多，请稍后再试",
-        "Too many failed sign-ins; try again later",
-    ),
-    (
-        "csrf_failed",
-        "页面已过期，请刷新后重试",
-        "The form has expired; reload and try again",
-    ),
+    ("login_failed", "用户名或密码错误", "Wrong username or password"),
+    ("login_locked", "登录失败次数过多，请稍后再试", "Too many failed sign-ins; try again later"),
+    ("csrf_failed", "页面已过期，请刷新后重试", "The form has expired; reload and try again"),
+    ("demo_logins", "演示账号（密码 kaohe-demo）", "Demo logins (password kaohe-demo)"),
 ];
 
 /// All strings of one language, keyed for templates.

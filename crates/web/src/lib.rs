@@ -27,6 +27,10 @@ pub struct AppState {
     pub company_name: Arc<str>,
     /// Mark cookies `Secure` (set when kaohe runs behind TLS).
     pub secure_cookies: bool,
+    /// The company's default language (users may choose their own).
+    pub default_lang: i18n::Lang,
+    /// Shown on the sign-in page of a demo database: the demo logins.
+    pub demo_hint: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -37,7 +41,21 @@ impl AppState {
             templates: Arc::new(pages::environment()),
             company_name: company_name.into(),
             secure_cookies,
+            default_lang: i18n::Lang::Zh,
+            demo_hint: None,
         }
+    }
+
+    /// Sets the company's default language (`zh-CN` or `en`).
+    pub fn with_language(mut self, tag: &str) -> Self {
+        self.default_lang = i18n::Lang::from_tag(tag);
+        self
+    }
+
+    /// Shows the demo logins on the sign-in page.
+    pub fn with_demo_hint(mut self, hint: Option<String>) -> Self {
+        self.demo_hint = hint.map(Into::into);
+        self
     }
 }
 

@@ -47,14 +47,10 @@ pub fn render_login(
     lang: Lang,
     csrf: &str,
     error: Option<&str>,
-    preferred: Option<Lang>,
 ) -> Result<Html<String>, WebError> {
-    let lang = preferred.unwrap_or(lang);
-    render(
-        state,
-        "login.html",
-        context! { tr => i18n::table(lang), lang => lang.tag(), csrf, error, company => &*state.company_name },
-    )
+    let demo = state.demo_hint.as_deref();
+    let ctx = context! { tr => i18n::table(lang), lang => lang.tag(), csrf, error, company => &*state.company_name, demo };
+    render(state, "login.html", ctx)
 }
 
 fn scope_key(scope: Scope) -> &'static str {
