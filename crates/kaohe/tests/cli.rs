@@ -286,3 +286,47 @@ fn http_get(port: u16, path: &str) -> String {
     s.read_to_string(&mut out).unwrap();
     out
 }
+
+#[test]
+fn gen_is_deterministic_for_a_seed_and_refuses_a_database_that_holds_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let counts = |db: &std::path::Path| {
+        let o = Command::new("sqlite3")
+            .arg(db)
+            .arg("SELECT (SELECT COUNT(*) FROM employees), (SELECT COUNT(*) FROM calls), (SELECT SUM(duration_s) FROM calls), (SELECT SUM(amount_cents) FROM orders)")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let args = [
+        "gen",
+        "--staff",
+        "40",
+        "--months",
+        "2",
+        "--calls-per-day",
+        "10",
+        "--seed",
+        "7",
+        "--end",
+        "2026-10-31",
+    ];
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    for db in [&a, &b] {
+        let out = run(kaohe().arg("--db").arg(db).args(args));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("records/s"));
+    }
+    let ca = counts(&a);
+    assert_eq!(ca, counts(&b), "same seed, same data");
+    let people: i64 = ca.split('|').next().unwrap().parse().unwrap();
+    assert!(people >= 40, "{ca}");
+    assert_one_line_error(
+        &run(kaohe().arg("--db").arg(&a).args(args)),
+        "already holds data",
+    );
+}
