@@ -147,7 +147,10 @@ mod tests {
 
     #[test]
     fn a_move_mid_month_assigns_each_day_to_the_team_in_force() {
-        let history = [a((2026, 1, 1), Some((2026, 10, 15)), 1), a((2026, 10, 15), None, 2)];
+        let history = [
+            a((2026, 1, 1), Some((2026, 10, 15)), 1),
+            a((2026, 10, 15), None, 2),
+        ];
         let on = |day| assignment_on(&history, NaiveDate::from_ymd_opt(2026, 10, day).unwrap());
         assert_eq!(on(14).unwrap().team_id, Some(1));
         assert_eq!(on(15).unwrap().team_id, Some(2));

@@ -34,7 +34,9 @@ impl FromStr for PeriodKind {
             "month" => Ok(Self::Month),
             "quarter" => Ok(Self::Quarter),
             "year" => Ok(Self::Year),
-            other => Err(format!("unknown period kind `{other}` (expected month, quarter or year)")),
+            other => Err(format!(
+                "unknown period kind `{other}` (expected month, quarter or year)"
+            )),
         }
     }
 }
@@ -64,7 +66,10 @@ pub struct PeriodError {
 impl Period {
     /// Parses `2026-10`, `2026-Q4` or `2026`.
     pub fn parse(text: &str) -> Result<Self, PeriodError> {
-        let err = |reason| PeriodError { text: text.to_string(), reason };
+        let err = |reason| PeriodError {
+            text: text.to_string(),
+            reason,
+        };
         let t = text.trim();
         let (year_s, rest) = match t.split_once('-') {
             Some((y, r)) => (y, Some(r)),
@@ -73,14 +78,18 @@ impl Period {
         if year_s.len() != 4 || !year_s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(err("the year must have four digits"));
         }
-        let year: i32 = year_s.parse().map_err(|_| err("the year is not a number"))?;
+        let year: i32 = year_s
+            .parse()
+            .map_err(|_| err("the year is not a number"))?;
         if !(2000..=2999).contains(&year) {
             return Err(err("the year must be between 2000 and 2999"));
         }
         match rest {
             None => Ok(Period::Year { year }),
             Some(r) if r.starts_with(['Q', 'q']) => {
-                let q: u32 = r[1..].parse().map_err(|_| err("the quarter is not a number"))?;
+                let q: u32 = r[1..]
+                    .parse()
+                    .map_err(|_| err("the quarter is not a number"))?;
                 if (1..=4).contains(&q) {
                     Ok(Period::Quarter { year, quarter: q })
                 } else {
@@ -103,7 +112,10 @@ impl Period {
 
     /// The month containing `date`.
     pub fn month_of(date: NaiveDate) -> Self {
-        Period::Month { year: date.year(), month: date.month() }
+        Period::Month {
+            year: date.year(),
+            month: date.month(),
+        }
     }
 
     /// What kind of period this is.
@@ -132,7 +144,9 @@ impl Period {
 
     /// Last day of the period (inclusive).
     pub fn end(self) -> NaiveDate {
-        self.end_exclusive().pred_opt().expect("dates after 2000 have a predecessor")
+        self.end_exclusive()
+            .pred_opt()
+            .expect("dates after 2000 have a predecessor")
     }
 
     /// Whether `date` falls inside the period.
@@ -143,10 +157,22 @@ impl Period {
     /// The following period of the same kind.
     pub fn next(self) -> Self {
         match self {
-            Period::Month { year, month: 12 } => Period::Month { year: year + 1, month: 1 },
-            Period::Month { year, month } => Period::Month { year, month: month + 1 },
-            Period::Quarter { year, quarter: 4 } => Period::Quarter { year: year + 1, quarter: 1 },
-            Period::Quarter { year, quarter } => Period::Quarter { year, quarter: quarter + 1 },
+            Period::Month { year, month: 12 } => Period::Month {
+                year: year + 1,
+                month: 1,
+            },
+            Period::Month { year, month } => Period::Month {
+                year,
+                month: month + 1,
+            },
+            Period::Quarter { year, quarter: 4 } => Period::Quarter {
+                year: year + 1,
+                quarter: 1,
+            },
+            Period::Quarter { year, quarter } => Period::Quarter {
+                year,
+                quarter: quarter + 1,
+            },
             Period::Year { year } => Period::Year { year: year + 1 },
         }
     }
@@ -154,10 +180,22 @@ impl Period {
     /// The preceding period of the same kind.
     pub fn prev(self) -> Self {
         match self {
-            Period::Month { year, month: 1 } => Period::Month { year: year - 1, month: 12 },
-            Period::Month { year, month } => Period::Month { year, month: month - 1 },
-            Period::Quarter { year, quarter: 1 } => Period::Quarter { year: year - 1, quarter: 4 },
-            Period::Quarter { year, quarter } => Period::Quarter { year, quarter: quarter - 1 },
+            Period::Month { year, month: 1 } => Period::Month {
+                year: year - 1,
+                month: 12,
+            },
+            Period::Month { year, month } => Period::Month {
+                year,
+                month: month - 1,
+            },
+            Period::Quarter { year, quarter: 1 } => Period::Quarter {
+                year: year - 1,
+                quarter: 4,
+            },
+            Period::Quarter { year, quarter } => Period::Quarter {
+                year,
+                quarter: quarter - 1,
+            },
             Period::Year { year } => Period::Year { year: year - 1 },
         }
     }
@@ -222,7 +260,15 @@ mod tests {
 
     #[test]
     fn month_13_and_short_forms_are_refused() {
-        for bad in ["2026-13", "2026-00", "2026-1", "26-10", "2026-Q5", "abcd", "2026-10-01"] {
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "26-10",
+            "2026-Q5",
+            "abcd",
+            "2026-10-01",
+        ] {
             assert!(Period::parse(bad).is_err(), "{bad} should be refused");
         }
     }

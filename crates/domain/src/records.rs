@@ -371,7 +371,11 @@ mod tests {
     #[test]
     fn a_half_day_absence_counts_as_a_whole_day() {
         let day = NaiveDate::from_ymd_opt(2026, 10, 8).unwrap();
-        let a = |s: &str| Attendance { employee_id: 1, day, status: s.into() };
+        let a = |s: &str| Attendance {
+            employee_id: 1,
+            day,
+            status: s.into(),
+        };
         assert_eq!(a("half_absent").absent_days(), 1);
         assert_eq!(a("absent").absent_days(), 1);
         assert_eq!(a("leave").absent_days(), 0);

@@ -127,6 +127,11 @@ mod tests {
         for r in ALL_ROLES {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
         }
-        assert!("boss".parse::<Role>().unwrap_err().contains("unknown role `boss`"));
+        assert!(
+            "boss"
+                .parse::<Role>()
+                .unwrap_err()
+                .contains("unknown role `boss`")
+        );
     }
 }
