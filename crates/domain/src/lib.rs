@@ -9,8 +9,12 @@
 //! - [`calendar`]: working days, weekends, holidays and make-up days (调休).
 //! - [`money`]: money in integer cents.
 //! - [`roles`]: user roles and data scopes (own < team < department < all).
+//! - [`catalogue`]: the record kinds and fields a formula may aggregate.
+//! - [`formula`]: the formula language of computed indicators (指标公式).
 
 pub mod calendar;
+pub mod catalogue;
+pub mod formula;
 pub mod money;
 pub mod org;
 pub mod period;

@@ -1,0 +1,412 @@
+//! The checked formula: a tree of fixed operations over named measures. Nothing here can run
+//! code or SQL; storage computes the [`Measure`]s and the evaluator combines them.
+//!
+//! The `Display` forms are canonical: the same meaning always prints the same text, and the
+//! text parses back to the same tree. Measures are keyed by it.
+
+use super::lexer::CmpOp;
+use super::syntax::{Aggregate, DurationUnit};
+use crate::catalogue::{FieldType, RecordKind};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use std::fmt::{self, Write};
+
+/// Which period a measure or value is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeriodOffset {
+    /// The period being assessed.
+    Current,
+    /// The period before it (inside `prev(…)`).
+    Previous,
+}
+
+/// Which records of a person fall in the measured period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Window {
+    /// The date or timestamp field (company-local day) that places a record in a period.
+    pub field: &'static str,
+    /// `false`: the field falls inside the period. `true` (`cumulative`): the field falls on or
+    /// before the period's last day — everything to date, e.g. all customer archives held.
+    pub cumulative: bool,
+}
+
+/// One aggregate over one person's records of one kind in the period: the unit storage
+/// computes, for every person at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    /// The record kind.
+    pub kind: RecordKind,
+    /// The aggregate.
+    pub aggregate: Aggregate,
+    /// The aggregated field (none for `count`).
+    pub field: Option<&'static str>,
+    /// Its type (none for `count`).
+    pub field_type: Option<FieldType>,
+    /// Which records are in the period.
+    pub window: Window,
+    /// Which of them count.
+    pub filter: Option<Filter>,
+    pub(crate) key: String,
+}
+
+impl Measure {
+    /// The stable canonical text of the measure, e.g.
+    /// `count(calls where (is_callback and started_at <= callback_due_at))`. Two formulas that
+    /// use the same measure get the same key, so storage computes it once.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub(crate) fn canonical(&self) -> String {
+        let mut s = format!("{}({}", self.aggregate.as_str(), self.kind);
+        if let Some(f) = self.field {
+            let _ = write!(s, ".{f}");
+        }
+        if self.window.field != self.kind.def().period_field {
+            let _ = write!(s, " dated {}", self.window.field);
+        }
+        if self.window.cumulative {
+            s.push_str(" cumulative");
+        }
+        if let Some(f) = &self.filter {
+            let _ = write!(s, " where {f}");
+        }
+        s.push(')');
+        s
+    }
+
+    /// The value over no records at all: 0 for counts and sums, none (not applicable) for
+    /// averages, minima and maxima. Storage should return this for a person without records.
+    pub fn empty_value(&self) -> Option<f64> {
+        match self.aggregate {
+            Aggregate::Count
+            | Aggregate::CountDistinct
+            | Aggregate::Sum
+            | Aggregate::CreditedSum => Some(0.0),
+            Aggregate::Avg | Aggregate::Min | Aggregate::Max => None,
+        }
+    }
+}
+
+impl fmt::Display for Measure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.key)
+    }
+}
+
+/// Arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+impl ArithOp {
+    /// Canonical text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+        }
+    }
+}
+
+/// An indicator-level expression: combines measures into the indicator's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A number.
+    Const(f64),
+    /// A measure (index into [`super::CompiledFormula::measures`]) for a period.
+    Measure { index: usize, offset: PeriodOffset },
+    /// `target()` (the indicator's own target for the person) or `target("code")`.
+    Target(Option<String>),
+    /// `prev(code)`: another indicator's value in the previous period.
+    PrevIndicator(String),
+    /// `working_days()`: working days in the period.
+    WorkingDays(PeriodOffset),
+    /// `-x`
+    Neg(Box<Expr>),
+    /// `a op b`
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `min(a, b, …)`
+    Min(Vec<Expr>),
+    /// `max(a, b, …)`
+    Max(Vec<Expr>),
+    /// `if(condition, then, else)`
+    If(Box<Cond>, Box<Expr>, Box<Expr>),
+}
+
+/// An indicator-level condition (the first argument of `if`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    /// `true` / `false`.
+    Const(bool),
+    /// `a op b`
+    Compare(CmpOp, Expr, Expr),
+    /// `a and b`
+    And(Box<Cond>, Box<Cond>),
+    /// `a or b`
+    Or(Box<Cond>, Box<Cond>),
+    /// `not a`
+    Not(Box<Cond>),
+    /// `x is [not] null`: whether a value is not applicable (e.g. no previous period).
+    IsNull { expr: Expr, negated: bool },
+}
+
+/// A record-level filter (`where …`), evaluated per record with SQL's three-valued logic so
+/// that a filter pushed down to SQL and one run in Rust agree: a comparison with a missing
+/// value is unknown, and unknown records are not counted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// `true` / `false`.
+    Const(bool),
+    /// `a and b`
+    And(Box<Filter>, Box<Filter>),
+    /// `a or b`
+    Or(Box<Filter>, Box<Filter>),
+    /// `not a`
+    Not(Box<Filter>),
+    /// `a op b` (`between` is written as two of these).
+    Compare {
+        op: CmpOp,
+        left: Operand,
+        right: Operand,
+    },
+    /// `x [not] in (…)`
+    In {
+        operand: Operand,
+        list: Vec<Literal>,
+        negated: bool,
+    },
+    /// `x is [not] null`
+    IsNull { operand: Operand, negated: bool },
+    /// A yes/no field used as a condition (`is_callback`).
+    Truth(Operand),
+}
+
+/// A record-level value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    /// A field of the record.
+    Field { name: &'static str, ty: FieldType },
+    /// A constant.
+    Literal(Literal),
+    /// `-x`
+    Neg(Box<Operand>),
+    /// Arithmetic on numbers.
+    Arith(ArithOp, Box<Operand>, Box<Operand>),
+    /// A date or timestamp moved by a duration (`due_at + 2 days`); `amount` may be negative.
+    Shift {
+        base: Box<Operand>,
+        amount: f64,
+        unit: DurationUnit,
+    },
+    /// `working_days(a, b)`: working days after `a`'s day up to and including `b`'s day.
+    WorkingDays(Box<Operand>, Box<Operand>),
+    /// `hours(a, b)`: hours from `a` to `b`.
+    Hours(Box<Operand>, Box<Operand>),
+    /// `days(a, b)`: calendar days from `a` to `b`.
+    Days(Box<Operand>, Box<Operand>),
+}
+
+/// A constant in a filter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// Text.
+    Text(String),
+    /// A date (written `"2026-10-01"` next to a date field).
+    Date(NaiveDate),
+    /// An instant (written `"2026-10-01T00:00:00Z"` next to a timestamp field).
+    Timestamp(DateTime<Utc>),
+}
+
+/// Prints a number so that it reads back identically (`3`, `0.5`, `-2`).
+pub(crate) fn fmt_number(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Null => f.write_str("null"),
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Number(n) => f.write_str(&fmt_number(*n)),
+            Literal::Text(s) => f.write_str(&quote(s)),
+            Literal::Date(d) => write!(f, "\"{d}\""),
+            Literal::Timestamp(t) => {
+                write!(f, "\"{}\"", t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Field { name, .. } => f.write_str(name),
+            Operand::Literal(l) => write!(f, "{l}"),
+            Operand::Neg(x) => write!(f, "-({x})"),
+            Operand::Arith(op, a, b) => write!(f, "({a} {} {b})", op.as_str()),
+            Operand::Shift { base, amount, unit } => {
+                let sign = if *amount < 0.0 { '-' } else { '+' };
+                write!(
+                    f,
+                    "({base} {sign} {} {})",
+                    fmt_number(amount.abs()),
+                    unit.as_str()
+                )
+            }
+            Operand::WorkingDays(a, b) => write!(f, "working_days({a}, {b})"),
+            Operand::Hours(a, b) => write!(f, "hours({a}, {b})"),
+            Operand::Days(a, b) => write!(f, "days({a}, {b})"),
+        }
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Filter::Const(b) => write!(f, "{b}"),
+            Filter::And(a, b) => write!(f, "({a} and {b})"),
+            Filter::Or(a, b) => write!(f, "({a} or {b})"),
+            Filter::Not(a) => write!(f, "not ({a})"),
+            Filter::Compare { op, left, right } => write!(f, "{left} {} {right}", op.as_str()),
+            Filter::In {
+                operand,
+                list,
+                negated,
+            } => {
+                let items: Vec<String> = list.iter().map(ToString::to_string).collect();
+                let not = if *negated { " not" } else { "" };
+                write!(f, "{operand}{not} in ({})", items.join(", "))
+            }
+            Filter::IsNull { operand, negated } => {
+                write!(f, "{operand} is {}null", if *negated { "not " } else { "" })
+            }
+            Filter::Truth(o) => write!(f, "{o}"),
+        }
+    }
+}
+
+/// Prints an expression canonically, measures by their keys.
+pub(crate) fn write_expr(e: &Expr, measures: &[Measure], out: &mut String) {
+    match e {
+        Expr::Const(v) => out.push_str(&fmt_number(*v)),
+        Expr::Measure { index, offset } => {
+            let key = measures.get(*index).map_or("?", |m| m.key());
+            match offset {
+                PeriodOffset::Current => out.push_str(key),
+                PeriodOffset::Previous => {
+                    let _ = write!(out, "prev({key})");
+                }
+            }
+        }
+        Expr::Target(None) => out.push_str("target()"),
+        Expr::Target(Some(code)) => {
+            let _ = write!(out, "target({})", quote(code));
+        }
+        Expr::PrevIndicator(code) => {
+            let _ = write!(out, "prev({})", quote(code));
+        }
+        Expr::WorkingDays(PeriodOffset::Current) => out.push_str("working_days()"),
+        Expr::WorkingDays(PeriodOffset::Previous) => out.push_str("prev(working_days())"),
+        Expr::Neg(x) => {
+            out.push_str("-(");
+            write_expr(x, measures, out);
+            out.push(')');
+        }
+        Expr::Arith(op, a, b) => {
+            out.push('(');
+            write_expr(a, measures, out);
+            let _ = write!(out, " {} ", op.as_str());
+            write_expr(b, measures, out);
+            out.push(')');
+        }
+        Expr::Min(xs) | Expr::Max(xs) => {
+            out.push_str(if matches!(e, Expr::Min(_)) {
+                "min("
+            } else {
+                "max("
+            });
+            for (i, x) in xs.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_expr(x, measures, out);
+            }
+            out.push(')');
+        }
+        Expr::If(c, a, b) => {
+            out.push_str("if(");
+            write_cond(c, measures, out);
+            out.push_str(", ");
+            write_expr(a, measures, out);
+            out.push_str(", ");
+            write_expr(b, measures, out);
+            out.push(')');
+        }
+    }
+}
+
+fn write_cond(c: &Cond, measures: &[Measure], out: &mut String) {
+    match c {
+        Cond::Const(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Cond::Compare(op, a, b) => {
+            write_expr(a, measures, out);
+            let _ = write!(out, " {} ", op.as_str());
+            write_expr(b, measures, out);
+        }
+        Cond::And(a, b) | Cond::Or(a, b) => {
+            out.push('(');
+            write_cond(a, measures, out);
+            out.push_str(if matches!(c, Cond::And(..)) {
+                " and "
+            } else {
+                " or "
+            });
+            write_cond(b, measures, out);
+            out.push(')');
+        }
+        Cond::Not(a) => {
+            out.push_str("not (");
+            write_cond(a, measures, out);
+            out.push(')');
+        }
+        Cond::IsNull { expr, negated } => {
+            write_expr(expr, measures, out);
+            out.push_str(if *negated { " is not null" } else { " is null" });
+        }
+    }
+}
