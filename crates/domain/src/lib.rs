@@ -11,15 +11,23 @@
 //! - [`roles`]: user roles and data scopes (own < team < department < all).
 //! - [`catalogue`]: the record kinds and fields a formula may aggregate.
 //! - [`formula`]: the formula language of computed indicators (指标公式).
+//! - [`scoring`]: scoring rules, indicator value → score (评分标准).
+//! - [`scheme`]: schemes, weights and rater groups (考核方案, 权重, 考核主体).
+//! - [`composition`]: how scores combine into scorecards, grades and bonus coefficients.
+//! - [`problem`]: validation problems, in Chinese and English.
 
 pub mod calendar;
 pub mod catalogue;
+pub mod composition;
 pub mod formula;
 pub mod money;
 pub mod org;
 pub mod period;
+pub mod problem;
 pub mod records;
 pub mod roles;
+pub mod scheme;
+pub mod scoring;
 
 pub use money::Cents;
 pub use period::{Period, PeriodError};

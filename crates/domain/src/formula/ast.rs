@@ -50,7 +50,7 @@ pub struct Measure {
 
 impl Measure {
     /// The stable canonical text of the measure, e.g.
-    /// `count(calls where (is_callback and started_at <= callback_due_at))`. Two formulas that
+    /// `count(calls where is_callback and started_at <= callback_due_at)`. Two formulas that
     /// use the same measure get the same key, so storage computes it once.
     pub fn key(&self) -> &str {
         &self.key
@@ -135,6 +135,8 @@ pub enum Expr {
     Neg(Box<Expr>),
     /// `a op b`
     Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `abs(x)`
+    Abs(Box<Expr>),
     /// `min(a, b, …)`
     Min(Vec<Expr>),
     /// `max(a, b, …)`
@@ -158,6 +160,12 @@ pub enum Cond {
     Not(Box<Cond>),
     /// `x is [not] null`: whether a value is not applicable (e.g. no previous period).
     IsNull { expr: Expr, negated: bool },
+    /// `x [not] in (a, b, …)`
+    In {
+        expr: Expr,
+        list: Vec<Expr>,
+        negated: bool,
+    },
 }
 
 /// A record-level filter (`where …`), evaluated per record with SQL's three-valued logic so
@@ -270,56 +278,211 @@ impl fmt::Display for Literal {
     }
 }
 
-impl fmt::Display for Operand {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Operand::Field { name, .. } => f.write_str(name),
-            Operand::Literal(l) => write!(f, "{l}"),
-            Operand::Neg(x) => write!(f, "-({x})"),
-            Operand::Arith(op, a, b) => write!(f, "({a} {} {b})", op.as_str()),
-            Operand::Shift { base, amount, unit } => {
-                let sign = if *amount < 0.0 { '-' } else { '+' };
-                write!(
-                    f,
-                    "({base} {sign} {} {})",
-                    fmt_number(amount.abs()),
-                    unit.as_str()
-                )
-            }
-            Operand::WorkingDays(a, b) => write!(f, "working_days({a}, {b})"),
-            Operand::Hours(a, b) => write!(f, "hours({a}, {b})"),
-            Operand::Days(a, b) => write!(f, "days({a}, {b})"),
+// Canonical printing puts parentheses only where precedence or associativity needs them, so
+// the canonical text nests no deeper than any text that parses to the same tree and always
+// stays within the depth limit. Precedence: or 1, and 2, not 3, comparisons and other atoms 4;
+// + − (and date shifts) 1, × ÷ 2, unary minus 3, atoms 4.
+
+fn open(out: &mut String, need: bool) {
+    if need {
+        out.push('(');
+    }
+}
+
+fn close(out: &mut String, need: bool) {
+    if need {
+        out.push(')');
+    }
+}
+
+fn arith_prec(op: ArithOp) -> u8 {
+    match op {
+        ArithOp::Add | ArithOp::Sub => 1,
+        ArithOp::Mul | ArithOp::Div => 2,
+    }
+}
+
+fn operand_prec(o: &Operand) -> u8 {
+    match o {
+        Operand::Arith(op, ..) => arith_prec(*op),
+        Operand::Shift { .. } => 1,
+        Operand::Neg(_) => 3,
+        Operand::Literal(Literal::Number(n)) if *n < 0.0 => 3,
+        _ => 4,
+    }
+}
+
+fn write_operand(o: &Operand, min: u8, out: &mut String) {
+    let need = operand_prec(o) < min;
+    open(out, need);
+    match o {
+        Operand::Field { name, .. } => out.push_str(name),
+        Operand::Literal(l) => {
+            let _ = write!(out, "{l}");
+        }
+        Operand::Neg(x) => {
+            out.push('-');
+            write_operand(x, 3, out);
+        }
+        Operand::Arith(op, a, b) => {
+            let p = arith_prec(*op);
+            write_operand(a, p, out);
+            let _ = write!(out, " {} ", op.as_str());
+            write_operand(b, p + 1, out);
+        }
+        Operand::Shift { base, amount, unit } => {
+            write_operand(base, 1, out);
+            let sign = if *amount < 0.0 { '-' } else { '+' };
+            let _ = write!(
+                out,
+                " {sign} {} {}",
+                fmt_number(amount.abs()),
+                unit.as_str()
+            );
+        }
+        Operand::WorkingDays(a, b) | Operand::Hours(a, b) | Operand::Days(a, b) => {
+            let name = match o {
+                Operand::WorkingDays(..) => "working_days",
+                Operand::Hours(..) => "hours",
+                _ => "days",
+            };
+            let _ = write!(out, "{name}({a}, {b})");
         }
     }
+    close(out, need);
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        write_operand(self, 0, &mut out);
+        f.write_str(&out)
+    }
+}
+
+/// `x >= lo and x <= hi` is `x between lo and hi`.
+fn as_between(f: &Filter) -> Option<(&Operand, &Operand, &Operand)> {
+    let Filter::And(a, b) = f else { return None };
+    match (&**a, &**b) {
+        (
+            Filter::Compare {
+                op: CmpOp::Ge,
+                left: x,
+                right: lo,
+            },
+            Filter::Compare {
+                op: CmpOp::Le,
+                left: y,
+                right: hi,
+            },
+        ) if x == y => Some((x, lo, hi)),
+        _ => None,
+    }
+}
+
+fn filter_prec(f: &Filter) -> u8 {
+    match f {
+        _ if as_between(f).is_some() => 4,
+        Filter::Not(x) if as_between(x).is_some() => 4,
+        Filter::Or(..) => 1,
+        Filter::And(..) => 2,
+        Filter::Not(_) => 3,
+        _ => 4,
+    }
+}
+
+fn write_filter(f: &Filter, min: u8, out: &mut String) {
+    let need = filter_prec(f) < min;
+    open(out, need);
+    let between = |x: &Operand, lo: &Operand, hi: &Operand, not: &str, out: &mut String| {
+        let _ = write!(out, "{x}{not} between {lo} and {hi}");
+    };
+    match f {
+        _ if as_between(f).is_some() => {
+            let (x, lo, hi) = as_between(f).expect("checked");
+            between(x, lo, hi, "", out);
+        }
+        Filter::Not(inner) if as_between(inner).is_some() => {
+            let (x, lo, hi) = as_between(inner).expect("checked");
+            between(x, lo, hi, " not", out);
+        }
+        Filter::Const(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Filter::Or(a, b) => {
+            write_filter(a, 1, out);
+            out.push_str(" or ");
+            write_filter(b, 2, out);
+        }
+        Filter::And(a, b) => {
+            write_filter(a, 2, out);
+            out.push_str(" and ");
+            write_filter(b, 3, out);
+        }
+        Filter::Not(a) => {
+            out.push_str("not ");
+            write_filter(a, 3, out);
+        }
+        Filter::Compare { op, left, right } => {
+            let _ = write!(out, "{left} {} {right}", op.as_str());
+        }
+        Filter::In {
+            operand,
+            list,
+            negated,
+        } => {
+            let items: Vec<String> = list.iter().map(ToString::to_string).collect();
+            let not = if *negated { " not" } else { "" };
+            let _ = write!(out, "{operand}{not} in ({})", items.join(", "));
+        }
+        Filter::IsNull { operand, negated } => {
+            let _ = write!(
+                out,
+                "{operand} is {}null",
+                if *negated { "not " } else { "" }
+            );
+        }
+        Filter::Truth(o) => {
+            let _ = write!(out, "{o}");
+        }
+    }
+    close(out, need);
 }
 
 impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Filter::Const(b) => write!(f, "{b}"),
-            Filter::And(a, b) => write!(f, "({a} and {b})"),
-            Filter::Or(a, b) => write!(f, "({a} or {b})"),
-            Filter::Not(a) => write!(f, "not ({a})"),
-            Filter::Compare { op, left, right } => write!(f, "{left} {} {right}", op.as_str()),
-            Filter::In {
-                operand,
-                list,
-                negated,
-            } => {
-                let items: Vec<String> = list.iter().map(ToString::to_string).collect();
-                let not = if *negated { " not" } else { "" };
-                write!(f, "{operand}{not} in ({})", items.join(", "))
-            }
-            Filter::IsNull { operand, negated } => {
-                write!(f, "{operand} is {}null", if *negated { "not " } else { "" })
-            }
-            Filter::Truth(o) => write!(f, "{o}"),
+        let mut out = String::new();
+        write_filter(self, 0, &mut out);
+        f.write_str(&out)
+    }
+}
+
+fn expr_prec(e: &Expr) -> u8 {
+    match e {
+        Expr::Arith(op, ..) => arith_prec(*op),
+        Expr::Neg(_) => 3,
+        Expr::Const(v) if *v < 0.0 => 3,
+        _ => 4,
+    }
+}
+
+fn write_list(xs: &[Expr], measures: &[Measure], out: &mut String) {
+    for (i, x) in xs.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
         }
+        write_expr_at(x, 0, measures, out);
     }
 }
 
 /// Prints an expression canonically, measures by their keys.
 pub(crate) fn write_expr(e: &Expr, measures: &[Measure], out: &mut String) {
+    write_expr_at(e, 0, measures, out);
+}
+
+fn write_expr_at(e: &Expr, min: u8, measures: &[Measure], out: &mut String) {
+    let need = expr_prec(e) < min;
+    open(out, need);
     match e {
         Expr::Const(v) => out.push_str(&fmt_number(*v)),
         Expr::Measure { index, offset } => {
@@ -341,15 +504,18 @@ pub(crate) fn write_expr(e: &Expr, measures: &[Measure], out: &mut String) {
         Expr::WorkingDays(PeriodOffset::Current) => out.push_str("working_days()"),
         Expr::WorkingDays(PeriodOffset::Previous) => out.push_str("prev(working_days())"),
         Expr::Neg(x) => {
-            out.push_str("-(");
-            write_expr(x, measures, out);
-            out.push(')');
+            out.push('-');
+            write_expr_at(x, 3, measures, out);
         }
         Expr::Arith(op, a, b) => {
-            out.push('(');
-            write_expr(a, measures, out);
+            let p = arith_prec(*op);
+            write_expr_at(a, p, measures, out);
             let _ = write!(out, " {} ", op.as_str());
-            write_expr(b, measures, out);
+            write_expr_at(b, p + 1, measures, out);
+        }
+        Expr::Abs(x) => {
+            out.push_str("abs(");
+            write_expr_at(x, 0, measures, out);
             out.push(')');
         }
         Expr::Min(xs) | Expr::Max(xs) => {
@@ -358,55 +524,71 @@ pub(crate) fn write_expr(e: &Expr, measures: &[Measure], out: &mut String) {
             } else {
                 "max("
             });
-            for (i, x) in xs.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_expr(x, measures, out);
-            }
+            write_list(xs, measures, out);
             out.push(')');
         }
         Expr::If(c, a, b) => {
             out.push_str("if(");
-            write_cond(c, measures, out);
+            write_cond(c, 0, measures, out);
             out.push_str(", ");
-            write_expr(a, measures, out);
+            write_expr_at(a, 0, measures, out);
             out.push_str(", ");
-            write_expr(b, measures, out);
+            write_expr_at(b, 0, measures, out);
             out.push(')');
         }
     }
+    close(out, need);
 }
 
-fn write_cond(c: &Cond, measures: &[Measure], out: &mut String) {
+fn cond_prec(c: &Cond) -> u8 {
+    match c {
+        Cond::Or(..) => 1,
+        Cond::And(..) => 2,
+        Cond::Not(_) => 3,
+        _ => 4,
+    }
+}
+
+fn write_cond(c: &Cond, min: u8, measures: &[Measure], out: &mut String) {
+    let need = cond_prec(c) < min;
+    open(out, need);
     match c {
         Cond::Const(b) => {
             let _ = write!(out, "{b}");
         }
         Cond::Compare(op, a, b) => {
-            write_expr(a, measures, out);
+            write_expr_at(a, 0, measures, out);
             let _ = write!(out, " {} ", op.as_str());
-            write_expr(b, measures, out);
+            write_expr_at(b, 0, measures, out);
         }
-        Cond::And(a, b) | Cond::Or(a, b) => {
-            out.push('(');
-            write_cond(a, measures, out);
-            out.push_str(if matches!(c, Cond::And(..)) {
-                " and "
-            } else {
-                " or "
-            });
-            write_cond(b, measures, out);
-            out.push(')');
+        Cond::Or(a, b) => {
+            write_cond(a, 1, measures, out);
+            out.push_str(" or ");
+            write_cond(b, 2, measures, out);
+        }
+        Cond::And(a, b) => {
+            write_cond(a, 2, measures, out);
+            out.push_str(" and ");
+            write_cond(b, 3, measures, out);
         }
         Cond::Not(a) => {
-            out.push_str("not (");
-            write_cond(a, measures, out);
-            out.push(')');
+            out.push_str("not ");
+            write_cond(a, 3, measures, out);
         }
         Cond::IsNull { expr, negated } => {
-            write_expr(expr, measures, out);
+            write_expr_at(expr, 0, measures, out);
             out.push_str(if *negated { " is not null" } else { " is null" });
         }
+        Cond::In {
+            expr,
+            list,
+            negated,
+        } => {
+            write_expr_at(expr, 0, measures, out);
+            out.push_str(if *negated { " not in (" } else { " in (" });
+            write_list(list, measures, out);
+            out.push(')');
+        }
     }
+    close(out, need);
 }

@@ -305,10 +305,7 @@ impl Checker<'_> {
                 })
             }
             "abs" => match args {
-                [x] => {
-                    let x = self.expr(x)?;
-                    Ok(Expr::Max(vec![x.clone(), Expr::Neg(Box::new(x))]))
-                }
+                [x] => Ok(Expr::Abs(Box::new(self.expr(x)?))),
                 _ => Err(self.arg_count(name, "1", args.len(), span)),
             },
             "if" => match args {
@@ -385,22 +382,11 @@ impl Checker<'_> {
                 expr,
                 list,
                 negated,
-            } => {
-                let x = self.expr(expr)?;
-                let mut any = Cond::Const(false);
-                for item in list {
-                    let eq = Cond::Compare(CmpOp::Eq, x.clone(), self.expr(item)?);
-                    any = match any {
-                        Cond::Const(false) => eq,
-                        other => Cond::Or(Box::new(other), Box::new(eq)),
-                    };
-                }
-                Ok(if *negated {
-                    Cond::Not(Box::new(any))
-                } else {
-                    any
-                })
-            }
+            } => Ok(Cond::In {
+                expr: self.expr(expr)?,
+                list: list.iter().map(|x| self.expr(x)).collect::<R<Vec<_>>>()?,
+                negated: *negated,
+            }),
             _ => {
                 // Check it as a number first so a bad name inside gets its own message.
                 self.expr(e)?;

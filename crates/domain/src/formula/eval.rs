@@ -246,6 +246,7 @@ impl Expr {
             Expr::WorkingDays(PeriodOffset::Previous) => env.ctx.prev_working_days,
             Expr::Neg(x) => x.eval(env).map(|v| -v),
             Expr::Arith(op, a, b) => arith(*op, a.eval(env)?, b.eval(env)?),
+            Expr::Abs(x) => x.eval(env).map(f64::abs),
             Expr::Min(xs) => fold(xs, env, f64::min),
             Expr::Max(xs) => fold(xs, env, f64::max),
             Expr::If(c, a, b) => {
@@ -278,6 +279,18 @@ impl Cond {
             Cond::Or(a, b) => Some(a.eval(env)? || b.eval(env)?),
             Cond::Not(a) => a.eval(env).map(|b| !b),
             Cond::IsNull { expr, negated } => Some(expr.eval(env).is_none() != *negated),
+            Cond::In {
+                expr,
+                list,
+                negated,
+            } => {
+                let x = expr.eval(env)?;
+                let mut found = false;
+                for item in list {
+                    found |= item.eval(env)? == x;
+                }
+                Some(found != *negated)
+            }
         }
     }
 }

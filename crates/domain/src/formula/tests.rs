@@ -55,7 +55,7 @@ fn callback_timeliness_is_expressed_with_a_timestamp_comparison() {
     );
     assert_eq!(
         f.measures()[0].key(),
-        "count(calls where (is_callback and started_at <= callback_due_at))"
+        "count(calls where is_callback and started_at <= callback_due_at)"
     );
     let filter = f.measures()[0].filter.as_ref().unwrap();
     let cal = Calendar::default();
@@ -736,5 +736,75 @@ proptest! {
             _ => format!("min({}1{})", "max(1, ".repeat(n), ")".repeat(n)),
         };
         check_total(&src);
+    }
+}
+
+fn filter_text() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("entry_errors > 0".to_string()),
+        Just("status = \"open\"".to_string()),
+        Just("repeat_customer".to_string()),
+        Just("amount_cents between -1 and 5".to_string()),
+        Just("entered_at <= entry_due_at + 2 days - 3 hours".to_string()),
+        Just("working_days(received_at, entered_at) <= 2".to_string()),
+        Just("price_ratio_bp not in (1, -2)".to_string()),
+        Just("promised_delivery_on is null".to_string()),
+        Just("amount_cents - -entry_errors * 2 >= 3 / (4 - 1)".to_string()),
+        Just("false".to_string()),
+    ];
+    leaf.prop_recursive(6, 40, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} and {b}")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} or {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} or {b}")),
+            inner.clone().prop_map(|a| format!("not ({a})")),
+            inner.prop_map(|a| format!("not {a}")),
+        ]
+    })
+}
+
+fn expr_text() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        filter_text().prop_map(|f| format!("count(orders where {f})")),
+        Just("sum(orders.amount_cents dated entered_at cumulative)".to_string()),
+        Just("2.5".to_string()),
+        Just("target()".to_string()),
+        Just("working_days()".to_string()),
+        Just("prev(sales_amount)".to_string()),
+    ];
+    leaf.prop_recursive(5, 30, 3, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} - {b}")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} / ({b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} + {b}) * {a}")),
+            inner.clone().prop_map(|a| format!("-({a})")),
+            inner.clone().prop_map(|a| format!("abs({a})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("min({a}, {b}, 3)")),
+            (inner.clone(), inner.clone())
+                .prop_map(|(a, b)| format!("if({a} > {b} and not {a} in (1, 2), {a}, {b})")),
+            inner.prop_map(|a| format!("prev({a})")),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn valid_formulas_print_canonically_and_parse_back_to_the_same_tree(src in expr_text()) {
+        match compile(&src) {
+            Ok(f) => {
+                let again = compile(&f.canonical()).map_err(|e| TestCaseError::fail(e.render(&f.canonical())))?;
+                prop_assert_eq!(again.canonical(), f.canonical());
+                prop_assert_eq!(again.expr(), f.expr());
+                for (a, b) in again.measures().iter().zip(f.measures()) {
+                    prop_assert_eq!(a, b);
+                    let k = compile(a.key()).map_err(|e| TestCaseError::fail(e.render(a.key())))?;
+                    prop_assert_eq!(k.measures()[0].key(), a.key());
+                }
+            }
+            // Generated text may nest prev() or exceed the depth limit; it must fail cleanly.
+            Err(e) => prop_assert!(matches!(e.kind, ErrorKind::NestedPrev | ErrorKind::TargetInPrev | ErrorKind::TooDeep { .. } | ErrorKind::TooLong { .. }), "{}", e.render(&src)),
+        }
     }
 }
