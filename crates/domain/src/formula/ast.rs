@@ -124,7 +124,12 @@ pub enum Expr {
     /// A number.
     Const(f64),
     /// A measure (index into [`super::CompiledFormula::measures`]) for a period.
-    Measure { index: usize, offset: PeriodOffset },
+    Measure {
+        /// Index into the formula's measures.
+        index: usize,
+        /// The period it is read for.
+        offset: PeriodOffset,
+    },
     /// `target()` (the indicator's own target for the person) or `target("code")`.
     Target(Option<String>),
     /// `prev(code)`: another indicator's value in the previous period.
@@ -159,11 +164,19 @@ pub enum Cond {
     /// `not a`
     Not(Box<Cond>),
     /// `x is [not] null`: whether a value is not applicable (e.g. no previous period).
-    IsNull { expr: Expr, negated: bool },
+    IsNull {
+        /// The value tested.
+        expr: Expr,
+        /// `is not null`.
+        negated: bool,
+    },
     /// `x [not] in (a, b, …)`
     In {
+        /// The value tested.
         expr: Expr,
+        /// The values it may equal.
         list: Vec<Expr>,
+        /// `not in`.
         negated: bool,
     },
 }
@@ -183,18 +196,29 @@ pub enum Filter {
     Not(Box<Filter>),
     /// `a op b` (`between` is written as two of these).
     Compare {
+        /// The comparison.
         op: CmpOp,
+        /// Left side.
         left: Operand,
+        /// Right side.
         right: Operand,
     },
     /// `x [not] in (…)`
     In {
+        /// The value tested.
         operand: Operand,
+        /// The values it may equal.
         list: Vec<Literal>,
+        /// `not in`.
         negated: bool,
     },
     /// `x is [not] null`
-    IsNull { operand: Operand, negated: bool },
+    IsNull {
+        /// The value tested.
+        operand: Operand,
+        /// `is not null`.
+        negated: bool,
+    },
     /// A yes/no field used as a condition (`is_callback`).
     Truth(Operand),
 }
@@ -203,7 +227,12 @@ pub enum Filter {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
     /// A field of the record.
-    Field { name: &'static str, ty: FieldType },
+    Field {
+        /// Catalogue name.
+        name: &'static str,
+        /// Catalogue type.
+        ty: FieldType,
+    },
     /// A constant.
     Literal(Literal),
     /// `-x`
@@ -212,8 +241,11 @@ pub enum Operand {
     Arith(ArithOp, Box<Operand>, Box<Operand>),
     /// A date or timestamp moved by a duration (`due_at + 2 days`); `amount` may be negative.
     Shift {
+        /// The date or timestamp moved.
         base: Box<Operand>,
+        /// How many units (negative: earlier).
         amount: f64,
+        /// Days, hours or minutes.
         unit: DurationUnit,
     },
     /// `working_days(a, b)`: working days after `a`'s day up to and including `b`'s day.

@@ -803,8 +803,8 @@ proptest! {
                     prop_assert_eq!(k.measures()[0].key(), a.key());
                 }
             }
-            // Generated text may nest prev() or exceed the depth limit; it must fail cleanly.
-            Err(e) => prop_assert!(matches!(e.kind, ErrorKind::NestedPrev | ErrorKind::TargetInPrev | ErrorKind::TooDeep { .. } | ErrorKind::TooLong { .. }), "{}", e.render(&src)),
+            // Generated text may nest prev(), divide by a constant 0 or exceed a limit; it must fail cleanly.
+            Err(e) => prop_assert!(matches!(e.kind, ErrorKind::NestedPrev | ErrorKind::TargetInPrev | ErrorKind::DivisionByZero | ErrorKind::TooDeep { .. } | ErrorKind::TooLong { .. }), "{}", e.render(&src)),
         }
     }
 }
