@@ -4,7 +4,7 @@
 //! and a Wednesday a holiday. Deadlines counted in "working days" (appeals: 3 working days)
 //! and rates per working day (cold visits per day) both use this calendar.
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -29,9 +29,14 @@ impl DayKind {
 }
 
 /// A company calendar: Monday–Friday work, adjusted by configured days.
+///
+/// It also knows the company's offset from UTC, because records keep instants in UTC while
+/// "which day" (and so "how many working days") is a company-local question.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Calendar {
     overrides: BTreeMap<NaiveDate, DayKind>,
+    /// Seconds east of UTC; 0 (UTC) unless set with [`Calendar::with_utc_offset`].
+    utc_offset_s: i32,
 }
 
 impl Calendar {
@@ -39,7 +44,40 @@ impl Calendar {
     pub fn new(overrides: impl IntoIterator<Item = (NaiveDate, DayKind)>) -> Self {
         Calendar {
             overrides: overrides.into_iter().collect(),
+            utc_offset_s: 0,
         }
+    }
+
+    /// The same calendar in a company whose local time is `offset` from UTC
+    /// (China: `FixedOffset::east_opt(8 * 3600)`).
+    pub fn with_utc_offset(mut self, offset: FixedOffset) -> Self {
+        self.utc_offset_s = offset.local_minus_utc();
+        self
+    }
+
+    /// The company's offset from UTC.
+    pub fn utc_offset(&self) -> FixedOffset {
+        FixedOffset::east_opt(self.utc_offset_s)
+            .unwrap_or(FixedOffset::east_opt(0).expect("0 is valid"))
+    }
+
+    /// The company-local calendar date of an instant.
+    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.utc_offset()).date_naive()
+    }
+
+    /// Working days after `from` up to and including `to`: how many working days something
+    /// took. Same day → 0; received Friday, done Monday → 1. Negative when `to` is before `from`.
+    pub fn working_days_elapsed(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let (a, b, sign) = if to >= from {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
+        let (Some(a1), Some(b1)) = (a.succ_opt(), b.succ_opt()) else {
+            return 0;
+        };
+        sign * i64::from(self.working_days_between(a1, b1))
     }
 
     /// Whether people work on `day`.
@@ -47,16 +85,34 @@ impl Calendar {
         match self.overrides.get(&day) {
             Some(DayKind::Holiday) => false,
             Some(DayKind::Workday) => true,
-            None => !matches!(day.weekday(), Weekday::Sat | Weekday::Sun),
+            None => !is_weekend(day),
         }
     }
 
     /// Working days in `[from, to)`.
+    ///
+    /// Counted by whole weeks plus the configured days in range, not day by day, because
+    /// formulas call it once per record (`working_days(received_at, entered_at)`).
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
-        from.iter_days()
+        if to <= from {
+            return 0;
+        }
+        let days = (to - from).num_days();
+        let mut count = days / 7 * 5;
+        let tail_start = from + chrono::Duration::days(days / 7 * 7);
+        count += tail_start
+            .iter_days()
             .take_while(|d| *d < to)
-            .filter(|d| self.is_working_day(*d))
-            .count() as u32
+            .filter(|d| !is_weekend(*d))
+            .count() as i64;
+        for (day, kind) in self.overrides.range(from..to) {
+            match (kind, is_weekend(*day)) {
+                (DayKind::Holiday, false) => count -= 1,
+                (DayKind::Workday, true) => count += 1,
+                _ => {}
+            }
+        }
+        u32::try_from(count).unwrap_or(u32::MAX)
     }
 
     /// The date `n` working days after `from` (not counting `from` itself).
@@ -79,6 +135,10 @@ impl Calendar {
     pub fn overrides(&self) -> impl Iterator<Item = (NaiveDate, DayKind)> + '_ {
         self.overrides.iter().map(|(d, k)| (*d, *k))
     }
+}
+
+fn is_weekend(day: NaiveDate) -> bool {
+    matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
 #[cfg(test)]
@@ -106,5 +166,57 @@ mod tests {
         assert_eq!(cal.add_working_days(d(2026, 9, 30), 1), d(2026, 10, 8));
         assert!(cal.is_working_day(d(2026, 10, 10)));
         assert_eq!(cal.working_days_between(d(2026, 10, 1), d(2026, 11, 1)), 18);
+    }
+
+    #[test]
+    fn counting_by_weeks_agrees_with_counting_day_by_day() {
+        let mut days: Vec<_> = (1..=7)
+            .map(|n| (d(2026, 10, n), DayKind::Holiday))
+            .collect();
+        days.push((d(2026, 10, 10), DayKind::Workday));
+        days.push((d(2026, 10, 11), DayKind::Holiday));
+        let cal = Calendar::new(days);
+        let start = d(2026, 9, 1);
+        for a in 0..70 {
+            for len in 0..60 {
+                let from = start + chrono::Duration::days(a);
+                let to = from + chrono::Duration::days(len);
+                let slow = from
+                    .iter_days()
+                    .take_while(|x| *x < to)
+                    .filter(|x| cal.is_working_day(*x));
+                assert_eq!(
+                    cal.working_days_between(from, to),
+                    slow.count() as u32,
+                    "{from}..{to}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn elapsed_working_days_count_the_end_day_not_the_start_day() {
+        let cal = Calendar::default();
+        // Fri 2026-11-20 → Mon 2026-11-23 took one working day; same day took none.
+        assert_eq!(
+            cal.working_days_elapsed(d(2026, 11, 20), d(2026, 11, 23)),
+            1
+        );
+        assert_eq!(
+            cal.working_days_elapsed(d(2026, 11, 20), d(2026, 11, 20)),
+            0
+        );
+        assert_eq!(
+            cal.working_days_elapsed(d(2026, 11, 23), d(2026, 11, 20)),
+            -1
+        );
+    }
+
+    #[test]
+    fn a_late_evening_utc_instant_is_the_next_local_day_in_china() {
+        let cal = Calendar::default().with_utc_offset(FixedOffset::east_opt(8 * 3600).unwrap());
+        let at = d(2026, 10, 8).and_hms_opt(17, 30, 0).unwrap().and_utc();
+        assert_eq!(cal.local_date(at), d(2026, 10, 9));
+        assert_eq!(Calendar::default().local_date(at), d(2026, 10, 8));
     }
 }

@@ -9,13 +9,31 @@
 //! - [`calendar`]: working days, weekends, holidays and make-up days (调休).
 //! - [`money`]: money in integer cents.
 //! - [`roles`]: user roles and data scopes (own < team < department < all).
+//! - [`catalogue`]: the record kinds and fields a formula may aggregate.
+//! - [`formula`]: the formula language of computed indicators (指标公式).
+//! - [`scoring`]: scoring rules, indicator value → score (评分标准).
+//! - [`scheme`]: schemes, weights and rater groups (考核方案, 权重, 考核主体).
+//! - [`composition`]: how scores combine into scorecards, grades and bonus coefficients.
+//! - [`indicator`]: indicators, computed (formula + scoring rule) or rated (anchors).
+//! - [`library`]: indicators and schemes as one validated whole, read from and written to TOML.
+//! - [`defaults`]: the seeds' indicators and schemes, shipped as data.
+//! - [`problem`]: validation problems, in Chinese and English.
 
 pub mod calendar;
+pub mod catalogue;
+pub mod composition;
+pub mod defaults;
+pub mod formula;
+pub mod indicator;
+pub mod library;
 pub mod money;
 pub mod org;
 pub mod period;
+pub mod problem;
 pub mod records;
 pub mod roles;
+pub mod scheme;
+pub mod scoring;
 
 pub use money::Cents;
 pub use period::{Period, PeriodError};
