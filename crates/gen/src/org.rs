@@ -154,14 +154,14 @@ fn positions() -> Vec<Position> {
             "telesales_leader",
             "电话销售组长",
             "Telesales Team Leader",
-            Some("telesales"),
+            Some("telesales_specialist"),
         ),
         p(
             P_TEL,
             "telesales",
             "电话销售专员",
             "Telesales Specialist",
-            Some("telesales"),
+            Some("telesales_specialist"),
         ),
         p(
             P_REP_LEADER,
@@ -182,14 +182,14 @@ fn positions() -> Vec<Position> {
             "property_supervisor",
             "销售主管",
             "Property Sales Supervisor",
-            Some("sales_staff"),
+            Some("sales_performance_behaviour"),
         ),
         p(
             P_CONSULTANT,
             "property_consultant",
             "置业顾问",
             "Property Consultant",
-            Some("sales_staff"),
+            Some("sales_performance_behaviour"),
         ),
         p(
             P_CLERK_LEAD,

@@ -179,12 +179,19 @@ fn the_demo_organisation_has_its_departments_ladder_and_story() {
     ] {
         assert!(org.departments.iter().any(|x| x.name == d), "{d}");
     }
-    for s in ["sales_clerk", "telesales", "sales_rep", "sales_staff"] {
+    // Every scheme a position names is one of the default library's schemes, and each of
+    // the four default schemes applies to someone.
+    let library = kaohe_domain::defaults::library();
+    for p in &org.positions {
+        if let Some(code) = &p.scheme_code {
+            assert!(library.scheme(code).is_some(), "{}: unknown scheme {code}", p.code);
+        }
+    }
+    for s in library.schemes() {
         assert!(
-            org.positions
-                .iter()
-                .any(|p| p.scheme_code.as_deref() == Some(s)),
-            "{s}"
+            org.positions.iter().any(|p| p.scheme_code.as_deref() == Some(s.code.as_str())),
+            "{}",
+            s.code
         );
     }
     let thresholds: Vec<_> = org.levels.iter().map(|l| l.months_without_deal).collect();
