@@ -184,12 +184,18 @@ fn the_demo_organisation_has_its_departments_ladder_and_story() {
     let library = kaohe_domain::defaults::library();
     for p in &org.positions {
         if let Some(code) = &p.scheme_code {
-            assert!(library.scheme(code).is_some(), "{}: unknown scheme {code}", p.code);
+            assert!(
+                library.scheme(code).is_some(),
+                "{}: unknown scheme {code}",
+                p.code
+            );
         }
     }
     for s in library.schemes() {
         assert!(
-            org.positions.iter().any(|p| p.scheme_code.as_deref() == Some(s.code.as_str())),
+            org.positions
+                .iter()
+                .any(|p| p.scheme_code.as_deref() == Some(s.code.as_str())),
             "{}",
             s.code
         );

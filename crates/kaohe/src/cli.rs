@@ -53,6 +53,42 @@ pub enum Command {
     },
     /// Write a consistent copy of a live SQLite database
     Backup(BackupArgs),
+    /// Evaluate and store the scorecards of a period
+    Evaluate(EvaluateArgs),
+    /// The indicator library and schemes (export to / import from a TOML file)
+    Scheme {
+        #[command(subcommand)]
+        command: SchemeCommand,
+    },
+}
+
+/// What to evaluate.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The period, e.g. 2026-10
+    #[arg(long)]
+    pub period: String,
+    /// Only people assessed by this scheme
+    #[arg(long)]
+    pub scheme: Option<String>,
+    /// Only this person (database id or employee number 工号)
+    #[arg(long)]
+    pub employee: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = crate::assess::Format::Table)]
+    pub format: crate::assess::Format,
+}
+
+/// Library commands.
+#[derive(Debug, Subcommand)]
+pub enum SchemeCommand {
+    /// Print (or write with -o) the current indicator library and schemes as TOML
+    Export {
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Validate a TOML file and make it the current library (a bad file changes nothing)
+    Import { file: PathBuf },
 }
 
 /// Where to listen.
@@ -177,12 +213,32 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Init => {
             let cfg = cli.config(None, None, DEFAULT_DB)?;
             let store = open(&cfg).await?;
+            let lib = store.library().await?;
             println!(
-                "kaohe: database {} ({}) is ready",
+                "kaohe: database {} ({}) is ready; library version {} ({} indicators, {} schemes)",
                 store.location().redacted(),
-                store.backend_name()
+                store.backend_name(),
+                lib.version,
+                lib.library.indicators().len(),
+                lib.library.schemes().len()
             );
             Ok(())
+        }
+        Command::Evaluate(a) => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            let store = open(&cfg).await?;
+            let employee = a.employee.as_deref();
+            crate::assess::evaluate(&store, &a.period, a.scheme.clone(), employee, a.format).await
+        }
+        Command::Scheme { command } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            let store = open(&cfg).await?;
+            match command {
+                SchemeCommand::Export { output } => {
+                    crate::assess::export_library(&store, output.as_deref()).await
+                }
+                SchemeCommand::Import { file } => crate::assess::import_library(&store, file).await,
+            }
         }
         Command::Gen(a) => generate(&cli, a).await,
         Command::User { command } => user(&cli, command).await,

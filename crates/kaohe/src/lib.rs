@@ -1,5 +1,6 @@
 //! The `kaohe` command: configuration, the CLI, and loading generated data into a store.
 
+pub mod assess;
 pub mod cli;
 pub mod config;
 pub mod load;

@@ -8,6 +8,8 @@ pub mod audit;
 pub mod backup;
 pub mod db;
 pub mod error;
+pub mod evaluate;
+pub mod library;
 pub mod org;
 pub mod rows;
 pub mod scope;

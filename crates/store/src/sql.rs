@@ -59,6 +59,11 @@ impl Sql {
     pub fn text(&self) -> &str {
         &self.text
     }
+
+    /// The bound values, in placeholder order.
+    pub fn values(&self) -> Vec<Val> {
+        self.vals.clone()
+    }
 }
 
 /// A row type readable from both backends.

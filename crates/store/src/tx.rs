@@ -149,8 +149,6 @@ pub const ID_TABLES: &[&str] = &[
     "training_courses",
     "training_sessions",
     "training_needs",
-    "indicators",
-    "schemes",
     "targets",
     "scorecards",
     "ratings",

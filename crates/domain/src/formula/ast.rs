@@ -223,6 +223,46 @@ pub enum Filter {
     Truth(Operand),
 }
 
+impl Filter {
+    /// Calls `f` with the name of every record field the filter reads, so storage selects
+    /// only those columns.
+    pub fn fields(&self, f: &mut dyn FnMut(&'static str)) {
+        match self {
+            Filter::Const(_) => {}
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                a.fields(f);
+                b.fields(f);
+            }
+            Filter::Not(a) => a.fields(f),
+            Filter::Compare { left, right, .. } => {
+                left.fields(f);
+                right.fields(f);
+            }
+            Filter::In { operand, .. }
+            | Filter::IsNull { operand, .. }
+            | Filter::Truth(operand) => operand.fields(f),
+        }
+    }
+}
+
+impl Operand {
+    /// Calls `f` with the name of every record field the operand reads.
+    pub fn fields(&self, f: &mut dyn FnMut(&'static str)) {
+        match self {
+            Operand::Field { name, .. } => f(name),
+            Operand::Literal(_) => {}
+            Operand::Neg(a) | Operand::Shift { base: a, .. } => a.fields(f),
+            Operand::Arith(_, a, b)
+            | Operand::WorkingDays(a, b)
+            | Operand::Hours(a, b)
+            | Operand::Days(a, b) => {
+                a.fields(f);
+                b.fields(f);
+            }
+        }
+    }
+}
+
 /// A record-level value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {

@@ -445,24 +445,13 @@ CREATE TABLE training_needs (
 
 -- Indicators, schemes, periods and scorecards (SPEC §4–§5) -----------------------------------
 
-CREATE TABLE indicators (
-    id INTEGER PRIMARY KEY,
-    code TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 1,
+-- The indicator library and schemes (指标库, 考核方案) as one versioned TOML document: a new
+-- version per change, so a stored scorecard can always say which rules made it.
+CREATE TABLE library_versions (
+    version BIGINT PRIMARY KEY,
     definition TEXT NOT NULL,
-    active BOOLEAN NOT NULL DEFAULT TRUE,
-    created_at TIMESTAMPTZ NOT NULL,
-    UNIQUE (code, version)
-);
-
-CREATE TABLE schemes (
-    id INTEGER PRIMARY KEY,
-    code TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 1,
-    definition TEXT NOT NULL,
-    active BOOLEAN NOT NULL DEFAULT TRUE,
-    created_at TIMESTAMPTZ NOT NULL,
-    UNIQUE (code, version)
+    actor TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE periods (
@@ -522,7 +511,7 @@ CREATE TABLE ratings (
     period TEXT NOT NULL,
     employee_id BIGINT NOT NULL REFERENCES employees(id),
     rater_id BIGINT REFERENCES employees(id),
-    rater_group TEXT NOT NULL CHECK (rater_group IN ('self', 'leader', 'superior', 'peer', 'customer', 'related_department')),
+    rater_group TEXT NOT NULL CHECK (rater_group IN ('self', 'team_leader', 'superior', 'peers', 'customers', 'related_departments')),
     indicator_code TEXT NOT NULL,
     score DOUBLE PRECISION NOT NULL CHECK (score BETWEEN 0 AND 120),
     comment TEXT NOT NULL DEFAULT '',
@@ -530,6 +519,18 @@ CREATE TABLE ratings (
     UNIQUE (period, employee_id, rater_id, rater_group, indicator_code)
 );
 CREATE INDEX ratings_employee_period ON ratings (employee_id, period);
+
+-- Behaviour factor of the performance × behaviour scheme (行为系数), per person and month.
+CREATE TABLE behaviour_assessments (
+    period TEXT NOT NULL,
+    employee_id BIGINT NOT NULL REFERENCES employees(id),
+    factor DOUBLE PRECISION NOT NULL CHECK (factor >= 0),
+    serious_violation BOOLEAN NOT NULL DEFAULT FALSE,
+    note TEXT NOT NULL DEFAULT '',
+    assessor_id BIGINT REFERENCES employees(id),
+    assessed_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (period, employee_id)
+);
 
 -- The assessment cycle (SPEC §6) -------------------------------------------------------------
 

@@ -1,0 +1,214 @@
+//! `kaohe evaluate` and `kaohe scheme`: scorecards from the command line.
+
+use anyhow::{Context, Result, bail};
+use kaohe_domain::library::Library;
+use kaohe_domain::period::Period;
+use kaohe_store::evaluate::{EvalRequest, Evaluation};
+use kaohe_store::{Sql, Store, Viewer};
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// Output formats of `kaohe evaluate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Resolves `--employee`: a database id or an employee number (工号).
+pub async fn employee_id(store: &Store, text: &str) -> Result<i64> {
+    let mut sql = Sql::new("SELECT id FROM employees WHERE code = ");
+    sql.bind(text);
+    if let Some((id,)) = store.fetch_optional::<(i64,)>(&sql).await? {
+        return Ok(id);
+    }
+    if let Ok(id) = text.parse::<i64>() {
+        let mut sql = Sql::new("SELECT id FROM employees WHERE id = ");
+        sql.bind(id);
+        if store.fetch_optional::<(i64,)>(&sql).await?.is_some() {
+            return Ok(id);
+        }
+    }
+    bail!("--employee: no employee with id or number `{text}`")
+}
+
+/// Evaluates and prints.
+pub async fn evaluate(
+    store: &Store,
+    period: &str,
+    scheme: Option<String>,
+    employee: Option<&str>,
+    format: Format,
+) -> Result<()> {
+    let period = Period::parse(period).map_err(|e| anyhow::anyhow!("--period: {e}"))?;
+    let employee = match employee {
+        Some(e) => Some(employee_id(store, e).await?),
+        None => None,
+    };
+    let req = EvalRequest {
+        period,
+        scheme,
+        employee,
+    };
+    let started = std::time::Instant::now();
+    let e = store
+        .evaluate(&Viewer::system("kaohe evaluate"), &req)
+        .await?;
+    let secs = started.elapsed().as_secs_f64();
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&to_json(&e))?),
+        Format::Csv => print_csv(&e)?,
+        Format::Table => {
+            print_table(&e);
+            eprintln!(
+                "kaohe: {} scorecards for {} in {secs:.2} s ({} records read, library version {})",
+                e.results.len(),
+                e.period,
+                e.rows_read,
+                e.library_version
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The JSON form of an evaluation (documented in the README).
+pub fn to_json(e: &Evaluation) -> Value {
+    let cards: Vec<Value> = e
+        .results
+        .iter()
+        .map(|r| {
+            let c = &r.scorecard;
+            let indicators: Vec<Value> = c
+                .lines
+                .iter()
+                .map(|l| {
+                    json!({
+                        "code": l.indicator, "value": l.value, "score": l.counted_score.or(l.score),
+                        "weight": l.effective_weight, "configured_weight": l.weight.as_percent(),
+                        "applicable": l.applicable, "numerator": l.numerator, "denominator": l.denominator,
+                    })
+                })
+                .collect();
+            json!({
+                "employee": r.employee_id.to_string(),
+                "employee_code": r.employee_code,
+                "name": r.name,
+                "scheme": c.scheme,
+                "total": c.total_rounded,
+                "total_full_precision": c.total,
+                "grade": c.grade.as_ref().map(|g| g.code.clone()),
+                "bonus_coefficient": c.bonus_coefficient,
+                "indicators": indicators,
+                "notes": c.notes.iter().map(|n| n.en()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "period": e.period.to_string(), "library_version": e.library_version, "scorecards": cards })
+}
+
+fn fmt2(v: Option<f64>) -> String {
+    v.map_or_else(|| "N/A".to_string(), |x| format!("{x:.2}"))
+}
+
+fn print_table(e: &Evaluation) {
+    println!(
+        "{:<10} {:<8} {:<28} {:>8} {:<10} {:>5}",
+        "工号", "姓名", "scheme", "total", "grade", "coef"
+    );
+    for r in &e.results {
+        let c = &r.scorecard;
+        let grade = c
+            .grade
+            .as_ref()
+            .map_or("N/A".to_string(), |g| format!("{} {}", g.code, g.name_zh));
+        println!(
+            "{:<10} {:<8} {:<28} {:>8} {:<10} {:>5}",
+            r.employee_code,
+            r.name,
+            c.scheme,
+            fmt2(c.total_rounded),
+            grade,
+            c.bonus_coefficient
+                .map_or("-".into(), |b| format!("{b:.1}"))
+        );
+    }
+}
+
+fn print_csv(e: &Evaluation) -> Result<()> {
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    w.write_record([
+        "period",
+        "employee",
+        "employee_code",
+        "name",
+        "scheme",
+        "indicator",
+        "value",
+        "score",
+        "weight",
+        "applicable",
+        "total",
+        "grade",
+        "bonus_coefficient",
+    ])?;
+    for r in &e.results {
+        let c = &r.scorecard;
+        for l in &c.lines {
+            w.write_record([
+                e.period.to_string(),
+                r.employee_id.to_string(),
+                r.employee_code.clone(),
+                r.name.clone(),
+                c.scheme.clone(),
+                l.indicator.clone(),
+                l.value.map(|v| v.to_string()).unwrap_or_default(),
+                l.counted_score
+                    .or(l.score)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                l.effective_weight.to_string(),
+                l.applicable.to_string(),
+                c.total_rounded.map(|v| v.to_string()).unwrap_or_default(),
+                c.grade.as_ref().map(|g| g.code.clone()).unwrap_or_default(),
+                c.bonus_coefficient
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `kaohe scheme export`: the current library as TOML.
+pub async fn export_library(store: &Store, output: Option<&Path>) -> Result<()> {
+    let lib = store.library().await?;
+    let text = lib.library.to_toml();
+    match output {
+        Some(p) => {
+            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// `kaohe scheme import FILE`: validates the whole file; a bad file changes nothing.
+pub async fn import_library(store: &Store, file: &Path) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.display().to_string();
+    let library = Library::from_toml_files(&[(name.as_str(), text.as_str())])
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let version = store
+        .save_library(&Viewer::system("kaohe scheme import"), &library)
+        .await?;
+    println!(
+        "kaohe: library version {version}: {} indicators, {} schemes",
+        library.indicators().len(),
+        library.schemes().len()
+    );
+    Ok(())
+}

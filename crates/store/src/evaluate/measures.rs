@@ -1,0 +1,380 @@
+//! Computing formula measures for every person at once.
+//!
+//! Requests are grouped by what decides the rows they read (record kind, window field,
+//! period, split credit); each group is ONE query over the records of the period for
+//! everybody, streamed row by row. Every measure of the group applies its filter to the row in
+//! Rust ([`Filter::eval`], the same code the domain tests) and accumulates per person, so the
+//! cost is one scan per group, never one query per person or per indicator.
+
+use crate::sql::Sql;
+use crate::{Backend, Result, Store, Viewer};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use futures_util::TryStreamExt;
+use kaohe_domain::calendar::Calendar;
+use kaohe_domain::catalogue::{FieldAccess, FieldType, RecordKind, Value};
+use kaohe_domain::formula::{Aggregate, Measure, PeriodOffset};
+use kaohe_domain::period::Period;
+use sqlx::Row;
+use std::collections::{BTreeSet, HashMap};
+
+/// One measure wanted for one period offset.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub measure: Measure,
+    pub offset: PeriodOffset,
+}
+
+/// Computed values: (employee, measure key, offset) → value (absent = the measure's empty value).
+#[derive(Debug, Default)]
+pub struct Computed {
+    values: HashMap<(i64, String, PeriodOffset), Option<f64>>,
+    /// How many records each group read, for progress and explanation.
+    pub rows_read: u64,
+}
+
+impl Computed {
+    /// The value of `w` for `employee` (the empty value when the person had no records).
+    pub fn get(&self, employee: i64, w: &Wanted) -> Option<f64> {
+        match self
+            .values
+            .get(&(employee, w.measure.key().to_string(), w.offset))
+        {
+            Some(v) => *v,
+            None => w.measure.empty_value(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct GroupKey {
+    kind: RecordKind,
+    field: &'static str,
+    cumulative: bool,
+    offset: PeriodOffset,
+    credited: bool,
+}
+
+#[derive(Default, Clone)]
+struct Acc {
+    count: u64,
+    sum: f64,
+    min: f64,
+    max: f64,
+    distinct: Option<BTreeSet<String>>,
+}
+
+impl Acc {
+    fn add(&mut self, x: Option<f64>, weight: f64) {
+        self.count += 1;
+        if let Some(x) = x {
+            self.min = if self.count == 1 { x } else { self.min.min(x) };
+            self.max = if self.count == 1 { x } else { self.max.max(x) };
+            self.sum += x * weight;
+        }
+    }
+
+    fn value(&self, aggregate: Aggregate) -> Option<f64> {
+        match aggregate {
+            Aggregate::Count => Some(self.count as f64),
+            Aggregate::Sum | Aggregate::CreditedSum => Some(self.sum),
+            Aggregate::Avg => (self.count > 0).then(|| self.sum / self.count as f64),
+            Aggregate::Min => (self.count > 0).then_some(self.min),
+            Aggregate::Max => (self.count > 0).then_some(self.max),
+            Aggregate::CountDistinct => {
+                Some(self.distinct.as_ref().map_or(0, BTreeSet::len) as f64)
+            }
+        }
+    }
+}
+
+/// A row read from the database, seen through the catalogue's field names.
+struct RowView<'a> {
+    names: &'a [&'static str],
+    values: Vec<Value>,
+}
+
+impl FieldAccess for RowView<'_> {
+    fn field(&self, name: &str) -> Value {
+        self.names
+            .iter()
+            .position(|n| *n == name)
+            .map_or(Value::Null, |i| self.values[i].clone())
+    }
+}
+
+/// Computes `wanted` for `period` for everybody within `viewer`'s scope (or one `employee`).
+pub async fn compute(
+    store: &Store,
+    viewer: &Viewer,
+    wanted: &[Wanted],
+    period: Period,
+    employee: Option<i64>,
+    cal: &Calendar,
+) -> Result<Computed> {
+    let mut groups: HashMap<GroupKey, Vec<&Wanted>> = HashMap::new();
+    for w in wanted {
+        let key = GroupKey {
+            kind: w.measure.kind,
+            field: w.measure.window.field,
+            cumulative: w.measure.window.cumulative,
+            offset: w.offset,
+            credited: w.measure.aggregate == Aggregate::CreditedSum,
+        };
+        groups.entry(key).or_default().push(w);
+    }
+    let mut out = Computed::default();
+    let mut keys: Vec<_> = groups.keys().copied().collect();
+    keys.sort_by_key(|k| {
+        (
+            k.kind,
+            k.field,
+            k.cumulative,
+            k.offset == PeriodOffset::Previous,
+            k.credited,
+        )
+    });
+    for key in keys {
+        let members = &groups[&key];
+        let p = if key.offset == PeriodOffset::Previous {
+            period.prev()
+        } else {
+            period
+        };
+        scan_group(store, viewer, key, members, p, employee, cal, &mut out).await?;
+    }
+    Ok(out)
+}
+
+/// The SQL expression of a catalogue field (stored column or derived from related records).
+fn field_sql(kind: RecordKind, name: &str, ty: FieldType) -> String {
+    let derived = match (kind, name) {
+        (RecordKind::Orders, "repeat_customer") => {
+            Some("EXISTS (SELECT 1 FROM orders o2 WHERE o2.customer_id = t.customer_id AND o2.day < t.day)".to_string())
+        }
+        (RecordKind::Receivables, "paid_by_due_cents") => Some(
+            "CAST(COALESCE((SELECT SUM(p.amount_cents) FROM payments p WHERE p.receivable_id = t.id \
+             AND p.received_on <= t.due_on), 0) AS BIGINT)"
+                .to_string(),
+        ),
+        (RecordKind::Receivables, "settled_on") => Some(
+            "(SELECT MIN(p.received_on) FROM payments p WHERE p.receivable_id = t.id AND \
+             (SELECT SUM(p2.amount_cents) FROM payments p2 WHERE p2.receivable_id = t.id \
+             AND p2.received_on <= p.received_on) >= t.amount_cents)"
+                .to_string(),
+        ),
+        _ => None,
+    };
+    let expr = derived.unwrap_or_else(|| format!("t.{name}"));
+    // PostgreSQL keeps INTEGER columns as int4; read every whole number as BIGINT.
+    match ty {
+        FieldType::Int | FieldType::Money => format!("CAST({expr} AS BIGINT)"),
+        _ => expr,
+    }
+}
+
+/// Fields a group needs: the filtered and aggregated fields of all its measures.
+fn needed_fields(kind: RecordKind, members: &[&Wanted]) -> Vec<&'static str> {
+    let mut names: BTreeSet<&'static str> = BTreeSet::new();
+    for w in members {
+        if let Some(f) = w.measure.field {
+            names.insert(f);
+        }
+        if let Some(filter) = &w.measure.filter {
+            filter.fields(&mut |f| {
+                names.insert(f);
+            });
+        }
+    }
+    kind.fields()
+        .iter()
+        .map(|f| f.name)
+        .filter(|n| names.contains(n))
+        .collect()
+}
+
+/// Local-day bounds of `period` as values for the window field's type.
+fn bounds(period: Period, ty: FieldType, cal: &Calendar) -> (crate::val::Val, crate::val::Val) {
+    let (start, end) = (period.start(), period.end_exclusive());
+    match ty {
+        FieldType::Timestamp => (
+            local_midnight(start, cal).into(),
+            local_midnight(end, cal).into(),
+        ),
+        _ => (start.into(), end.into()),
+    }
+}
+
+fn local_midnight(day: NaiveDate, cal: &Calendar) -> DateTime<Utc> {
+    let local = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+    cal.utc_offset()
+        .from_local_datetime(&local)
+        .single()
+        .expect("fixed offsets are unambiguous")
+        .with_timezone(&Utc)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn scan_group(
+    store: &Store,
+    viewer: &Viewer,
+    key: GroupKey,
+    members: &[&Wanted],
+    period: Period,
+    employee: Option<i64>,
+    cal: &Calendar,
+    out: &mut Computed,
+) -> Result<()> {
+    let def = key.kind.def();
+    let names = needed_fields(key.kind, members);
+    let types: Vec<FieldType> = names
+        .iter()
+        .map(|n| key.kind.field(n).expect("catalogue field").ty)
+        .collect();
+    let window_ty = key.kind.field(key.field).map_or(FieldType::Date, |f| f.ty);
+    let emp_col = if key.credited {
+        format!("COALESCE(c.employee_id, t.{})", def.employee_field)
+    } else {
+        format!("t.{}", def.employee_field)
+    };
+    let mut sql = Sql::new(&format!("SELECT {emp_col} AS emp"));
+    sql.push(if key.credited {
+        ", COALESCE(c.share_pct, CAST(100 AS DOUBLE PRECISION)) AS share"
+    } else {
+        ", CAST(100 AS DOUBLE PRECISION) AS share"
+    });
+    for (n, ty) in names.iter().zip(&types) {
+        sql.push(", ").push(&field_sql(key.kind, n, *ty));
+    }
+    sql.push(&format!(" FROM {} t", def.name));
+    if key.credited {
+        sql.push(" LEFT JOIN order_credits c ON c.order_id = t.id");
+    }
+    let (start, end) = bounds(period, window_ty, cal);
+    sql.push(&format!(" WHERE t.{} < ", key.field)).bind(end);
+    if !key.cumulative {
+        sql.push(&format!(" AND t.{} >= ", key.field)).bind(start);
+    }
+    if let Some(e) = employee {
+        sql.push(&format!(" AND {emp_col} = ")).bind(e);
+    }
+    viewer.restrict(&mut sql, &emp_col);
+
+    let mut accs: HashMap<(i64, usize), Acc> = HashMap::new();
+    let mut on_row = |emp: i64, share: f64, values: Vec<Value>| {
+        let view = RowView {
+            names: &names,
+            values,
+        };
+        for (i, w) in members.iter().enumerate() {
+            if w.measure
+                .filter
+                .as_ref()
+                .is_some_and(|f| !f.eval(&view, cal))
+            {
+                continue;
+            }
+            let acc = accs.entry((emp, i)).or_default();
+            match (w.measure.aggregate, w.measure.field) {
+                (Aggregate::Count, _) | (_, None) => acc.add(None, 1.0),
+                (Aggregate::CountDistinct, Some(f)) => {
+                    let v = view.field(f);
+                    if v != Value::Null {
+                        acc.distinct
+                            .get_or_insert_with(BTreeSet::new)
+                            .insert(format!("{v:?}"));
+                    }
+                }
+                (agg, Some(f)) => {
+                    let Some(x) = numeric(&view.field(f)) else {
+                        continue;
+                    };
+                    let weight = if agg == Aggregate::CreditedSum {
+                        share / 100.0
+                    } else {
+                        1.0
+                    };
+                    acc.add(Some(x), weight);
+                }
+            }
+        }
+    };
+    out.rows_read += stream_rows(store, &sql, &types, &mut on_row).await?;
+    for ((emp, i), acc) in accs {
+        let w = members[i];
+        out.values.insert(
+            (emp, w.measure.key().to_string(), w.offset),
+            acc.value(w.measure.aggregate),
+        );
+    }
+    Ok(())
+}
+
+fn numeric(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+macro_rules! decode_row {
+    ($row:expr, $types:expr) => {{
+        let row = $row;
+        let emp: i64 = row.try_get(0)?;
+        let share: f64 = row.try_get(1)?;
+        let mut values = Vec::with_capacity($types.len());
+        for (i, ty) in $types.iter().enumerate() {
+            let col = i + 2;
+            values.push(match ty {
+                FieldType::Int | FieldType::Money => row
+                    .try_get::<Option<i64>, _>(col)?
+                    .map_or(Value::Null, Value::Int),
+                FieldType::Float => row
+                    .try_get::<Option<f64>, _>(col)?
+                    .map_or(Value::Null, Value::Float),
+                FieldType::Bool => row
+                    .try_get::<Option<bool>, _>(col)?
+                    .map_or(Value::Null, Value::Bool),
+                FieldType::Text => row
+                    .try_get::<Option<String>, _>(col)?
+                    .map_or(Value::Null, Value::Text),
+                FieldType::Date => row
+                    .try_get::<Option<NaiveDate>, _>(col)?
+                    .map_or(Value::Null, Value::Date),
+                FieldType::Timestamp => row
+                    .try_get::<Option<DateTime<Utc>>, _>(col)?
+                    .map_or(Value::Null, Value::Timestamp),
+            });
+        }
+        (emp, share, values)
+    }};
+}
+
+/// Streams the rows of `sql`, decoding each into typed values; returns the number of rows.
+async fn stream_rows(
+    store: &Store,
+    sql: &Sql,
+    types: &[FieldType],
+    on_row: &mut dyn FnMut(i64, f64, Vec<Value>),
+) -> Result<u64> {
+    let mut n = 0;
+    match store.backend() {
+        Backend::Sqlite { read, .. } => {
+            let mut rows = crate::val::bind_all!(sqlx::query(sql.text()), sql.values()).fetch(read);
+            while let Some(row) = rows.try_next().await? {
+                let (emp, share, values) = decode_row!(&row, types);
+                on_row(emp, share, values);
+                n += 1;
+            }
+        }
+        Backend::Postgres(pool) => {
+            let mut rows = crate::val::bind_all!(sqlx::query(sql.text()), sql.values()).fetch(pool);
+            while let Some(row) = rows.try_next().await? {
+                let (emp, share, values) = decode_row!(&row, types);
+                on_row(emp, share, values);
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,357 @@
+//! Evaluation (考核计算): every person's scorecard for a period, set-based.
+//!
+//! 1. Who: the people employed in the period whose position names a scheme, within the
+//!    viewer's scope.
+//! 2. What: the distinct measures of every computed indicator of those schemes.
+//! 3. One streamed scan per record-kind group computes all measures for everybody
+//!    ([`measures::compute`]); ratings, targets, attendance and behaviour factors are read once.
+//! 4. The pure domain turns each person's inputs into a [`Scorecard`].
+//! 5. The scorecards are stored in one transaction, with the library version that made them.
+//!    A closed or locked period is never re-evaluated: its results change only through an
+//!    upheld appeal.
+
+pub mod measures;
+mod save;
+
+pub use save::{StoredLine, StoredScorecard};
+
+use crate::sql::Sql;
+use crate::{Result, Store, StoreError, Viewer};
+use kaohe_domain::calendar::Calendar;
+use kaohe_domain::composition::{
+    Behaviour, IndicatorOutcome, NaReason, Scorecard, ScorecardInput, combine_raters,
+};
+use kaohe_domain::formula::{EvalContext, MeasureValues, PeriodOffset};
+use kaohe_domain::library::Library;
+use kaohe_domain::period::Period;
+use kaohe_domain::scheme::{RaterGroup, Scheme};
+use measures::Wanted;
+use std::collections::{BTreeMap, HashMap};
+
+/// What to evaluate.
+#[derive(Debug, Clone)]
+pub struct EvalRequest {
+    pub period: Period,
+    /// Only people assessed by this scheme.
+    pub scheme: Option<String>,
+    /// Only this person.
+    pub employee: Option<i64>,
+}
+
+/// A person to evaluate and the scheme that applies.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Person {
+    id: i64,
+    code: String,
+    name: String,
+    position_code: String,
+    scheme_code: Option<String>,
+}
+
+/// One person's result.
+#[derive(Debug, Clone)]
+pub struct PersonResult {
+    pub employee_id: i64,
+    pub employee_code: String,
+    pub name: String,
+    pub scorecard: Scorecard,
+}
+
+/// Everything an evaluation produced.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub period: Period,
+    pub library_version: i64,
+    pub working_days: u32,
+    pub results: Vec<PersonResult>,
+    /// Records read by the measure scans.
+    pub rows_read: u64,
+}
+
+impl Store {
+    /// Evaluates and stores the scorecards of `req` (see the module documentation).
+    pub async fn evaluate(&self, viewer: &Viewer, req: &EvalRequest) -> Result<Evaluation> {
+        self.refuse_if_closed(req.period).await?;
+        let lib = self.library().await?;
+        let cal = self.calendar(req.period.start()).await?;
+        let people = self.people_to_evaluate(viewer, req, &lib.library).await?;
+        let evaluation = self
+            .compute_scorecards(viewer, req, &lib.library, &cal, people)
+            .await?;
+        let evaluation = Evaluation {
+            library_version: lib.version,
+            ..evaluation
+        };
+        self.save_scorecards(viewer, &evaluation).await?;
+        Ok(evaluation)
+    }
+
+    async fn refuse_if_closed(&self, period: Period) -> Result<()> {
+        let mut sql = Sql::new("SELECT status FROM periods WHERE code = ");
+        sql.bind(period.to_string());
+        match self.fetch_optional::<(String,)>(&sql).await? {
+            Some((status,)) if status != "open" => Err(StoreError::Invalid {
+                field: "period".into(),
+                message: format!(
+                    "{period} is {status}; its results change only through an upheld appeal (考核结果已锁定)"
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    async fn people_to_evaluate(
+        &self,
+        viewer: &Viewer,
+        req: &EvalRequest,
+        lib: &Library,
+    ) -> Result<Vec<(Person, Scheme)>> {
+        let mut sql = Sql::new(
+            "SELECT e.id, e.code, e.name, p.code AS position_code, p.scheme_code FROM employees e \
+             JOIN positions p ON p.id = e.position_id WHERE e.hired_on < ",
+        );
+        sql.bind(req.period.end_exclusive())
+            .push(" AND (e.left_on IS NULL OR e.left_on >= ")
+            .bind(req.period.start());
+        sql.push(")");
+        if let Some(id) = req.employee {
+            sql.push(" AND e.id = ").bind(id);
+        }
+        viewer.restrict(&mut sql, "e.id");
+        sql.push(" ORDER BY e.id");
+        let people: Vec<Person> = self.fetch_all(&sql).await?;
+        let mut out = Vec::new();
+        for p in people {
+            let scheme = p
+                .scheme_code
+                .as_deref()
+                .and_then(|c| lib.scheme(c))
+                .or_else(|| lib.scheme_for_position(&p.position_code));
+            let Some(scheme) = scheme else { continue };
+            if req.scheme.as_deref().is_some_and(|s| s != scheme.code) {
+                continue;
+            }
+            out.push((p, scheme.clone()));
+        }
+        if let Some(code) = req
+            .scheme
+            .as_deref()
+            .filter(|c| out.is_empty() && lib.scheme(c).is_none())
+        {
+            let known: Vec<_> = lib.schemes().iter().map(|s| s.code.as_str()).collect();
+            return Err(StoreError::Invalid {
+                field: "scheme".into(),
+                message: format!("unknown scheme `{code}` (known: {})", known.join(", ")),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn compute_scorecards(
+        &self,
+        viewer: &Viewer,
+        req: &EvalRequest,
+        lib: &Library,
+        cal: &Calendar,
+        people: Vec<(Person, Scheme)>,
+    ) -> Result<Evaluation> {
+        let wanted = wanted_measures(lib, people.iter().map(|(_, s)| s));
+        let computed =
+            measures::compute(self, viewer, &wanted, req.period, req.employee, cal).await?;
+        let inputs = self.period_inputs(req.period).await?;
+        let working_days = cal.working_days_between(req.period.start(), req.period.end_exclusive());
+        let prev_working_days =
+            cal.working_days_between(req.period.prev().start(), req.period.prev().end_exclusive());
+        let mut results = Vec::with_capacity(people.len());
+        for (person, scheme) in people {
+            let mut values = MeasureValues::new();
+            for w in &wanted {
+                let v = computed.get(person.id, w);
+                match w.offset {
+                    PeriodOffset::Current => values.set(w.measure.key(), v),
+                    PeriodOffset::Previous => values.set_previous(w.measure.key(), v),
+                };
+            }
+            let ctx_base = EvalContext {
+                target: None,
+                targets: inputs.targets.get(&person.id).cloned().unwrap_or_default(),
+                prev_indicators: inputs
+                    .prev_values
+                    .get(&person.id)
+                    .cloned()
+                    .unwrap_or_default(),
+                working_days: Some(f64::from(working_days)),
+                prev_working_days: Some(f64::from(prev_working_days)),
+            };
+            let input = scorecard_input(lib, &scheme, &values, ctx_base, &inputs, person.id);
+            let scorecard = Scorecard::compute(&scheme, &input);
+            results.push(PersonResult {
+                employee_id: person.id,
+                employee_code: person.code,
+                name: person.name,
+                scorecard,
+            });
+        }
+        Ok(Evaluation {
+            period: req.period,
+            library_version: 0,
+            working_days,
+            results,
+            rows_read: computed.rows_read,
+        })
+    }
+
+    /// Ratings, targets, attendance, behaviour factors and last period's values, read once.
+    async fn period_inputs(&self, period: Period) -> Result<PeriodInputs> {
+        let code = period.to_string();
+        let mut inputs = PeriodInputs::default();
+        let mut sql = Sql::new(
+            "SELECT employee_id, indicator_code, rater_group, score FROM ratings WHERE period = ",
+        );
+        sql.bind(code.as_str());
+        for (emp, ind, group, score) in self.fetch_all::<(i64, String, String, f64)>(&sql).await? {
+            if let Some(g) = RaterGroup::ALL.into_iter().find(|g| g.as_str() == group) {
+                inputs
+                    .ratings
+                    .entry((emp, ind))
+                    .or_default()
+                    .entry(g)
+                    .or_default()
+                    .push(score);
+            }
+        }
+        let mut sql = Sql::new(
+            "SELECT employee_id, indicator_code, value FROM targets WHERE status <> 'disputed' AND period = ",
+        );
+        sql.bind(code.as_str());
+        for (emp, ind, value) in self.fetch_all::<(i64, String, f64)>(&sql).await? {
+            inputs.targets.entry(emp).or_default().insert(ind, value);
+        }
+        let mut sql = Sql::new(
+            "SELECT employee_id, CAST(COUNT(*) AS BIGINT) FROM attendance WHERE status IN ('absent', 'half_absent') AND day >= ",
+        );
+        sql.bind(period.start())
+            .push(" AND day < ")
+            .bind(period.end_exclusive())
+            .push(" GROUP BY employee_id");
+        for (emp, n) in self.fetch_all::<(i64, i64)>(&sql).await? {
+            inputs
+                .absent_days
+                .insert(emp, u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        let mut sql = Sql::new(
+            "SELECT employee_id, factor, serious_violation FROM behaviour_assessments WHERE period = ",
+        );
+        sql.bind(code.as_str());
+        for (emp, factor, serious_violation) in self.fetch_all::<(i64, f64, bool)>(&sql).await? {
+            inputs.behaviour.insert(
+                emp,
+                Behaviour {
+                    factor,
+                    serious_violation,
+                },
+            );
+        }
+        let mut sql = Sql::new(
+            "SELECT s.employee_id, l.indicator_code, l.value FROM scorecard_lines l JOIN scorecards s ON s.id = l.scorecard_id \
+             WHERE s.current = TRUE AND l.value IS NOT NULL AND s.period = ",
+        );
+        sql.bind(period.prev().to_string());
+        for (emp, ind, value) in self.fetch_all::<(i64, String, f64)>(&sql).await? {
+            inputs
+                .prev_values
+                .entry(emp)
+                .or_default()
+                .insert(ind, value);
+        }
+        Ok(inputs)
+    }
+}
+
+#[derive(Debug, Default)]
+struct PeriodInputs {
+    ratings: HashMap<(i64, String), BTreeMap<RaterGroup, Vec<f64>>>,
+    targets: HashMap<i64, BTreeMap<String, f64>>,
+    prev_values: HashMap<i64, BTreeMap<String, f64>>,
+    absent_days: HashMap<i64, u32>,
+    behaviour: HashMap<i64, Behaviour>,
+}
+
+/// The distinct (measure, period) pairs of every computed indicator of `schemes`.
+fn wanted_measures<'a>(lib: &Library, schemes: impl Iterator<Item = &'a Scheme>) -> Vec<Wanted> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    let mut scheme_codes = std::collections::BTreeSet::new();
+    for scheme in schemes {
+        if !scheme_codes.insert(scheme.code.clone()) {
+            continue;
+        }
+        for code in scheme_indicator_codes(scheme) {
+            let Some(formula) = lib.indicator(&code).and_then(|i| i.formula()) else {
+                continue;
+            };
+            for r in formula.requests() {
+                if seen.insert((
+                    r.measure.key().to_string(),
+                    r.offset == PeriodOffset::Previous,
+                )) {
+                    out.push(Wanted {
+                        measure: r.measure.clone(),
+                        offset: r.offset,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn scheme_indicator_codes(scheme: &Scheme) -> Vec<String> {
+    scheme
+        .groups
+        .iter()
+        .flat_map(|g| g.items.iter().map(|i| i.indicator.clone()))
+        .collect()
+}
+
+fn scorecard_input(
+    lib: &Library,
+    scheme: &Scheme,
+    values: &MeasureValues,
+    ctx_base: EvalContext,
+    inputs: &PeriodInputs,
+    employee: i64,
+) -> ScorecardInput {
+    let mut outcomes = BTreeMap::new();
+    for code in scheme_indicator_codes(scheme) {
+        let outcome = match lib.indicator(&code) {
+            None => IndicatorOutcome::not_applicable(NaReason::NoValue),
+            Some(ind) if ind.is_rated() => {
+                let ratings = inputs
+                    .ratings
+                    .get(&(employee, code.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                ind.rated_outcome(&combine_raters(&scheme.raters, &ratings))
+            }
+            Some(ind) => {
+                let personal = ctx_base.targets.get(&code).copied();
+                let ctx = EvalContext {
+                    target: personal.or(ind.target),
+                    ..ctx_base.clone()
+                };
+                let eval = ind
+                    .formula()
+                    .map(|f| f.evaluate(values, &ctx))
+                    .unwrap_or_default();
+                ind.outcome(&eval, personal)
+            }
+        };
+        outcomes.insert(code, outcome);
+    }
+    ScorecardInput {
+        outcomes,
+        absent_days: inputs.absent_days.get(&employee).copied().unwrap_or(0),
+        behaviour: inputs.behaviour.get(&employee).copied(),
+    }
+}

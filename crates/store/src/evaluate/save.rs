@@ -1,0 +1,257 @@
+//! Storing scorecards and reading them back.
+
+use super::Evaluation;
+use crate::audit::AuditEntry;
+use crate::rows::Row;
+use crate::sql::Sql;
+use crate::val::Val;
+use crate::{Result, Store, Viewer};
+use chrono::{DateTime, Utc};
+use kaohe_domain::composition::Scorecard;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A stored scorecard with its lines.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StoredScorecard {
+    pub id: i64,
+    pub period: String,
+    pub employee_id: i64,
+    pub employee_code: String,
+    pub name: String,
+    pub scheme_code: String,
+    pub scheme_version: i32,
+    pub version: i32,
+    /// Full precision.
+    pub total: Option<f64>,
+    pub grade: Option<String>,
+    pub bonus_coefficient: Option<f64>,
+    /// JSON: rounded total, notes, composition, library version, working days.
+    pub detail: String,
+    pub created_at: DateTime<Utc>,
+    #[sqlx(skip)]
+    pub lines: Vec<StoredLine>,
+}
+
+/// One indicator line of a stored scorecard.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StoredLine {
+    pub scorecard_id: i64,
+    pub indicator_code: String,
+    pub value: Option<f64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub score: Option<f64>,
+    /// Weight as configured (percent).
+    pub weight: f64,
+    /// Weight after redistribution (percent).
+    pub effective_weight: f64,
+    pub applicable: bool,
+}
+
+struct CardRow<'a> {
+    period: String,
+    employee_id: i64,
+    card: &'a Scorecard,
+    detail: String,
+    created_at: DateTime<Utc>,
+}
+
+impl Row for CardRow<'_> {
+    const TABLE: &'static str = "scorecards";
+    const COLUMNS: &'static [&'static str] = &[
+        "period",
+        "employee_id",
+        "scheme_code",
+        "scheme_version",
+        "version",
+        "total",
+        "grade",
+        "bonus_coefficient",
+        "detail",
+        "created_at",
+        "current",
+    ];
+    fn values(&self, out: &mut Vec<Val>) {
+        out.extend([
+            Val::from(self.period.as_str()),
+            self.employee_id.into(),
+            self.card.scheme.as_str().into(),
+            i64::from(self.card.version).into(),
+            1_i64.into(),
+            self.card.total.into(),
+            self.card.grade.as_ref().map(|g| g.code.clone()).into(),
+            self.card.bonus_coefficient.into(),
+            self.detail.as_str().into(),
+            self.created_at.into(),
+            true.into(),
+        ]);
+    }
+}
+
+struct LineRow {
+    scorecard_id: i64,
+    line: kaohe_domain::composition::ScorecardLine,
+}
+
+impl Row for LineRow {
+    const TABLE: &'static str = "scorecard_lines";
+    const COLUMNS: &'static [&'static str] = &[
+        "scorecard_id",
+        "indicator_code",
+        "value",
+        "numerator",
+        "denominator",
+        "score",
+        "weight",
+        "effective_weight",
+        "applicable",
+    ];
+    fn values(&self, out: &mut Vec<Val>) {
+        let l = &self.line;
+        out.extend([
+            Val::from(self.scorecard_id),
+            l.indicator.as_str().into(),
+            l.value.into(),
+            l.numerator.into(),
+            l.denominator.into(),
+            l.counted_score.or(l.score).into(),
+            l.weight.as_percent().into(),
+            l.effective_weight.into(),
+            l.applicable.into(),
+        ]);
+    }
+}
+
+fn detail_json(card: &Scorecard, e: &Evaluation) -> String {
+    let notes: Vec<_> = card
+        .notes
+        .iter()
+        .map(|n| serde_json::json!({ "zh": n.zh(), "en": n.en() }))
+        .collect();
+    let lines: Vec<_> = card
+        .lines
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "indicator": l.indicator, "group": l.group, "own_score": l.score,
+                "na_reason": l.na_reason.map(|r| format!("{r:?}")),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "total_rounded": card.total_rounded,
+        "indicators_total": card.indicators_total,
+        "composition": format!("{:?}", card.composition),
+        "notes": notes,
+        "lines": lines,
+        "library_version": e.library_version,
+        "working_days": e.working_days,
+    })
+    .to_string()
+}
+
+impl Store {
+    /// Replaces the open period's current scorecards of the evaluated people, in one transaction.
+    pub(super) async fn save_scorecards(&self, viewer: &Viewer, e: &Evaluation) -> Result<()> {
+        let period = e.period.to_string();
+        let ids: Vec<i64> = e.results.iter().map(|r| r.employee_id).collect();
+        let now = Utc::now();
+        let mut tx = self.begin().await?;
+        for chunk in ids.chunks(500) {
+            let mut del = Sql::new(
+                "DELETE FROM scorecard_lines WHERE scorecard_id IN (SELECT id FROM scorecards WHERE period = ",
+            );
+            del.bind(period.as_str())
+                .push(" AND employee_id IN ")
+                .bind_list(chunk.iter().copied())
+                .push(")");
+            tx.run(&del).await?;
+            let mut del = Sql::new("DELETE FROM scorecards WHERE period = ");
+            del.bind(period.as_str())
+                .push(" AND employee_id IN ")
+                .bind_list(chunk.iter().copied());
+            tx.run(&del).await?;
+        }
+        let cards: Vec<_> = e
+            .results
+            .iter()
+            .map(|r| CardRow {
+                period: period.clone(),
+                employee_id: r.employee_id,
+                card: &r.scorecard,
+                detail: detail_json(&r.scorecard, e),
+                created_at: now,
+            })
+            .collect();
+        tx.insert_rows(&cards).await?;
+        let mut q =
+            Sql::new("SELECT employee_id, id FROM scorecards WHERE current = TRUE AND period = ");
+        q.bind(period.as_str());
+        let card_ids: HashMap<i64, i64> =
+            tx.fetch_all::<(i64, i64)>(&q).await?.into_iter().collect();
+        let lines: Vec<_> = e
+            .results
+            .iter()
+            .flat_map(|r| {
+                let id = card_ids[&r.employee_id];
+                r.scorecard.lines.iter().map(move |l| LineRow {
+                    scorecard_id: id,
+                    line: l.clone(),
+                })
+            })
+            .collect();
+        tx.insert_rows(&lines).await?;
+        let entry = AuditEntry {
+            action: "update",
+            entity: "scorecards",
+            entity_id: period.clone(),
+            before: None,
+            after: Some(serde_json::json!({
+                "evaluated": e.results.len(),
+                "library_version": e.library_version,
+            })),
+        };
+        tx.audit(viewer, entry).await?;
+        tx.commit().await
+    }
+
+    /// The current scorecards of a period within the viewer's scope, with their lines.
+    pub async fn scorecards(
+        &self,
+        viewer: &Viewer,
+        period: &str,
+        employee: Option<i64>,
+    ) -> Result<Vec<StoredScorecard>> {
+        let mut sql = Sql::new(
+            "SELECT s.id, s.period, s.employee_id, e.code AS employee_code, e.name, s.scheme_code, s.scheme_version, \
+             s.version, s.total, s.grade, s.bonus_coefficient, s.detail, s.created_at FROM scorecards s \
+             JOIN employees e ON e.id = s.employee_id WHERE s.current = TRUE AND s.period = ",
+        );
+        sql.bind(period);
+        if let Some(id) = employee {
+            sql.push(" AND s.employee_id = ").bind(id);
+        }
+        viewer.restrict(&mut sql, "s.employee_id");
+        sql.push(" ORDER BY s.employee_id");
+        let mut cards: Vec<StoredScorecard> = self.fetch_all(&sql).await?;
+        let mut lines_sql = Sql::new(
+            "SELECT l.scorecard_id, l.indicator_code, l.value, l.numerator, l.denominator, l.score, l.weight, \
+             l.effective_weight, l.applicable FROM scorecard_lines l JOIN scorecards s ON s.id = l.scorecard_id \
+             WHERE s.current = TRUE AND s.period = ",
+        );
+        lines_sql.bind(period);
+        if let Some(id) = employee {
+            lines_sql.push(" AND s.employee_id = ").bind(id);
+        }
+        viewer.restrict(&mut lines_sql, "s.employee_id");
+        let mut by_card: HashMap<i64, Vec<StoredLine>> = HashMap::new();
+        for l in self.fetch_all::<StoredLine>(&lines_sql).await? {
+            by_card.entry(l.scorecard_id).or_default().push(l);
+        }
+        for c in &mut cards {
+            c.lines = by_card.remove(&c.id).unwrap_or_default();
+        }
+        Ok(cards)
+    }
+}

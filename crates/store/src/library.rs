@@ -1,0 +1,105 @@
+//! The indicator library and schemes in the database: one TOML document per version, and the
+//! company calendar (holidays, make-up days, time zone) that evaluation counts working days in.
+
+use crate::sql::Sql;
+use crate::{Result, Store, StoreError, Viewer};
+use chrono::{FixedOffset, NaiveDate, Utc};
+use kaohe_domain::calendar::{Calendar, DayKind};
+use kaohe_domain::library::Library;
+
+/// A stored library version.
+#[derive(Debug, Clone)]
+pub struct LibraryVersion {
+    pub version: i64,
+    pub library: Library,
+}
+
+impl Store {
+    /// The current library; the shipped defaults are installed as version 1 the first time.
+    pub async fn library(&self) -> Result<LibraryVersion> {
+        let sql = Sql::new(
+            "SELECT version, definition FROM library_versions ORDER BY version DESC LIMIT 1",
+        );
+        let current: Option<(i64, String)> = self.fetch_optional(&sql).await?;
+        let Some((version, text)) = current else {
+            let library = kaohe_domain::defaults::library();
+            let version = self
+                .save_library(&Viewer::system("kaohe init"), &library)
+                .await?;
+            return Ok(LibraryVersion { version, library });
+        };
+        let library = Library::from_toml(&text).map_err(|e| StoreError::Invalid {
+            field: format!("library version {version}"),
+            message: e.to_string(),
+        })?;
+        Ok(LibraryVersion { version, library })
+    }
+
+    /// Stores `library` as a new version (audited) and returns its number.
+    pub async fn save_library(&self, viewer: &Viewer, library: &Library) -> Result<i64> {
+        let text = library.to_toml();
+        let mut tx = self.begin().await?;
+        let latest: Vec<(Option<i64>,)> = tx
+            .fetch_all(&Sql::new("SELECT MAX(version) FROM library_versions"))
+            .await?;
+        let version = latest.first().and_then(|r| r.0).unwrap_or(0) + 1;
+        let mut sql = Sql::new(
+            "INSERT INTO library_versions (version, definition, actor, created_at) VALUES (",
+        );
+        sql.bind(version)
+            .push(", ")
+            .bind(text.as_str())
+            .push(", ")
+            .bind(viewer.username.as_str());
+        sql.push(", ").bind(Utc::now()).push(")");
+        tx.run(&sql).await?;
+        let codes: Vec<_> = library
+            .schemes()
+            .iter()
+            .map(|s| format!("{}@{}", s.code, s.version))
+            .collect();
+        let entry = crate::audit::AuditEntry {
+            action: "update",
+            entity: "library",
+            entity_id: version.to_string(),
+            before: None,
+            after: Some(
+                serde_json::json!({ "indicators": library.indicators().len(), "schemes": codes }),
+            ),
+        };
+        tx.audit(viewer, entry).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// The company calendar: holidays and make-up days from the database, in the company's
+    /// time zone (its UTC offset on `on`).
+    pub async fn calendar(&self, on: NaiveDate) -> Result<Calendar> {
+        let rows: Vec<(NaiveDate, String)> = self
+            .fetch_all(&Sql::new("SELECT day, kind FROM holidays"))
+            .await?;
+        let days = rows.into_iter().map(|(d, k)| {
+            (
+                d,
+                if k == "workday" {
+                    DayKind::Workday
+                } else {
+                    DayKind::Holiday
+                },
+            )
+        });
+        let tz_name = self
+            .setting("time_zone")
+            .await?
+            .unwrap_or_else(|| "Asia/Shanghai".into());
+        Ok(Calendar::new(days).with_utc_offset(utc_offset(&tz_name, on)))
+    }
+}
+
+/// The UTC offset of an IANA time zone on a day (DST zones differ by season).
+pub fn utc_offset(tz_name: &str, on: NaiveDate) -> FixedOffset {
+    use chrono::{Offset, TimeZone};
+    let tz: chrono_tz::Tz = tz_name.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let noon = on.and_hms_opt(12, 0, 0).expect("noon exists");
+    tz.offset_from_utc_datetime(&noon).fix()
+}
