@@ -212,3 +212,98 @@ pub async fn import_library(store: &Store, file: &Path) -> Result<()> {
     );
     Ok(())
 }
+
+/// `kaohe explain`: prints one indicator's rule, inputs, records and what-if.
+pub async fn explain(
+    store: &Store,
+    employee: &str,
+    period: &str,
+    indicator: &str,
+    limit: usize,
+    json: bool,
+) -> Result<()> {
+    let period = Period::parse(period).map_err(|e| anyhow::anyhow!("--period: {e}"))?;
+    let id = employee_id(store, employee).await?;
+    let x = store
+        .explain(
+            &Viewer::system("kaohe explain"),
+            period,
+            id,
+            indicator,
+            limit,
+        )
+        .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&x)?);
+        return Ok(());
+    }
+    println!(
+        "{} {} ({}) · {} · {}",
+        x.employee_code, x.name, x.employee_id, x.period, x.scheme
+    );
+    println!(
+        "指标 indicator: {} {} / {}",
+        x.indicator, x.indicator_name_zh, x.indicator_name_en
+    );
+    println!("公式 rule:      {}", x.rule);
+    println!(
+        "评分 scoring:   {}   目标 target: {}",
+        x.scoring,
+        fmt2(x.target)
+    );
+    println!(
+        "值 value: {}   分子 numerator: {}   分母 denominator: {}",
+        fmt2(x.value),
+        fmt2(x.numerator),
+        fmt2(x.denominator)
+    );
+    let na = x
+        .na_reason
+        .as_deref()
+        .map(|r| format!(" (N/A: {r})"))
+        .unwrap_or_default();
+    println!(
+        "得分 score: {}{na}   权重 weight: {:.2}% → {:.2}% after redistribution",
+        fmt2(x.score),
+        x.weight,
+        x.effective_weight
+    );
+    println!(
+        "总分 total: {}   等级 grade: {}",
+        fmt2(x.total),
+        x.grade.as_deref().unwrap_or("N/A")
+    );
+    for r in &x.records {
+        println!();
+        println!("{}: {} records", r.measure, r.count);
+        for rec in &r.sample {
+            let cells: Vec<_> = rec.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            println!("  {}", cells.join("  "));
+        }
+        if r.count as usize > r.sample.len() {
+            println!("  … and {} more", r.count as usize - r.sample.len());
+        }
+    }
+    if let Some(w) = &x.what_if {
+        println!();
+        match (w.change, w.total_after) {
+            (Some(k), Some(t)) if k > 0 => {
+                println!(
+                    "要达到 {} (≥{}): {} more of {} → total {t:.2}",
+                    w.next_grade, w.next_grade_min, k, w.measure
+                )
+            }
+            (Some(k), Some(t)) => {
+                println!(
+                    "要达到 {} (≥{}): {} fewer of {} → total {t:.2}",
+                    w.next_grade, w.next_grade_min, -k, w.measure
+                )
+            }
+            _ => println!(
+                "this indicator alone cannot lift the total to {} (≥{})",
+                w.next_grade, w.next_grade_min
+            ),
+        }
+    }
+    Ok(())
+}

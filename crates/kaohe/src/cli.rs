@@ -55,6 +55,8 @@ pub enum Command {
     Backup(BackupArgs),
     /// Evaluate and store the scorecards of a period
     Evaluate(EvaluateArgs),
+    /// Explain one indicator of a scorecard: rule, inputs, records behind it, what would raise it
+    Explain(ExplainArgs),
     /// The indicator library and schemes (export to / import from a TOML file)
     Scheme {
         #[command(subcommand)]
@@ -77,6 +79,26 @@ pub struct EvaluateArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = crate::assess::Format::Table)]
     pub format: crate::assess::Format,
+}
+
+/// What to explain.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The person (database id or employee number 工号)
+    #[arg(long)]
+    pub employee: String,
+    /// The period, e.g. 2026-10
+    #[arg(long)]
+    pub period: String,
+    /// The indicator code, e.g. callback_timeliness
+    #[arg(long)]
+    pub indicator: String,
+    /// How many records to list per measure
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Library commands.
@@ -229,6 +251,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             let store = open(&cfg).await?;
             let employee = a.employee.as_deref();
             crate::assess::evaluate(&store, &a.period, a.scheme.clone(), employee, a.format).await
+        }
+        Command::Explain(a) => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            let store = open(&cfg).await?;
+            crate::assess::explain(
+                &store,
+                &a.employee,
+                &a.period,
+                &a.indicator,
+                a.limit,
+                a.json,
+            )
+            .await
         }
         Command::Scheme { command } => {
             let cfg = cli.config(None, None, DEFAULT_DB)?;

@@ -387,3 +387,56 @@ async fn an_unknown_scheme_is_named_with_the_known_ones() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn explain_traces_an_indicator_to_its_records_and_the_next_grade() {
+    for db in every_backend().await {
+        let store = db.open().await;
+        seed(&store).await;
+        let oct = Period::parse("2026-10").unwrap();
+        let x = store
+            .explain(&Viewer::system("t"), oct, 1, "callback_timeliness", 2)
+            .await
+            .unwrap();
+        let b = db.backend;
+        assert_eq!((x.numerator, x.denominator), (Some(3.0), Some(4.0)), "{b}");
+        assert_eq!(x.records.len(), 2);
+        assert_eq!(
+            (x.records[0].count, x.records[1].count),
+            (3, 4),
+            "{b}: on-time and all call-backs"
+        );
+        assert_eq!(x.records[1].sample.len(), 2, "{b}: the first 2 listed");
+        assert_eq!(x.total, Some(80.14));
+        // By hand: (3+k)/(4+k) on time must score ≥ 98.67 for the total to reach 90: k = 12.
+        let w = x.what_if.expect("a next grade exists");
+        assert_eq!(
+            (w.next_grade.as_str(), w.change, w.total_after),
+            ("excellent", Some(12), Some(90.01)),
+            "{b}"
+        );
+
+        let err = store
+            .explain(&Viewer::system("t"), oct, 1, "sales_amount", 5)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not on the t scorecard"), "{err}");
+        let rep = Viewer {
+            user_id: None,
+            username: "p2".into(),
+            role: Role::Rep,
+            employee_id: Some(2),
+            team_id: None,
+            department_ids: vec![1],
+        };
+        let hidden = store
+            .explain(&rep, oct, 1, "callback_timeliness", 5)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(hidden, kaohe_store::StoreError::NotFound { .. }),
+            "{b}: a rep cannot explain a colleague"
+        );
+    }
+}

@@ -46,7 +46,7 @@ impl Computed {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct GroupKey {
+pub(crate) struct GroupKey {
     kind: RecordKind,
     field: &'static str,
     cumulative: bool,
@@ -213,19 +213,22 @@ fn local_midnight(day: NaiveDate, cal: &Calendar) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn scan_group(
-    store: &Store,
+/// The one query of a group: responsible person, credit share, then the needed fields.
+struct GroupQuery {
+    sql: Sql,
+    names: Vec<&'static str>,
+    types: Vec<FieldType>,
+}
+
+fn group_query(
     viewer: &Viewer,
     key: GroupKey,
-    members: &[&Wanted],
+    names: Vec<&'static str>,
     period: Period,
     employee: Option<i64>,
     cal: &Calendar,
-    out: &mut Computed,
-) -> Result<()> {
+) -> GroupQuery {
     let def = key.kind.def();
-    let names = needed_fields(key.kind, members);
     let types: Vec<FieldType> = names
         .iter()
         .map(|n| key.kind.field(n).expect("catalogue field").ty)
@@ -258,7 +261,28 @@ async fn scan_group(
         sql.push(&format!(" AND {emp_col} = ")).bind(e);
     }
     viewer.restrict(&mut sql, &emp_col);
+    GroupQuery { sql, names, types }
+}
 
+#[allow(clippy::too_many_arguments)]
+async fn scan_group(
+    store: &Store,
+    viewer: &Viewer,
+    key: GroupKey,
+    members: &[&Wanted],
+    period: Period,
+    employee: Option<i64>,
+    cal: &Calendar,
+    out: &mut Computed,
+) -> Result<()> {
+    let GroupQuery { sql, names, types } = group_query(
+        viewer,
+        key,
+        needed_fields(key.kind, members),
+        period,
+        employee,
+        cal,
+    );
     let mut accs: HashMap<(i64, usize), Acc> = HashMap::new();
     let mut on_row = |emp: i64, share: f64, values: Vec<Value>| {
         let view = RowView {
@@ -377,4 +401,93 @@ async fn stream_rows(
         }
     }
     Ok(n)
+}
+
+/// The records behind one measure for one person: how many match, and the first `limit`
+/// of them as (field, value) pairs — the drill-down of an indicator.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RecordsBehind {
+    /// The measure's canonical text.
+    pub measure: String,
+    /// Records of the period that pass the measure's filter.
+    pub count: u64,
+    /// The first of them, each as (field, value) pairs.
+    pub sample: Vec<Vec<(String, String)>>,
+}
+
+/// Lists the records that make up `w` for `employee` (see [`RecordsBehind`]).
+pub async fn records_behind(
+    store: &Store,
+    viewer: &Viewer,
+    w: &Wanted,
+    period: Period,
+    employee: i64,
+    cal: &Calendar,
+    limit: usize,
+) -> Result<RecordsBehind> {
+    let key = GroupKey {
+        kind: w.measure.kind,
+        field: w.measure.window.field,
+        cumulative: w.measure.window.cumulative,
+        offset: w.offset,
+        credited: w.measure.aggregate == Aggregate::CreditedSum,
+    };
+    let p = if w.offset == PeriodOffset::Previous {
+        period.prev()
+    } else {
+        period
+    };
+    let mut names = needed_fields(key.kind, &[w]);
+    for extra in ["id", "day", key.field] {
+        if !names.contains(&extra) && key.kind.field(extra).is_some() {
+            names.insert(0, extra);
+        }
+    }
+    let GroupQuery {
+        mut sql,
+        names,
+        types,
+    } = group_query(viewer, key, names, p, Some(employee), cal);
+    sql.push(&format!(" ORDER BY t.{}", key.field));
+    let mut out = RecordsBehind {
+        measure: w.measure.key().to_string(),
+        count: 0,
+        sample: Vec::new(),
+    };
+    let mut on_row = |_emp: i64, _share: f64, values: Vec<Value>| {
+        let view = RowView {
+            names: &names,
+            values,
+        };
+        if w.measure
+            .filter
+            .as_ref()
+            .is_some_and(|f| !f.eval(&view, cal))
+        {
+            return;
+        }
+        out.count += 1;
+        if out.sample.len() < limit {
+            let pairs = names
+                .iter()
+                .zip(&view.values)
+                .map(|(n, v)| (n.to_string(), show(v)))
+                .collect();
+            out.sample.push(pairs);
+        }
+    };
+    stream_rows(store, &sql, &types, &mut on_row).await?;
+    Ok(out)
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "—".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Text(t) => t.clone(),
+        Value::Date(d) => d.to_string(),
+        Value::Timestamp(t) => t.format("%Y-%m-%d %H:%M:%SZ").to_string(),
+    }
 }

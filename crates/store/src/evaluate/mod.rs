@@ -10,8 +10,11 @@
 //!    A closed or locked period is never re-evaluated: its results change only through an
 //!    upheld appeal.
 
+mod explain;
 pub mod measures;
 mod save;
+
+pub use explain::{Explanation, WhatIf};
 
 pub use save::{StoredLine, StoredScorecard};
 
@@ -164,25 +167,8 @@ impl Store {
             cal.working_days_between(req.period.prev().start(), req.period.prev().end_exclusive());
         let mut results = Vec::with_capacity(people.len());
         for (person, scheme) in people {
-            let mut values = MeasureValues::new();
-            for w in &wanted {
-                let v = computed.get(person.id, w);
-                match w.offset {
-                    PeriodOffset::Current => values.set(w.measure.key(), v),
-                    PeriodOffset::Previous => values.set_previous(w.measure.key(), v),
-                };
-            }
-            let ctx_base = EvalContext {
-                target: None,
-                targets: inputs.targets.get(&person.id).cloned().unwrap_or_default(),
-                prev_indicators: inputs
-                    .prev_values
-                    .get(&person.id)
-                    .cloned()
-                    .unwrap_or_default(),
-                working_days: Some(f64::from(working_days)),
-                prev_working_days: Some(f64::from(prev_working_days)),
-            };
+            let values = person_values(&wanted, &computed, person.id);
+            let ctx_base = base_context(&inputs, person.id, working_days, prev_working_days);
             let input = scorecard_input(lib, &scheme, &values, ctx_base, &inputs, person.id);
             let scorecard = Scorecard::compute(&scheme, &input);
             results.push(PersonResult {
@@ -275,6 +261,39 @@ struct PeriodInputs {
     prev_values: HashMap<i64, BTreeMap<String, f64>>,
     absent_days: HashMap<i64, u32>,
     behaviour: HashMap<i64, Behaviour>,
+}
+
+/// One person's measure values, current and previous period.
+fn person_values(wanted: &[Wanted], computed: &measures::Computed, employee: i64) -> MeasureValues {
+    let mut values = MeasureValues::new();
+    for w in wanted {
+        let v = computed.get(employee, w);
+        match w.offset {
+            PeriodOffset::Current => values.set(w.measure.key(), v),
+            PeriodOffset::Previous => values.set_previous(w.measure.key(), v),
+        };
+    }
+    values
+}
+
+/// What every formula of one person sees besides its measures.
+fn base_context(
+    inputs: &PeriodInputs,
+    employee: i64,
+    working_days: u32,
+    prev_working_days: u32,
+) -> EvalContext {
+    EvalContext {
+        target: None,
+        targets: inputs.targets.get(&employee).cloned().unwrap_or_default(),
+        prev_indicators: inputs
+            .prev_values
+            .get(&employee)
+            .cloned()
+            .unwrap_or_default(),
+        working_days: Some(f64::from(working_days)),
+        prev_working_days: Some(f64::from(prev_working_days)),
+    }
 }
 
 /// The distinct (measure, period) pairs of every computed indicator of `schemes`.
