@@ -110,6 +110,33 @@ async fn the_demo_company_is_served_over_http_on_every_backend() {
             "{backend}: scoped counts"
         );
 
+        // The rep's live scorecard of a month; another person's is "not found", by id in the URL.
+        let (status, card) = json(&rep, app.url("/api/scorecard?period=2026-10")).await;
+        assert_eq!(status, 200, "{backend}: {card}");
+        assert_eq!(card["scorecard"]["employee_id"].as_i64(), Some(my_id));
+        assert!(card["scorecard"]["lines"].as_array().unwrap().len() >= 3);
+        let url = app.url(&format!("/api/scorecard?period=2026-10&employee={other}"));
+        assert_eq!(
+            json(&rep, url).await.0,
+            404,
+            "{backend}: another person's scorecard"
+        );
+        let bad = json(&rep, app.url("/api/scorecard?period=2026-13")).await;
+        assert_eq!(bad.0, 422, "{backend}");
+        assert!(bad.1["error"].as_str().unwrap().contains("2026-13"));
+        let page = rep
+            .get(app.url("/scorecard?period=2026-10"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("考核评分表") && page.contains("data-indicator="),
+            "{backend}"
+        );
+
         // A team leader sees the team, more than a rep and less than HR.
         let leader = app.sign_in("leader", "kaohe-demo").await;
         let (_, team) = json(&leader, app.url("/api/employees")).await;

@@ -80,6 +80,16 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("login_failed", "用户名或密码错误", "Wrong username or password"),
     ("login_locked", "登录失败次数过多，请稍后再试", "Too many failed sign-ins; try again later"),
     ("csrf_failed", "页面已过期，请刷新后重试", "The form has expired; reload and try again"),
+    ("scorecard", "考核评分表", "Scorecard"),
+    ("my_scorecard", "我的考核", "My scorecard"),
+    ("live", "实时", "live"),
+    ("indicator", "指标", "Indicator"),
+    ("value", "实际值", "Value"),
+    ("score", "得分", "Score"),
+    ("weight", "权重", "Weight"),
+    ("not_applicable", "不适用", "N/A"),
+    ("bonus_coefficient", "奖金系数", "Bonus coefficient"),
+    ("no_scorecard", "本期没有适用的考核方案。", "No scheme applies to this person for the period."),
     ("demo_logins", "演示账号（密码 kaohe-demo）", "Demo logins (password kaohe-demo)"),
 ];
 

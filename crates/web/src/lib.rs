@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod scorecard;
 
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::{get, post};
@@ -92,6 +93,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/employees", get(api::employees))
         .route("/api/employees/{id}", get(api::employee))
         .route("/api/stats", get(api::stats))
+        .route("/api/scorecard", get(scorecard::api))
+        .route("/scorecard", get(scorecard::page))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

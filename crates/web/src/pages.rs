@@ -62,6 +62,31 @@ fn scope_key(scope: Scope) -> &'static str {
     }
 }
 
+/// Renders a signed-in page: the common header context merged with the page's own.
+pub fn render_page(
+    state: &AppState,
+    me: &CurrentUser,
+    name: &str,
+    page: minijinja::Value,
+) -> Result<Html<String>, WebError> {
+    let role_name = if me.lang == Lang::Zh {
+        me.viewer.role.name_zh()
+    } else {
+        me.viewer.role.as_str()
+    };
+    let ctx = context! {
+        tr => i18n::table(me.lang),
+        lang => me.lang.tag(),
+        csrf => me.csrf.as_str(),
+        company => &*state.company_name,
+        user => &me.user,
+        role_name,
+        scope => i18n::t(me.lang, scope_key(me.viewer.scope())),
+        ..page
+    };
+    render(state, name, ctx)
+}
+
 /// `GET /`: the dashboard, or the sign-in page for strangers.
 pub async fn dashboard(
     State(state): State<AppState>,
@@ -76,24 +101,8 @@ pub async fn dashboard(
     let departments = state.store.departments().await?;
     let teams = state.store.teams().await?;
     let people = state.store.employees(&me.viewer).await?;
-    let html = render(
-        &state,
-        "dashboard.html",
-        context! {
-            tr => i18n::table(me.lang),
-            lang => me.lang.tag(),
-            csrf => me.csrf.as_str(),
-            company => &*state.company_name,
-            user => &me.user,
-            role_name => if me.lang == Lang::Zh { me.viewer.role.name_zh() } else { me.viewer.role.as_str() },
-            scope => i18n::t(me.lang, scope_key(me.viewer.scope())),
-            counts,
-            departments,
-            teams,
-            people,
-        },
-    )?;
-    Ok(html.into_response())
+    let page = context! { counts, departments, teams, people };
+    Ok(render_page(&state, &me, "dashboard.html", page)?.into_response())
 }
 
 /// `GET /assets/{*path}`: embedded static files.

@@ -379,7 +379,7 @@ async fn stream_rows(
     store: &Store,
     sql: &Sql,
     types: &[FieldType],
-    on_row: &mut dyn FnMut(i64, f64, Vec<Value>),
+    on_row: &mut (dyn FnMut(i64, f64, Vec<Value>) + Send),
 ) -> Result<u64> {
     let mut n = 0;
     match store.backend() {

@@ -75,18 +75,24 @@ impl Store {
     /// Evaluates and stores the scorecards of `req` (see the module documentation).
     pub async fn evaluate(&self, viewer: &Viewer, req: &EvalRequest) -> Result<Evaluation> {
         self.refuse_if_closed(req.period).await?;
+        let evaluation = self.preview(viewer, req).await?;
+        self.save_scorecards(viewer, &evaluation).await?;
+        Ok(evaluation)
+    }
+
+    /// Computes the scorecards of `req` without storing them: the live view of an open
+    /// period on a dashboard ("the score it would give today").
+    pub async fn preview(&self, viewer: &Viewer, req: &EvalRequest) -> Result<Evaluation> {
         let lib = self.library().await?;
         let cal = self.calendar(req.period.start()).await?;
         let people = self.people_to_evaluate(viewer, req, &lib.library).await?;
         let evaluation = self
             .compute_scorecards(viewer, req, &lib.library, &cal, people)
             .await?;
-        let evaluation = Evaluation {
+        Ok(Evaluation {
             library_version: lib.version,
             ..evaluation
-        };
-        self.save_scorecards(viewer, &evaluation).await?;
-        Ok(evaluation)
+        })
     }
 
     async fn refuse_if_closed(&self, period: Period) -> Result<()> {

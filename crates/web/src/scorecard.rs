@@ -1,0 +1,145 @@
+//! Scorecards on the web: the live score of an open period (computed on each request from
+//! the records, never stored) and the stored result of a closed one.
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::WebError;
+use crate::i18n::Lang;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
+use kaohe_domain::period::Period;
+use kaohe_store::evaluate::EvalRequest;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// `?period=2026-10&employee=6` (both optional: this month, myself).
+#[derive(Debug, Deserialize)]
+pub struct ScorecardQuery {
+    pub period: Option<String>,
+    pub employee: Option<i64>,
+}
+
+/// One indicator line as shown.
+#[derive(Debug, Serialize)]
+pub struct LineView {
+    pub code: String,
+    pub name: String,
+    pub value: Option<f64>,
+    pub score: Option<f64>,
+    pub weight: f64,
+    pub effective_weight: f64,
+    pub applicable: bool,
+}
+
+/// A scorecard as shown.
+#[derive(Debug, Serialize)]
+pub struct CardView {
+    pub period: String,
+    pub live: bool,
+    pub employee_id: i64,
+    pub employee_code: String,
+    pub name: String,
+    pub scheme: String,
+    pub total: Option<f64>,
+    pub grade: Option<String>,
+    pub grade_name: Option<String>,
+    pub bonus_coefficient: Option<f64>,
+    pub lines: Vec<LineView>,
+}
+
+async fn load(
+    state: &AppState,
+    me: &CurrentUser,
+    q: &ScorecardQuery,
+) -> Result<Option<CardView>, WebError> {
+    let period = match &q.period {
+        Some(p) => Period::parse(p).map_err(|e| WebError::Invalid {
+            field: "period".into(),
+            message: e.to_string(),
+        })?,
+        None => Period::month_of(Utc::now().date_naive()),
+    };
+    let Some(employee) = q.employee.or(me.viewer.employee_id) else {
+        return Ok(None);
+    };
+    // The scope check comes first: a person outside the viewer's scope is "not found".
+    state.store.employee(&me.viewer, employee).await?;
+    let req = EvalRequest {
+        period,
+        scheme: None,
+        employee: Some(employee),
+    };
+    let e = state.store.preview(&me.viewer, &req).await?;
+    let lib = state.store.library().await?.library;
+    let Some(r) = e.results.into_iter().next() else {
+        return Ok(None);
+    };
+    let c = r.scorecard;
+    let name_of = |code: &str| {
+        lib.indicator(code).map_or(code.to_string(), |i| {
+            if me.lang == Lang::Zh {
+                i.name_zh.clone()
+            } else {
+                i.name_en.clone()
+            }
+        })
+    };
+    let lines = c
+        .lines
+        .iter()
+        .map(|l| LineView {
+            code: l.indicator.clone(),
+            name: name_of(&l.indicator),
+            value: l.value,
+            score: l.counted_score.or(l.score),
+            weight: l.weight.as_percent(),
+            effective_weight: l.effective_weight,
+            applicable: l.applicable,
+        })
+        .collect();
+    Ok(Some(CardView {
+        period: period.to_string(),
+        live: true,
+        employee_id: r.employee_id,
+        employee_code: r.employee_code,
+        name: r.name,
+        scheme: c.scheme.clone(),
+        total: c.total_rounded,
+        grade: c.grade.as_ref().map(|g| g.code.clone()),
+        grade_name: c.grade.as_ref().map(|g| {
+            if me.lang == Lang::Zh {
+                g.name_zh.clone()
+            } else {
+                g.name_en.clone()
+            }
+        }),
+        bonus_coefficient: c.bonus_coefficient,
+        lines,
+    }))
+}
+
+/// `GET /api/scorecard`: the live scorecard (JSON).
+pub async fn api(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<ScorecardQuery>,
+) -> Result<Response, WebError> {
+    match load(&state, &me, &q).await? {
+        Some(card) => Ok(Json(json!({ "scorecard": card })).into_response()),
+        None => Err(WebError::NotFound(
+            "no scorecard: the person has no scheme for the period".into(),
+        )),
+    }
+}
+
+/// `GET /scorecard`: the live scorecard page.
+pub async fn page(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<ScorecardQuery>,
+) -> Result<Html<String>, WebError> {
+    let card = load(&state, &me, &q).await?;
+    crate::pages::render_page(&state, &me, "scorecard.html", minijinja::context! { card })
+}
