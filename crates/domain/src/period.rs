@@ -200,6 +200,18 @@ impl Period {
         }
     }
 
+    /// This period and every following one of the same kind up to `last`, inclusive (empty
+    /// when `last` comes first).
+    pub fn through(self, last: Period) -> Vec<Period> {
+        let mut out = Vec::new();
+        let mut p = self;
+        while p <= last {
+            out.push(p);
+            p = p.next();
+        }
+        out
+    }
+
     /// The months a period covers, in order.
     pub fn months(self) -> Vec<Period> {
         let mut out = Vec::new();
@@ -287,6 +299,20 @@ mod tests {
         assert_eq!(q.months().len(), 3);
         assert_eq!(q.start(), d(2026, 10, 1));
         assert_eq!(Period::parse("2026").unwrap().months().len(), 12);
+    }
+
+    #[test]
+    fn periods_through_a_later_one_include_both_ends_and_none_when_reversed() {
+        let jun = Period::parse("2026-06").unwrap();
+        let nov = Period::parse("2026-11").unwrap();
+        let all: Vec<_> = jun.through(nov).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            all,
+            [
+                "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"
+            ]
+        );
+        assert!(nov.through(jun).is_empty());
     }
 
     #[test]

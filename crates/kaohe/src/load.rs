@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use kaohe_domain::period::Period;
 use kaohe_gen::{DayBatch, Generator, Org};
 use kaohe_store::rows::{MeetingAttendee, MeetingRow, SessionRow, TrainingResult};
 use kaohe_store::tx::ID_TABLES;
@@ -58,6 +59,11 @@ pub async fn load(
         summary.days += 1;
         bar.inc(1);
     }
+    let months =
+        Period::month_of(generator.first_day()).through(Period::month_of(generator.config().end));
+    insert_targets(&mut tx, &months)
+        .await
+        .context("setting the monthly targets")?;
     tx.sync_id_sequences(ID_TABLES).await?;
     tx.commit().await.context("committing the generated data")?;
     if accounts {
@@ -178,6 +184,50 @@ async fn insert_day(tx: &mut Tx, b: &DayBatch) -> Result<u64> {
         .collect();
     n += tx.insert_rows(&results).await?;
     Ok(n)
+}
+
+/// Monthly targets (考核目标) as a manager would propose them from past results: each seller's
+/// sales target is their average monthly sales over the generated months, rounded to 1,000
+/// yuan; each person's expense target is their average monthly expenses plus 10 %.
+async fn insert_targets(tx: &mut Tx, months: &[Period]) -> Result<()> {
+    let n = months.len().max(1) as f64;
+    let sales: Vec<(i64, i64)> = tx
+        .fetch_all(&Sql::new(
+            "SELECT employee_id, CAST(SUM(amount_cents) AS BIGINT) FROM orders WHERE status <> 'cancelled' GROUP BY employee_id",
+        ))
+        .await?;
+    let expenses: Vec<(i64, i64)> = tx
+        .fetch_all(&Sql::new("SELECT employee_id, CAST(SUM(amount_cents) AS BIGINT) FROM expenses GROUP BY employee_id"))
+        .await?;
+    let now = chrono::Utc::now();
+    let per_month = |total: i64, round_to: f64, factor: f64| {
+        ((total as f64 / n * factor / round_to).round() * round_to).max(round_to)
+    };
+    for period in months {
+        let rows = sales
+            .iter()
+            .map(|(e, t)| (*e, "sales_amount", per_month(*t, 100_000.0, 1.0)))
+            .chain(
+                expenses
+                    .iter()
+                    .map(|(e, t)| (*e, "sales_expense", per_month(*t, 10_000.0, 1.1))),
+            );
+        for (employee, code, value) in rows {
+            let mut sql = Sql::new(
+                "INSERT INTO targets (period, employee_id, indicator_code, value, status, updated_at) VALUES (",
+            );
+            sql.bind(period.to_string())
+                .push(", ")
+                .bind(employee)
+                .push(", ")
+                .bind(code)
+                .push(", ")
+                .bind(value);
+            sql.push(", 'approved', ").bind(now).push(")");
+            tx.run(&sql).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Creates the demo logins that do not exist yet.
