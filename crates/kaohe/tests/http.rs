@@ -137,6 +137,32 @@ async fn the_demo_company_is_served_over_http_on_every_backend() {
             "{backend}"
         );
 
+        // Drill-down: the records behind one of the rep's indicators, never a colleague's.
+        let code = card["scorecard"]["lines"][1]["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let url = app.url(&format!(
+            "/api/explain?period=2026-10&indicator={code}&limit=3"
+        ));
+        let (status, x) = json(&rep, url).await;
+        assert_eq!(status, 200, "{backend}: {x}");
+        assert!(
+            x["explanation"]["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["sample"].as_array().unwrap().len() <= 3)
+        );
+        let url = app.url(&format!(
+            "/api/explain?period=2026-10&indicator={code}&employee={other}"
+        ));
+        assert_eq!(
+            json(&rep, url).await.0,
+            404,
+            "{backend}: a colleague's drill-down"
+        );
+
         // A team leader sees the team, more than a rep and less than HR.
         let leader = app.sign_in("leader", "kaohe-demo").await;
         let (_, team) = json(&leader, app.url("/api/employees")).await;

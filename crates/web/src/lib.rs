@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stats", get(api::stats))
         .route("/api/scorecard", get(scorecard::api))
         .route("/scorecard", get(scorecard::page))
+        .route("/api/explain", get(scorecard::explain))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

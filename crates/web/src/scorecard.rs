@@ -143,3 +143,38 @@ pub async fn page(
     let card = load(&state, &me, &q).await?;
     crate::pages::render_page(&state, &me, "scorecard.html", minijinja::context! { card })
 }
+
+/// `?period=2026-10&employee=6&indicator=callback_count`
+#[derive(Debug, Deserialize)]
+pub struct ExplainQuery {
+    pub period: String,
+    pub employee: Option<i64>,
+    pub indicator: String,
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/explain`: one indicator traced to its rule, inputs and records (drill-down),
+/// with what would reach the next grade. Scope-checked like every read.
+pub async fn explain(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<ExplainQuery>,
+) -> Result<Response, WebError> {
+    let period = Period::parse(&q.period).map_err(|e| WebError::Invalid {
+        field: "period".into(),
+        message: e.to_string(),
+    })?;
+    let employee = q
+        .employee
+        .or(me.viewer.employee_id)
+        .ok_or_else(|| WebError::Invalid {
+            field: "employee".into(),
+            message: "this account is not a person; name one with ?employee=".into(),
+        })?;
+    let limit = q.limit.unwrap_or(20).min(200);
+    let x = state
+        .store
+        .explain(&me.viewer, period, employee, &q.indicator, limit)
+        .await?;
+    Ok(Json(json!({ "explanation": x })).into_response())
+}
