@@ -3,13 +3,14 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use kaohe_domain::library::Library;
-use kaohe_domain::org::{Department, Employee, EmploymentStatus, Position};
+use kaohe_domain::org::{Employee, EmploymentStatus};
 use kaohe_domain::period::Period;
 use kaohe_domain::records::{Call, Complaint};
 use kaohe_domain::roles::Role;
 use kaohe_store::evaluate::EvalRequest;
 use kaohe_store::{Sql, Store, Viewer};
 use kaohe_testkit::every_backend;
+use kaohe_testkit::fixtures::{employee, organisation};
 
 const LIBRARY: &str = r#"
 [[indicators]]
@@ -85,25 +86,15 @@ fn day(m: u32, d: u32) -> NaiveDate {
 }
 
 fn person(id: i64, left_on: Option<NaiveDate>) -> Employee {
+    let status = if left_on.is_some() {
+        EmploymentStatus::Left
+    } else {
+        EmploymentStatus::Regular
+    };
     Employee {
-        id,
-        code: format!("E{id}"),
-        name: format!("P{id}"),
-        phone: String::new(),
-        email: String::new(),
-        department_id: 1,
-        team_id: None,
-        position_id: 1,
-        level_id: None,
-        supervisor_id: None,
-        status: if left_on.is_some() {
-            EmploymentStatus::Left
-        } else {
-            EmploymentStatus::Regular
-        },
-        hired_on: day(1, 1),
-        regular_on: None,
         left_on,
+        status,
+        ..employee(id, &format!("P{id}"))
     }
 }
 
@@ -147,31 +138,17 @@ async fn seed(store: &Store) {
         .save_library(&Viewer::system("test"), &lib)
         .await
         .unwrap();
+    organisation(
+        store,
+        "t",
+        &[
+            person(1, None),
+            person(2, None),
+            person(3, Some(day(9, 15))),
+        ],
+    )
+    .await;
     let mut tx = store.begin().await.unwrap();
-    let dept = Department {
-        id: 1,
-        code: "T".into(),
-        name: "电销".into(),
-        name_en: "T".into(),
-        kind: "telesales".into(),
-        parent_id: None,
-    };
-    tx.insert_rows(&[dept]).await.unwrap();
-    let pos = Position {
-        id: 1,
-        code: "tele".into(),
-        name: "电销".into(),
-        name_en: "T".into(),
-        scheme_code: Some("t".into()),
-    };
-    tx.insert_rows(&[pos]).await.unwrap();
-    tx.insert_rows(&[
-        person(1, None),
-        person(2, None),
-        person(3, Some(day(9, 15))),
-    ])
-    .await
-    .unwrap();
     // Person 1: four call-backs in October, one of them late; one in September (other period).
     let calls = [
         callback(1, 1, 10, 8, 0),

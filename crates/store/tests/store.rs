@@ -1,7 +1,6 @@
 //! Storage behaviour on a real SQLite file and a real PostgreSQL database, side by side.
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use kaohe_domain::org::{Department, Employee, EmploymentStatus, Position};
 use kaohe_domain::records::Customer;
 use kaohe_domain::records::Order;
 use kaohe_domain::roles::Role;
@@ -9,6 +8,7 @@ use kaohe_store::audit::AuditEntry;
 use kaohe_store::users::{LoginError, MAX_FAILED_LOGINS, NewUser};
 use kaohe_store::{Sql, Store, StoreError, Viewer};
 use kaohe_testkit::every_backend;
+use kaohe_testkit::fixtures::{employee, organisation};
 
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 10, d).unwrap()
@@ -16,43 +16,13 @@ fn day(d: u32) -> NaiveDate {
 
 /// A tiny organisation: one department, one position, two reps (ids 1 and 2), one customer.
 async fn seed(store: &Store) {
+    organisation(
+        store,
+        "telesales",
+        &[employee(1, "王伟"), employee(2, "李娜")],
+    )
+    .await;
     let mut tx = store.begin().await.unwrap();
-    let dept = Department {
-        id: 1,
-        code: "TS".into(),
-        name: "电话销售部".into(),
-        name_en: "Telesales".into(),
-        kind: "telesales".into(),
-        parent_id: None,
-    };
-    tx.insert_rows(&[dept]).await.unwrap();
-    let pos = Position {
-        id: 1,
-        code: "telesales".into(),
-        name: "电话销售专员".into(),
-        name_en: "Telesales specialist".into(),
-        scheme_code: Some("telesales".into()),
-    };
-    tx.insert_rows(&[pos]).await.unwrap();
-    let person = |id: i64, name: &str| Employee {
-        id,
-        code: format!("E{id:03}"),
-        name: name.into(),
-        phone: String::new(),
-        email: String::new(),
-        department_id: 1,
-        team_id: None,
-        position_id: 1,
-        level_id: None,
-        supervisor_id: None,
-        status: EmploymentStatus::Regular,
-        hired_on: day(1),
-        regular_on: None,
-        left_on: None,
-    };
-    tx.insert_rows(&[person(1, "王伟"), person(2, "李娜")])
-        .await
-        .unwrap();
     let at = Utc.with_ymd_and_hms(2026, 10, 1, 2, 0, 0).unwrap();
     let customer = Customer {
         id: 1,
@@ -76,9 +46,7 @@ async fn seed(store: &Store) {
         verified_at: None,
     };
     tx.insert_rows(&[customer]).await.unwrap();
-    tx.sync_id_sequences(&["departments", "positions", "employees", "customers"])
-        .await
-        .unwrap();
+    tx.sync_id_sequences(&["customers"]).await.unwrap();
     tx.commit().await.unwrap();
 }
 

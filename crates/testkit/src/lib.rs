@@ -90,3 +90,67 @@ pub async fn every_backend() -> Vec<TestDb> {
     out.extend(postgres().await);
     out
 }
+
+/// Small organisations for tests: one department (id 1), one position (id 1) and people.
+pub mod fixtures {
+    use chrono::NaiveDate;
+    use kaohe_domain::org::{Department, Employee, EmploymentStatus, Position};
+    use kaohe_store::Store;
+
+    /// Department 1.
+    pub fn department() -> Department {
+        Department {
+            id: 1,
+            code: "TS".into(),
+            name: "电话销售部".into(),
+            name_en: "Telesales".into(),
+            kind: "telesales".into(),
+            parent_id: None,
+        }
+    }
+
+    /// Position 1, assessed by `scheme`.
+    pub fn position(code: &str, scheme: &str) -> Position {
+        Position {
+            id: 1,
+            code: code.into(),
+            name: "电话销售专员".into(),
+            name_en: "Telesales specialist".into(),
+            scheme_code: Some(scheme.into()),
+        }
+    }
+
+    /// A regular employee of department 1 and position 1, hired 2026-01-01, numbered `E<id>`.
+    pub fn employee(id: i64, name: &str) -> Employee {
+        Employee {
+            id,
+            code: format!("E{id:03}"),
+            name: name.into(),
+            phone: String::new(),
+            email: String::new(),
+            department_id: 1,
+            team_id: None,
+            position_id: 1,
+            level_id: None,
+            supervisor_id: None,
+            status: EmploymentStatus::Regular,
+            hired_on: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date"),
+            regular_on: None,
+            left_on: None,
+        }
+    }
+
+    /// Inserts department 1, position 1 (with `scheme`) and `people`, in one transaction.
+    pub async fn organisation(store: &Store, scheme: &str, people: &[Employee]) {
+        let mut tx = store.begin().await.expect("a transaction");
+        tx.insert_rows(&[department()]).await.expect("department");
+        tx.insert_rows(&[position("tele", scheme)])
+            .await
+            .expect("position");
+        tx.insert_rows(people).await.expect("people");
+        tx.sync_id_sequences(&["departments", "positions", "employees"])
+            .await
+            .expect("sequences");
+        tx.commit().await.expect("commit");
+    }
+}
