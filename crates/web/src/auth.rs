@@ -11,7 +11,7 @@ use axum::Form;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kaohe_store::Viewer;
 use kaohe_store::users::{LoginError, User};
@@ -131,37 +131,43 @@ pub async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    match try_login(&state, &headers, &form).await {
-        Ok(resp) => resp,
-        Err(e) => {
-            let lang = form
-                .lang
-                .as_deref()
-                .map_or(state.default_lang, Lang::from_tag);
-            let key = match &e {
-                WebError::Csrf => "csrf_failed",
-                WebError::Login(m) if m.starts_with("too many") => "login_locked",
-                _ => "login_failed",
-            };
-            let token = kaohe_store::users::random_token();
-            let msg = crate::i18n::t(lang, key);
-            let status = if matches!(e, WebError::Internal(_)) {
-                return e.into_response();
-            } else {
-                axum::http::StatusCode::UNAUTHORIZED
-            };
-            match crate::pages::render_login(&state, lang, &token, Some(msg)) {
-                Ok(html) => {
-                    let mut resp = (status, html).into_response();
-                    resp.headers_mut().append(
-                        SET_COOKIE,
-                        set_cookie(LOGIN_CSRF_COOKIE, &token, 3600, state.secure_cookies),
-                    );
-                    resp
-                }
-                Err(e) => e.into_response(),
-            }
+    let failure = match try_login(&state, &headers, &form).await {
+        Ok(resp) => return resp,
+        Err(LoginFailure::Internal(e)) => return e.into_response(),
+        Err(f) => f,
+    };
+    let (status, key) = match failure {
+        LoginFailure::Csrf => (StatusCode::FORBIDDEN, "csrf_failed"),
+        LoginFailure::Locked => (StatusCode::UNAUTHORIZED, "login_locked"),
+        _ => (StatusCode::UNAUTHORIZED, "login_failed"),
+    };
+    let lang = form
+        .lang
+        .as_deref()
+        .map_or(state.default_lang, Lang::from_tag);
+    let token = kaohe_store::users::random_token();
+    match crate::pages::render_login(&state, lang, &token, Some(crate::i18n::t(lang, key))) {
+        Ok(html) => {
+            let mut resp = (status, html).into_response();
+            let cookie = set_cookie(LOGIN_CSRF_COOKIE, &token, 3600, state.secure_cookies);
+            resp.headers_mut().append(SET_COOKIE, cookie);
+            resp
         }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Why a sign-in did not happen.
+enum LoginFailure {
+    Csrf,
+    BadCredentials,
+    Locked,
+    Internal(WebError),
+}
+
+impl From<kaohe_store::StoreError> for LoginFailure {
+    fn from(e: kaohe_store::StoreError) -> Self {
+        LoginFailure::Internal(e.into())
     }
 }
 
@@ -169,10 +175,10 @@ async fn try_login(
     state: &AppState,
     headers: &HeaderMap,
     form: &LoginForm,
-) -> Result<Response, WebError> {
-    let expected = cookie(headers, LOGIN_CSRF_COOKIE).ok_or(WebError::Csrf)?;
+) -> Result<Response, LoginFailure> {
+    let expected = cookie(headers, LOGIN_CSRF_COOKIE).ok_or(LoginFailure::Csrf)?;
     if !constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
-        return Err(WebError::Csrf);
+        return Err(LoginFailure::Csrf);
     }
     let user = match state
         .store
@@ -180,10 +186,8 @@ async fn try_login(
         .await?
     {
         Ok(u) => u,
-        Err(LoginError::BadCredentials) => {
-            return Err(WebError::Login("wrong username or password".into()));
-        }
-        Err(e @ LoginError::Locked(_)) => return Err(WebError::Login(e.to_string())),
+        Err(LoginError::BadCredentials) => return Err(LoginFailure::BadCredentials),
+        Err(LoginError::Locked(_)) => return Err(LoginFailure::Locked),
     };
     // A fresh token on every sign-in: a session id planted before sign-in is never promoted.
     if let Some(old) = cookie(headers, SESSION_COOKIE) {

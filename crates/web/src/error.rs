@@ -30,9 +30,6 @@ pub enum WebError {
     /// A unique key or similar conflict.
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
-    /// Sign-in refused.
-    #[error("{0}")]
-    Login(String),
     /// Anything else; the detail goes to the log only.
     #[error("internal error")]
     Internal(String),
@@ -60,7 +57,6 @@ impl WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
-            WebError::Login(_) => StatusCode::UNAUTHORIZED,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
