@@ -186,7 +186,7 @@ async fn sign_in_and_sign_out_are_protected_against_forgery() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.status(), 403);
     assert!(
         resp.headers()
             .get_all("set-cookie")
