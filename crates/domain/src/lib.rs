@@ -37,3 +37,5 @@ pub mod scoring;
 
 pub use money::Cents;
 pub use period::{Period, PeriodError};
+pub mod appeal;
+pub mod cycle;
