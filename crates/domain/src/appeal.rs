@@ -463,3 +463,366 @@ impl Appeal {
         Ok((next, correction))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::DayKind;
+    use crate::cycle::{Action, CycleSetup, Deadlines, ResultLine, VersionSource, apply};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn who(role: Role, id: EmployeeId) -> Actor {
+        Actor {
+            role,
+            employee_id: id,
+            is_subject: id == 1,
+            is_superior_of_subject: id == 2,
+        }
+    }
+
+    fn result(score: f64, grade: &str) -> AssessmentResult {
+        AssessmentResult {
+            score,
+            grade: grade.into(),
+            coefficient: 1.0,
+            lines: vec![ResultLine {
+                indicator: "x".into(),
+                score: Some(score),
+            }],
+        }
+    }
+
+    /// A cycle for 2026-10 published on Nov 12 and locked on Nov 16.
+    fn locked() -> CycleState {
+        let cal = Calendar::default();
+        let mut s = CycleState::new(CycleSetup::new(1, Period::parse("2026-10").unwrap(), "s"));
+        let steps = [
+            (
+                Action::ProposeTargets {
+                    targets: vec![crate::cycle::Target {
+                        indicator: "x".into(),
+                        value: None,
+                    }],
+                    basis: String::new(),
+                },
+                who(Role::Manager, 2),
+                d(2026, 9, 28),
+            ),
+            (Action::ConfirmTargets, who(Role::Rep, 1), d(2026, 9, 28)),
+            (Action::ApproveTargetsHr, who(Role::Hr, 3), d(2026, 9, 28)),
+            (
+                Action::ApproveTargetsCommittee,
+                who(Role::Committee, 4),
+                d(2026, 9, 28),
+            ),
+            (
+                Action::SubmitSelfReview {
+                    work_report: "r".into(),
+                    self_evaluation: "e".into(),
+                },
+                who(Role::Rep, 1),
+                d(2026, 11, 2),
+            ),
+            (
+                Action::Consolidate {
+                    result: result(58.0, "fail"),
+                },
+                who(Role::Hr, 3),
+                d(2026, 11, 10),
+            ),
+            (
+                Action::ApproveResult,
+                who(Role::Committee, 4),
+                d(2026, 11, 12),
+            ),
+            (
+                Action::RecordInterview {
+                    strengths: vec![],
+                    shortfalls: vec![],
+                    employee_comments: "不同意".into(),
+                },
+                who(Role::Manager, 2),
+                d(2026, 11, 13),
+            ),
+            (
+                Action::SetImprovementPlan {
+                    items: vec![crate::cycle::PlanItemInput {
+                        item: "i".into(),
+                        owner_id: 1,
+                        due_on: d(2026, 12, 31),
+                    }],
+                },
+                who(Role::Manager, 2),
+                d(2026, 11, 13),
+            ),
+            (Action::Lock, who(Role::Hr, 3), d(2026, 11, 16)),
+        ];
+        for (a, actor, on) in steps {
+            s = apply(&s, a, &actor, on, &Deadlines::default(), &cal)
+                .unwrap()
+                .state;
+        }
+        assert_eq!(s.stage(), Stage::Locked);
+        s
+    }
+
+    fn filed(on: NaiveDate) -> Result<Appeal, Refusal> {
+        Appeal::file(
+            9,
+            &locked(),
+            &who(Role::Rep, 1),
+            "客户投诉已被证实无效".into(),
+            vec!["complaint#17".into()],
+            on,
+            &AppealRules::default(),
+            &Calendar::default(),
+        )
+    }
+
+    // ---- working days ----------------------------------------------------------------------
+
+    #[test]
+    fn hr_has_three_working_days_skipping_the_weekend() {
+        let cal = Calendar::default();
+        // Filed Friday → Mon, Tue, Wed.
+        assert_eq!(hr_due(d(2026, 11, 20), &cal), d(2026, 11, 25));
+        // Filed on a Saturday: the weekend does not count, the filing day never does.
+        assert_eq!(hr_due(d(2026, 11, 21), &cal), d(2026, 11, 25));
+        // Filed Monday → Thursday.
+        assert_eq!(hr_due(d(2026, 11, 23), &cal), d(2026, 11, 26));
+    }
+
+    #[test]
+    fn a_holiday_spanning_a_weekend_is_skipped() {
+        // Christmas Friday and the following Monday configured as holidays around the weekend.
+        let cal = Calendar::new([
+            (d(2026, 12, 25), DayKind::Holiday),
+            (d(2026, 12, 28), DayKind::Holiday),
+        ]);
+        assert_eq!(hr_due(d(2026, 12, 24), &cal), d(2026, 12, 31));
+    }
+
+    #[test]
+    fn a_make_up_working_day_counts_towards_hrs_three_days() {
+        // National Day 2026: Oct 1–7 off, Saturday Oct 10 worked (调休).
+        let mut days: Vec<_> = (1..=7)
+            .map(|n| (d(2026, 10, n), DayKind::Holiday))
+            .collect();
+        days.push((d(2026, 10, 10), DayKind::Workday));
+        let cal = Calendar::new(days);
+        assert_eq!(hr_due(d(2026, 9, 30), &cal), d(2026, 10, 10));
+        assert_eq!(hr_due(d(2026, 9, 29), &cal), d(2026, 10, 9));
+        // Without the make-up day the third working day would be Monday Oct 12.
+        let no_make_up = Calendar::new((1..=7).map(|n| (d(2026, 10, n), DayKind::Holiday)));
+        assert_eq!(hr_due(d(2026, 9, 30), &no_make_up), d(2026, 10, 12));
+    }
+
+    // ---- filing ------------------------------------------------------------------------------
+
+    #[test]
+    fn an_appeal_is_filed_within_seven_calendar_days_of_publication() {
+        // Published Nov 12: Nov 19 is the last day.
+        let a = filed(d(2026, 11, 19)).unwrap();
+        assert_eq!((a.stage, a.against_version), (AppealStage::Filed, 1));
+        assert_eq!(a.hr_due, d(2026, 11, 24));
+        let late = filed(d(2026, 11, 20)).unwrap_err();
+        assert_eq!(late.kind, RefusalKind::PastDeadline);
+        assert!(late.zh.contains("2026-11-19"), "{}", late.zh);
+    }
+
+    #[test]
+    fn only_the_subject_appeals_and_only_a_published_result() {
+        let cycle = locked();
+        let rules = AppealRules::default();
+        let cal = Calendar::default();
+        let r = Appeal::file(
+            9,
+            &cycle,
+            &who(Role::Manager, 2),
+            "x".into(),
+            vec![],
+            d(2026, 11, 13),
+            &rules,
+            &cal,
+        );
+        assert_eq!(r.unwrap_err().kind, RefusalKind::WrongRole);
+        let fresh = CycleState::new(CycleSetup::new(1, Period::parse("2026-10").unwrap(), "s"));
+        let r = Appeal::file(
+            9,
+            &fresh,
+            &who(Role::Rep, 1),
+            "x".into(),
+            vec![],
+            d(2026, 11, 13),
+            &rules,
+            &cal,
+        );
+        assert_eq!(r.unwrap_err().kind, RefusalKind::WrongState);
+        let r = Appeal::file(
+            9,
+            &cycle,
+            &who(Role::Rep, 1),
+            " ".into(),
+            vec![],
+            d(2026, 11, 13),
+            &rules,
+            &cal,
+        );
+        assert_eq!(r.unwrap_err().kind, RefusalKind::Invalid);
+    }
+
+    // ---- HR's answer -------------------------------------------------------------------------
+
+    #[test]
+    fn a_rejection_without_a_reason_is_refused() {
+        let a = filed(d(2026, 11, 13)).unwrap();
+        let hr = who(Role::Hr, 3);
+        assert_eq!(
+            a.reject(&hr, "  ".into(), d(2026, 11, 16))
+                .unwrap_err()
+                .kind,
+            RefusalKind::Invalid
+        );
+        let r = a
+            .reject(&hr, "无客观事实依据".into(), d(2026, 11, 16))
+            .unwrap();
+        assert_eq!(r.stage, AppealStage::Rejected);
+        assert_eq!(r.rejection_reason.as_deref(), Some("无客观事实依据"));
+        assert!(!r.hr_late);
+        // Rejected is final.
+        assert_eq!(
+            r.accept(&hr, d(2026, 11, 16)).unwrap_err().kind,
+            RefusalKind::WrongState
+        );
+    }
+
+    #[test]
+    fn a_late_hr_answer_is_accepted_and_recorded_late() {
+        // Filed Friday Nov 13, due Wednesday Nov 18.
+        let a = filed(d(2026, 11, 13)).unwrap();
+        assert_eq!(a.hr_due, d(2026, 11, 18));
+        assert_eq!(a.hr_overdue(d(2026, 11, 18)), None);
+        assert_eq!(a.hr_overdue(d(2026, 11, 20)), Some(2));
+        let accepted = a.accept(&who(Role::Hr, 3), d(2026, 11, 20)).unwrap();
+        assert!(accepted.hr_late);
+        assert_eq!(accepted.hr_overdue(d(2026, 11, 30)), None);
+    }
+
+    #[test]
+    fn only_hr_answers_and_only_the_committee_rules() {
+        let a = filed(d(2026, 11, 13)).unwrap();
+        let r = a
+            .accept(&who(Role::Committee, 4), d(2026, 11, 16))
+            .unwrap_err();
+        assert_eq!(r.kind, RefusalKind::WrongRole);
+        let a = a.accept(&who(Role::Hr, 3), d(2026, 11, 16)).unwrap();
+        let a = a
+            .investigate(
+                &who(Role::Hr, 3),
+                "投诉无效".into(),
+                "更正为 72 分".into(),
+                d(2026, 11, 18),
+            )
+            .unwrap();
+        let ruling = Ruling::Dismissed { reason: "r".into() };
+        let r = a
+            .rule(&who(Role::Hr, 3), ruling, &locked(), d(2026, 11, 20))
+            .unwrap_err();
+        assert_eq!(r.kind, RefusalKind::WrongRole);
+    }
+
+    // ---- ruling ------------------------------------------------------------------------------
+
+    fn proposed() -> Appeal {
+        let hr = who(Role::Hr, 3);
+        filed(d(2026, 11, 13))
+            .unwrap()
+            .accept(&hr, d(2026, 11, 16))
+            .unwrap()
+            .investigate(
+                &hr,
+                "投诉经核实无效".into(),
+                "扣分撤销，更正为 72 分".into(),
+                d(2026, 11, 18),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn an_upheld_appeal_adds_a_result_version_and_keeps_the_old_one() {
+        let cycle = locked();
+        let upheld = Ruling::Upheld {
+            result: result(72.0, "pass"),
+            compensation: Some(Compensation {
+                amount: Cents::yuan(300),
+                description: "补发绩效奖金".into(),
+            }),
+            reason: "投诉无效".into(),
+        };
+        let (appeal, correction) = proposed()
+            .rule(&who(Role::Committee, 4), upheld, &cycle, d(2026, 11, 20))
+            .unwrap();
+        assert_eq!(appeal.stage, AppealStage::Upheld);
+        let correction = correction.unwrap();
+        assert_eq!(correction.compensation().unwrap().amount, Cents(30_000));
+        let corrected = cycle.apply_correction(&correction).unwrap();
+        assert_eq!(corrected.stage(), Stage::Locked);
+        assert_eq!(corrected.results().len(), 2);
+        assert_eq!(corrected.results()[0], cycle.results()[0]);
+        let v2 = corrected.current_result().unwrap();
+        assert_eq!((v2.version, v2.result.score), (2, 72.0));
+        assert_eq!(v2.source, VersionSource::Appeal { appeal_id: 9 });
+        // The same correction cannot be applied twice.
+        assert_eq!(
+            corrected.apply_correction(&correction).unwrap_err().kind,
+            RefusalKind::WrongState
+        );
+    }
+
+    #[test]
+    fn a_dismissed_appeal_changes_nothing() {
+        let cycle = locked();
+        let ruling = Ruling::Dismissed {
+            reason: "评分有据".into(),
+        };
+        let (appeal, correction) = proposed()
+            .rule(&who(Role::Committee, 4), ruling, &cycle, d(2026, 11, 20))
+            .unwrap();
+        assert_eq!(appeal.stage, AppealStage::Dismissed);
+        assert!(correction.is_none());
+        let no_reason = Ruling::Dismissed {
+            reason: String::new(),
+        };
+        assert_eq!(
+            proposed()
+                .rule(&who(Role::Committee, 4), no_reason, &cycle, d(2026, 11, 20))
+                .unwrap_err()
+                .kind,
+            RefusalKind::Invalid
+        );
+    }
+
+    #[test]
+    fn a_correction_for_another_cycle_is_refused() {
+        let cycle = locked();
+        let upheld = Ruling::Upheld {
+            result: result(72.0, "pass"),
+            compensation: None,
+            reason: "r".into(),
+        };
+        let (_, correction) = proposed()
+            .rule(&who(Role::Committee, 4), upheld, &cycle, d(2026, 11, 20))
+            .unwrap();
+        let other = CycleState::new(CycleSetup::new(8, Period::parse("2026-10").unwrap(), "s"));
+        assert_eq!(
+            other
+                .apply_correction(&correction.unwrap())
+                .unwrap_err()
+                .kind,
+            RefusalKind::Invalid
+        );
+    }
+}
