@@ -38,4 +38,5 @@ pub mod scoring;
 pub use money::Cents;
 pub use period::{Period, PeriodError};
 pub mod appeal;
+pub mod awards;
 pub mod cycle;
