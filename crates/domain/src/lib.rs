@@ -40,3 +40,4 @@ pub use period::{Period, PeriodError};
 pub mod appeal;
 pub mod awards;
 pub mod cycle;
+pub mod ladder;
