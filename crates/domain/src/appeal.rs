@@ -184,6 +184,13 @@ pub struct Appeal {
 
 /// A corrected result made by an upheld appeal. Only [`Appeal::rule`] constructs one; the old
 /// version stays in the cycle and the new one is added by [`CycleState::apply_correction`].
+///
+/// Its fields are private, so no other code can make one:
+///
+/// ```compile_fail
+/// use kaohe_domain::appeal::ResultCorrection;
+/// let forged = ResultCorrection { appeal_id: 1 };
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResultCorrection {
     appeal_id: i64,

@@ -1184,4 +1184,40 @@ mod tests {
         assert_eq!(only("collaboration", &f)[0].amount, Some(Cents::yuan(2000)));
         assert_eq!(only("innovation", &f)[0].amount, Some(Cents::yuan(800)));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Whatever order storage lists people in, the candidates are the same.
+        #[test]
+        fn candidates_do_not_depend_on_the_order_of_the_facts(
+            raw in proptest::collection::vec((0u32..4, 0i64..3, 0u32..3, 90u32..100, proptest::bool::ANY), 1..8),
+            seed in 0usize..1000,
+        ) {
+            let people: Vec<PersonFacts> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, (visits, millions, hour, score, met))| {
+                    let mut p = person(i as i64 + 1, &format!("{}", 10 - i));
+                    p.invited_visits = 12 + visits;
+                    p.invited_visits_reached_at = at(20, *hour);
+                    p.signed_amount = Cents::yuan(5_000_000 + millions * 1_000_000);
+                    p.signed_amount_reached_at = at(21, *hour);
+                    p.first_deal_at = at(2, *hour);
+                    p.score = Some(f64::from(*score));
+                    p.previous_score = Some(80.0);
+                    p.sales_target_met = *met;
+                    p
+                })
+                .collect();
+            let mut shuffled = people.clone();
+            let n = shuffled.len();
+            shuffled.rotate_left(seed % n);
+            if seed % 2 == 1 {
+                shuffled.reverse();
+            }
+            let book = AwardBook::defaults();
+            proptest::prop_assert_eq!(book.candidates(&facts(people)), book.candidates(&facts(shuffled)));
+        }
+    }
 }

@@ -16,6 +16,8 @@
 //!   cannot cut raters short; after the deadline HR consolidates with what there is.
 //! - **Approval, interview, locking** after their deadlines are accepted and flagged late; the
 //!   dashboard shows them as overdue ([`super::overdue`]) until done.
+//! - When the committee returns a result, the cycle goes back to rating; HR extends the
+//!   rating deadline if raters must rate again, then consolidates anew (a new result version).
 //! - Nobody takes an HR, committee, superior or rater step in their own cycle.
 
 use super::deadlines::Deadlines;
@@ -60,6 +62,13 @@ fn who(kind: ActionKind) -> (&'static str, &'static str) {
             "上级、人力资源部或改进项负责人",
             "the superior, HR or the item's owner",
         ),
+    }
+}
+
+impl ActionKind {
+    /// Who may take the action, in Chinese and English (for menus, help and refusals).
+    pub fn performed_by(self) -> (&'static str, &'static str) {
+        who(self)
     }
 }
 

@@ -30,7 +30,9 @@ mod tests;
 
 pub use deadlines::{Deadlines, Overdue, Pending, overdue};
 pub use machine::{Outcome, allowed_actions, apply};
-pub use raters::{RaterAssignment, RaterId, Rating, check_assignment, may_rate};
+pub use raters::{
+    RaterAssignment, RaterId, Rating, RatingView, check_assignment, may_rate, ratings_visible_to,
+};
 pub use token::{CustomerToken, DEFAULT_TOKEN_VALIDITY_DAYS, RedeemedToken, TokenStatus};
 
 use crate::org::EmployeeId;

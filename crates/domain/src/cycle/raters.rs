@@ -209,3 +209,45 @@ pub(crate) fn record(ratings: &mut Vec<Rating>, rating: Rating) {
         ratings.push(rating);
     }
 }
+
+/// A rating as one reader may see it: peer and customer raters are hidden from the subject
+/// (SPEC §7a, confidential 360); HR and the committee see who rated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatingView {
+    /// Who rated; `None` when hidden from this reader.
+    pub rater: Option<RaterId>,
+    /// In which group.
+    pub group: RaterGroup,
+    /// Indicator code.
+    pub indicator: String,
+    /// The value.
+    pub value: f64,
+    /// The remark.
+    pub comment: String,
+}
+
+/// The ratings `reader` may see: HR and the committee all of them with raters; the subject all
+/// of them with anonymous groups' raters hidden; the superior those of non-anonymous groups
+/// and their own; any other rater only their own.
+pub fn ratings_visible_to(state: &CycleState, reader: &Actor) -> Vec<RatingView> {
+    let oversight = matches!(reader.role, Role::Hr | Role::Committee) && !reader.is_subject;
+    state
+        .ratings()
+        .iter()
+        .filter_map(|r| {
+            let own = r.rater == RaterId::Employee(reader.employee_id);
+            let show_rater = oversight || own || !r.group.anonymous();
+            let visible = oversight
+                || own
+                || reader.is_subject
+                || (reader.is_superior_of_subject && !r.group.anonymous());
+            visible.then(|| RatingView {
+                rater: show_rater.then_some(r.rater),
+                group: r.group,
+                indicator: r.indicator.clone(),
+                value: r.value,
+                comment: r.comment.clone(),
+            })
+        })
+        .collect()
+}

@@ -794,6 +794,51 @@ fn overdue_counts_calendar_days_after_the_pending_steps_last_day() {
 }
 
 #[test]
+fn the_self_review_deadline_moves_with_the_national_day_holiday() {
+    // September's self-review: Oct 1–7 off, so working days 1–3 of October are Thu Oct 8,
+    // Fri Oct 9 and the make-up Saturday Oct 10; ratings close on working day 6, Wed Oct 14.
+    let sep = Period::parse("2026-09").unwrap();
+    let dl = Deadlines::default();
+    assert_eq!(dl.self_review_due(sep, &cal()), d(10, 10));
+    assert_eq!(dl.rating_from(sep, &cal()), d(10, 12));
+    assert_eq!(dl.rating_due(sep, &cal()), d(10, 14));
+}
+
+#[test]
+fn each_action_names_who_may_take_it() {
+    for k in ActionKind::ALL {
+        let (zh, en) = k.performed_by();
+        assert!(!zh.is_empty() && !en.is_empty(), "{k:?}");
+    }
+    assert_eq!(ActionKind::Lock.performed_by(), ("人力资源部", "HR"));
+}
+
+#[test]
+fn peer_ratings_are_anonymous_to_the_subject_but_not_to_hr() {
+    let s = step(
+        &at(Stage::Rating),
+        assign(5, RaterGroup::Peers),
+        hr(),
+        d(11, 3),
+    );
+    let s = step(&s, peer_rating(70.0), peer(), d(11, 5));
+    let s = step(&s, rate(80.0), superior(), d(11, 5));
+    let mine = ratings_visible_to(&s, &subject());
+    assert_eq!(mine.len(), 2);
+    let p = mine.iter().find(|r| r.group == RaterGroup::Peers).unwrap();
+    assert_eq!(p.rater, None);
+    let sup = mine
+        .iter()
+        .find(|r| r.group == RaterGroup::Superior)
+        .unwrap();
+    assert_eq!(sup.rater, Some(RaterId::Employee(2)));
+    let all = ratings_visible_to(&s, &hr());
+    assert!(all.iter().all(|r| r.rater.is_some()));
+    assert_eq!(ratings_visible_to(&s, &peer()).len(), 1);
+    assert_eq!(ratings_visible_to(&s, &stranger()).len(), 0);
+}
+
+#[test]
 fn deadlines_are_configurable_per_scheme() {
     let dl = Deadlines {
         self_review_working_day: 5,
