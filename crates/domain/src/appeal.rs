@@ -20,6 +20,7 @@
 //! - One appeal concerns one result version; the storage layer keeps at most one open appeal
 //!   per cycle.
 
+#![warn(missing_docs)]
 use crate::calendar::Calendar;
 use crate::cycle::{Actor, AssessmentResult, CycleState, Refusal, RefusalKind, Stage};
 use crate::money::Cents;

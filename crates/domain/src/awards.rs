@@ -18,6 +18,7 @@
 //! "Lower employee number" compares numbers numerically when both are all digits, else as
 //! text. A missing instant counts as later than any instant.
 
+#![warn(missing_docs)]
 use crate::composition::to_hundredths;
 use crate::library::{LibraryError, LibraryProblem};
 use crate::money::Cents;

@@ -6,6 +6,7 @@
 //! exactly in integers, and the result is rounded half away from zero to the cent. Floats never
 //! hold money.
 
+#![warn(missing_docs)]
 use crate::awards::{ConfirmedAward, Recipient};
 use crate::composition::{bonus_coefficient, to_hundredths};
 use crate::cycle::ResultVersion;

@@ -19,6 +19,7 @@
 //! within it resets the count; when it ends without a deal dismissal is recommended again,
 //! without a second grace.
 
+#![warn(missing_docs)]
 use crate::awards::{read_doc, read_item};
 use crate::cycle::{Actor, Refusal, RefusalKind};
 use crate::library::{LibraryError, LibraryProblem};

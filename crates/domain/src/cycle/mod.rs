@@ -20,6 +20,7 @@
 //! [`ResultCorrection`](crate::appeal::ResultCorrection) can only be made by an upheld appeal
 //! ([`crate::appeal`]).
 
+#![warn(missing_docs)]
 mod deadlines;
 mod machine;
 mod raters;
@@ -294,27 +295,46 @@ pub enum Action {
 /// The kinds of [`Action`], without their data: what menus and refusals list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[allow(missing_docs)]
 pub enum ActionKind {
+    /// [`Action::ProposeTargets`].
     ProposeTargets,
+    /// [`Action::ConfirmTargets`].
     ConfirmTargets,
+    /// [`Action::DisputeTargets`].
     DisputeTargets,
+    /// [`Action::ApproveTargetsHr`].
     ApproveTargetsHr,
+    /// [`Action::ReturnTargetsHr`].
     ReturnTargetsHr,
+    /// [`Action::ApproveTargetsCommittee`].
     ApproveTargetsCommittee,
+    /// [`Action::ReturnTargetsCommittee`].
     ReturnTargetsCommittee,
+    /// [`Action::AssignRater`].
     AssignRater,
+    /// [`Action::SubmitSelfReview`].
     SubmitSelfReview,
+    /// [`Action::CloseSelfReview`].
     CloseSelfReview,
+    /// [`Action::SubmitRating`].
     SubmitRating,
+    /// [`Action::RecordCustomerRating`].
     RecordCustomerRating,
+    /// [`Action::ExtendRating`].
     ExtendRating,
+    /// [`Action::Consolidate`].
     Consolidate,
+    /// [`Action::ApproveResult`].
     ApproveResult,
+    /// [`Action::ReturnResult`].
     ReturnResult,
+    /// [`Action::RecordInterview`].
     RecordInterview,
+    /// [`Action::SetImprovementPlan`].
     SetImprovementPlan,
+    /// [`Action::FollowUp`].
     FollowUp,
+    /// [`Action::Lock`].
     Lock,
 }
 
