@@ -833,4 +833,89 @@ mod tests {
             RefusalKind::Invalid
         );
     }
+
+    #[test]
+    fn an_appeal_against_a_published_result_before_locking_is_corrected_the_same_way() {
+        let cal = Calendar::default();
+        // The same cycle as `locked`, stopped at publication.
+        let s = {
+            let mut c = CycleState::new(CycleSetup::new(1, Period::parse("2026-10").unwrap(), "s"));
+            let steps = [
+                (
+                    Action::ProposeTargets {
+                        targets: vec![crate::cycle::Target {
+                            indicator: "x".into(),
+                            value: None,
+                        }],
+                        basis: String::new(),
+                    },
+                    who(Role::Manager, 2),
+                    d(2026, 9, 28),
+                ),
+                (Action::ConfirmTargets, who(Role::Rep, 1), d(2026, 9, 28)),
+                (Action::ApproveTargetsHr, who(Role::Hr, 3), d(2026, 9, 28)),
+                (
+                    Action::ApproveTargetsCommittee,
+                    who(Role::Committee, 4),
+                    d(2026, 9, 28),
+                ),
+                (
+                    Action::SubmitSelfReview {
+                        work_report: "r".into(),
+                        self_evaluation: "e".into(),
+                    },
+                    who(Role::Rep, 1),
+                    d(2026, 11, 2),
+                ),
+                (
+                    Action::Consolidate {
+                        result: result(58.0, "fail"),
+                    },
+                    who(Role::Hr, 3),
+                    d(2026, 11, 10),
+                ),
+                (
+                    Action::ApproveResult,
+                    who(Role::Committee, 4),
+                    d(2026, 11, 12),
+                ),
+            ];
+            for (a, actor, on) in steps {
+                c = apply(&c, a, &actor, on, &Deadlines::default(), &cal)
+                    .unwrap()
+                    .state;
+            }
+            c
+        };
+        assert_eq!(s.stage(), Stage::Published);
+        let hr = who(Role::Hr, 3);
+        let appeal = Appeal::file(
+            5,
+            &s,
+            &who(Role::Rep, 1),
+            "r".into(),
+            vec![],
+            d(2026, 11, 12),
+            &AppealRules::default(),
+            &cal,
+        )
+        .unwrap()
+        .accept(&hr, d(2026, 11, 13))
+        .unwrap()
+        .investigate(&hr, "n".into(), "p".into(), d(2026, 11, 13))
+        .unwrap();
+        let upheld = Ruling::Upheld {
+            result: result(61.0, "pass"),
+            compensation: None,
+            reason: "r".into(),
+        };
+        let (_, c) = appeal
+            .rule(&who(Role::Committee, 4), upheld, &s, d(2026, 11, 14))
+            .unwrap();
+        let corrected = s.apply_correction(&c.unwrap()).unwrap();
+        assert_eq!(corrected.stage(), Stage::Published);
+        assert_eq!(corrected.current_result().unwrap().result.grade, "pass");
+        // The corrected grade no longer requires a plan.
+        assert!(!corrected.plan_required());
+    }
 }

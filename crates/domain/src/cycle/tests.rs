@@ -311,6 +311,98 @@ fn each_target_step_refuses_the_wrong_role() {
 }
 
 #[test]
+fn each_later_step_refuses_the_wrong_role() {
+    let interview = || Action::RecordInterview {
+        strengths: vec![],
+        shortfalls: vec![],
+        employee_comments: "无".into(),
+    };
+    let plan = || Action::SetImprovementPlan {
+        items: vec![PlanItemInput {
+            item: "x".into(),
+            owner_id: SUBJECT,
+            due_on: d(12, 1),
+        }],
+    };
+    let cases = [
+        (
+            Stage::Open,
+            Action::CloseSelfReview { reason: "x".into() },
+            superior(),
+            d(11, 5),
+        ),
+        (Stage::Rating, rate(80.0), peer(), d(11, 5)),
+        (
+            Stage::Rating,
+            Action::ExtendRating {
+                until: d(11, 20),
+                reason: "x".into(),
+            },
+            committee(),
+            d(11, 5),
+        ),
+        (
+            Stage::Rating,
+            Action::Consolidate {
+                result: result(80.0, "good"),
+            },
+            committee(),
+            d(11, 10),
+        ),
+        (
+            Stage::Consolidated,
+            Action::ApproveResult,
+            superior(),
+            d(11, 12),
+        ),
+        (
+            Stage::Consolidated,
+            Action::ReturnResult { reason: "x".into() },
+            hr(),
+            d(11, 12),
+        ),
+        (Stage::Published, interview(), subject(), d(11, 13)),
+        (Stage::Published, plan(), hr(), d(11, 13)),
+        (Stage::Published, Action::Lock, superior(), d(11, 16)),
+    ];
+    for (stage, action, who, on) in cases {
+        let r = refused(&at(stage), action.clone(), who, on);
+        assert_eq!(r.kind, RefusalKind::WrongRole, "{action:?} by {who:?}");
+    }
+}
+
+#[test]
+fn each_later_step_refuses_the_wrong_stage() {
+    let cases = [
+        (Stage::TargetsReviewed, self_review(), subject()),
+        (Stage::Open, rate(80.0), superior()),
+        (
+            Stage::Open,
+            Action::Consolidate {
+                result: result(80.0, "good"),
+            },
+            hr(),
+        ),
+        (Stage::Rating, Action::ApproveResult, committee()),
+        (Stage::Consolidated, Action::Lock, hr()),
+        (Stage::Published, Action::ApproveResult, committee()),
+        (
+            Stage::Published,
+            Action::FollowUp {
+                item: 0,
+                note: "x".into(),
+                done: true,
+            },
+            superior(),
+        ),
+    ];
+    for (stage, action, who) in cases {
+        let r = refused(&at(stage), action.clone(), who, d(11, 13));
+        assert_eq!(r.kind, RefusalKind::WrongState, "{action:?} in {stage:?}");
+    }
+}
+
+#[test]
 fn hr_cannot_approve_targets_in_their_own_cycle() {
     let own_hr = Actor {
         role: Role::Hr,
