@@ -406,7 +406,8 @@ pub fn apply(
                 made_on: today,
                 source: VersionSource::Consolidation,
             });
-            flagged_late = late;
+            // Judged against HR's own deadline, not the raters' one the cycle waited for.
+            flagged_late = today > deadlines.consolidation_due(period, cal);
             Stage::Consolidated
         }
         Action::ApproveResult => {

@@ -710,11 +710,29 @@ fn hr_cannot_consolidate_before_the_deadline_while_ratings_are_missing() {
         step(&done, consolidate(), hr(), d(11, 6)).stage(),
         Stage::Consolidated
     );
-    // Past the deadline: HR consolidates with what there is.
-    assert_eq!(
-        step(&s, consolidate(), hr(), d(11, 10)).stage(),
-        Stage::Consolidated
-    );
+    // Past the rating deadline: HR consolidates with what there is, on time for its own
+    // deadline (working day 8, Nov 11) and late after it.
+    let o = apply(
+        &s,
+        consolidate(),
+        &hr(),
+        d(11, 10),
+        &Deadlines::default(),
+        &cal(),
+    )
+    .unwrap();
+    assert_eq!(o.state.stage(), Stage::Consolidated);
+    assert!(!o.transition.late);
+    let o = apply(
+        &s,
+        consolidate(),
+        &hr(),
+        d(11, 12),
+        &Deadlines::default(),
+        &cal(),
+    )
+    .unwrap();
+    assert!(o.transition.late);
     assert_eq!(
         refused(&s, consolidate(), superior(), d(11, 10)).kind,
         RefusalKind::WrongRole
