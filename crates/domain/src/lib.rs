@@ -37,3 +37,8 @@ pub mod scoring;
 
 pub use money::Cents;
 pub use period::{Period, PeriodError};
+pub mod appeal;
+pub mod awards;
+pub mod bonus;
+pub mod cycle;
+pub mod ladder;
