@@ -18,13 +18,24 @@
 //! - [`library`]: indicators and schemes as one validated whole, read from and written to TOML.
 //! - [`defaults`]: the seeds' indicators and schemes, shipped as data.
 //! - [`problem`]: validation problems, in Chinese and English.
+//! - [`cycle`]: the assessment cycle (考核流程) as a state machine: targets, self-review,
+//!   rating, consolidation, approval, feedback, improvement plans, locking; deadlines.
+//! - [`appeal`]: appeals (申诉): the filing window, HR's 3 working days, rulings, corrections.
+//! - [`awards`]: monthly awards (奖励) as rules in data, with deterministic, shown tie-breaks.
+//! - [`ladder`]: the career ladder (职级晋降): months without a deal, demotions, grace period.
+//! - [`bonus`]: performance bonus = base × coefficient, payroll rows.
 
+pub mod appeal;
+pub mod awards;
+pub mod bonus;
 pub mod calendar;
 pub mod catalogue;
 pub mod composition;
+pub mod cycle;
 pub mod defaults;
 pub mod formula;
 pub mod indicator;
+pub mod ladder;
 pub mod library;
 pub mod money;
 pub mod org;
@@ -37,8 +48,3 @@ pub mod scoring;
 
 pub use money::Cents;
 pub use period::{Period, PeriodError};
-pub mod appeal;
-pub mod awards;
-pub mod bonus;
-pub mod cycle;
-pub mod ladder;
