@@ -26,6 +26,8 @@ pub use scope::Viewer;
 pub use sql::Sql;
 pub use tx::Tx;
 
+use std::sync::{Arc, RwLock};
+
 /// Result of a storage operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -34,6 +36,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     backend: Backend,
     location: DbLocation,
+    library_cache: Arc<RwLock<Option<library::LibraryVersion>>>,
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool for reads.
@@ -65,6 +68,7 @@ impl Store {
         Ok(Store {
             backend,
             location: location.clone(),
+            library_cache: Arc::default(),
         })
     }
 

@@ -6,33 +6,60 @@ use crate::{Result, Store, StoreError, Viewer};
 use chrono::{FixedOffset, NaiveDate, Utc};
 use kaohe_domain::calendar::{Calendar, DayKind};
 use kaohe_domain::library::Library;
+use std::sync::Arc;
 
 /// A stored library version.
 #[derive(Debug, Clone)]
 pub struct LibraryVersion {
     pub version: i64,
-    pub library: Library,
+    pub library: Arc<Library>,
 }
 
 impl Store {
     /// The current library; the shipped defaults are installed as version 1 the first time.
     pub async fn library(&self) -> Result<LibraryVersion> {
-        let sql = Sql::new(
-            "SELECT version, definition FROM library_versions ORDER BY version DESC LIMIT 1",
-        );
-        let current: Option<(i64, String)> = self.fetch_optional(&sql).await?;
-        let Some((version, text)) = current else {
+        let latest = Sql::new("SELECT MAX(version) FROM library_versions");
+        let Some((Some(version),)) = self.fetch_optional::<(Option<i64>,)>(&latest).await? else {
             let library = kaohe_domain::defaults::library();
             let version = self
                 .save_library(&Viewer::system("kaohe init"), &library)
                 .await?;
-            return Ok(LibraryVersion { version, library });
+            return Ok(self.cache_library(version, library));
         };
+        // Parsing and checking every formula costs milliseconds; a dashboard asks on every
+        // request, so the parsed library is kept until a new version is saved.
+        if let Some(hit) = self
+            .library_cache
+            .read()
+            .expect("cache lock")
+            .as_ref()
+            .filter(|c| c.version == version)
+        {
+            return Ok(hit.clone());
+        }
+        let mut sql = Sql::new("SELECT definition FROM library_versions WHERE version = ");
+        sql.bind(version);
+        let (text,): (String,) =
+            self.fetch_optional(&sql)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    entity: "library version",
+                    key: version.to_string(),
+                })?;
         let library = Library::from_toml(&text).map_err(|e| StoreError::Invalid {
             field: format!("library version {version}"),
             message: e.to_string(),
         })?;
-        Ok(LibraryVersion { version, library })
+        Ok(self.cache_library(version, library))
+    }
+
+    fn cache_library(&self, version: i64, library: Library) -> LibraryVersion {
+        let entry = LibraryVersion {
+            version,
+            library: Arc::new(library),
+        };
+        *self.library_cache.write().expect("cache lock") = Some(entry.clone());
+        entry
     }
 
     /// Stores `library` as a new version (audited) and returns its number.
