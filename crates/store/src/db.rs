@@ -3,7 +3,7 @@
 use crate::error::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{ConnectOptions, PgPool, SqlitePool};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -120,7 +120,10 @@ async fn open_sqlite(path: &Path) -> Result<Backend, StoreError> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
         .pragma("cache_size", "-65536")
-        .pragma("temp_store", "memory");
+        .pragma("temp_store", "memory")
+        // A scan of a month of records is expected to take seconds at scale: log it as
+        // information (visible with KAOHE_LOG=info), not as a warning on every evaluation.
+        .log_slow_statements(log::LevelFilter::Info, Duration::from_secs(2));
     let open_err = |e: sqlx::Error| StoreError::Open {
         location: location.clone(),
         reason: sqlite_reason(&e),
@@ -154,10 +157,12 @@ fn sqlite_reason(e: &sqlx::Error) -> String {
 }
 
 async fn open_pg(url: &str, location: &DbLocation) -> Result<Backend, StoreError> {
-    let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadLocation {
-        location: location.redacted(),
-        reason: e.to_string(),
-    })?;
+    let opts = PgConnectOptions::from_str(url)
+        .map_err(|e| StoreError::BadLocation {
+            location: location.redacted(),
+            reason: e.to_string(),
+        })?
+        .log_slow_statements(log::LevelFilter::Info, Duration::from_secs(2));
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
