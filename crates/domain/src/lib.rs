@@ -19,3 +19,5 @@ pub mod roles;
 
 pub use money::Cents;
 pub use period::{Period, PeriodError};
+pub mod import;
+pub mod rules;
