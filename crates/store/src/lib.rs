@@ -9,6 +9,7 @@ pub mod backup;
 pub mod db;
 pub mod error;
 pub mod org;
+pub mod records;
 pub mod rows;
 pub mod scope;
 pub mod settings;

@@ -59,6 +59,11 @@ impl Sql {
     pub fn text(&self) -> &str {
         &self.text
     }
+
+    /// The bound values, in placeholder order.
+    pub(crate) fn vals(&self) -> &[Val] {
+        &self.vals
+    }
 }
 
 /// A row type readable from both backends.

@@ -16,15 +16,22 @@ pub trait ImportRecord: Serialize + DeserializeOwned + Validate + Send + Sync + 
     fn complete_computed_fields(&mut self) {}
     /// The responsible employee (data scopes narrow on it); `None` when nobody is.
     fn owner(&self) -> Option<i64>;
+    /// The record's id; 0 for a new record (and for kinds keyed otherwise, e.g. attendance).
+    fn record_id(&self) -> i64;
 }
 
 macro_rules! import_record {
-    ($ty:ty, $spec:expr, |$r:ident| $owner:expr) => {
+    ($ty:ty, $spec:expr, |$r:ident| $owner:expr, $id:expr) => {
         impl ImportRecord for $ty {
             const SPEC: &'static KindSpec = &$spec;
             fn owner(&self) -> Option<i64> {
                 let $r = self;
                 $owner
+            }
+            #[allow(unused_variables)]
+            fn record_id(&self) -> i64 {
+                let $r = self;
+                $id
             }
         }
     };
@@ -38,23 +45,36 @@ impl ImportRecord for Customer {
     fn owner(&self) -> Option<i64> {
         Some(self.owner_id)
     }
+    fn record_id(&self) -> i64 {
+        self.id
+    }
 }
 
-import_record!(Call, spec::CALLS, |r| Some(r.employee_id));
-import_record!(Visit, spec::VISITS, |r| Some(r.employee_id));
-import_record!(Order, spec::ORDERS, |r| Some(r.employee_id));
-import_record!(Shipment, spec::SHIPMENTS, |r| Some(r.employee_id));
-import_record!(Contract, spec::CONTRACTS, |r| Some(r.employee_id));
-import_record!(Receivable, spec::RECEIVABLES, |r| Some(r.employee_id));
-import_record!(Payment, spec::PAYMENTS, |r| Some(r.employee_id));
-import_record!(Complaint, spec::COMPLAINTS, |r| Some(r.employee_id));
-import_record!(Expense, spec::EXPENSES, |r| Some(r.employee_id));
-import_record!(Attendance, spec::ATTENDANCE, |r| Some(r.employee_id));
-import_record!(Report, spec::REPORTS, |r| Some(r.employee_id));
-import_record!(Document, spec::DOCUMENTS, |r| Some(r.employee_id));
-import_record!(CreditAssessment, spec::CREDIT, |r| Some(r.assessor_id));
-import_record!(Employee, spec::EMPLOYEES, |r| (r.id != 0).then_some(r.id));
-import_record!(Team, spec::TEAMS, |r| r.leader_id);
+import_record!(Call, spec::CALLS, |r| Some(r.employee_id), r.id);
+import_record!(Visit, spec::VISITS, |r| Some(r.employee_id), r.id);
+import_record!(Order, spec::ORDERS, |r| Some(r.employee_id), r.id);
+import_record!(Shipment, spec::SHIPMENTS, |r| Some(r.employee_id), r.id);
+import_record!(Contract, spec::CONTRACTS, |r| Some(r.employee_id), r.id);
+import_record!(Receivable, spec::RECEIVABLES, |r| Some(r.employee_id), r.id);
+import_record!(Payment, spec::PAYMENTS, |r| Some(r.employee_id), r.id);
+import_record!(Complaint, spec::COMPLAINTS, |r| Some(r.employee_id), r.id);
+import_record!(Expense, spec::EXPENSES, |r| Some(r.employee_id), r.id);
+import_record!(Attendance, spec::ATTENDANCE, |r| Some(r.employee_id), 0);
+import_record!(Report, spec::REPORTS, |r| Some(r.employee_id), r.id);
+import_record!(Document, spec::DOCUMENTS, |r| Some(r.employee_id), r.id);
+import_record!(
+    CreditAssessment,
+    spec::CREDIT,
+    |r| Some(r.assessor_id),
+    r.id
+);
+import_record!(
+    Employee,
+    spec::EMPLOYEES,
+    |r| (r.id != 0).then_some(r.id),
+    r.id
+);
+import_record!(Team, spec::TEAMS, |r| r.leader_id, r.id);
 
 #[cfg(test)]
 mod tests {

@@ -73,7 +73,11 @@ impl fmt::Display for ErrorReport {
             }
         )?;
         for e in &self.errors {
-            write!(f, "  row {}", e.row)?;
+            if e.row == 0 {
+                write!(f, "  file")?;
+            } else {
+                write!(f, "  row {}", e.row)?;
+            }
             if !e.column.is_empty() {
                 write!(f, ", column {}", e.column)?;
             }
