@@ -506,9 +506,16 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
                 })
                 .collect()
         };
-        let mut sql =
-            Sql::new("SELECT archive_no, name, company, phone FROM customers WHERE phone IN ");
-        sql.bind_list(column_texts("phone"));
+        // Phones compare by their digits, however they were written.
+        let mut sql = Sql::new(
+            "SELECT archive_no, name, company, phone FROM customers WHERE \
+             REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(phone, '-', ''), ' ', ''), '(', ''), ')', ''), '+', '') IN ",
+        );
+        sql.bind_list(
+            ids.iter()
+                .map(|i| i.1.phone.clone())
+                .filter(|p| !p.is_empty()),
+        );
         sql.push(" OR name IN ").bind_list(column_texts("name"));
         let existing: Vec<(String, String, String, String)> = tx.fetch_all(&sql).await?;
         for (row, id, _) in &ids {
