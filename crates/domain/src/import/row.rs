@@ -89,6 +89,20 @@ impl HeaderMap {
         report: &mut ErrorReport,
     ) -> Option<Vec<Cell>> {
         let errors_before = report.total;
+        let cells = self.parse_all(row_no, row, zone, now, report);
+        (report.total == errors_before).then_some(cells)
+    }
+
+    /// Like [`HeaderMap::parse`], but returns the cells even when some were refused (those are
+    /// [`Cell::Null`]), so the caller can still check the rest of the row (its references).
+    pub fn parse_all(
+        &self,
+        row_no: u64,
+        row: &[String],
+        zone: &dyn LocalZone,
+        now: DateTime<Utc>,
+        report: &mut ErrorReport,
+    ) -> Vec<Cell> {
         let mut cells = Vec::with_capacity(self.spec.columns.len());
         let mut refused = Vec::new();
         for (i, col) in self.spec.columns.iter().enumerate() {
@@ -126,7 +140,7 @@ impl HeaderMap {
                 };
             }
         }
-        (report.total == errors_before).then_some(cells)
+        cells
     }
 }
 

@@ -241,10 +241,11 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         text: &[String],
         now: chrono::DateTime<Utc>,
     ) -> Result<()> {
-        let Some(mut cells) = map.parse(row_no, text, self.opts.zone, now, &mut self.report) else {
-            return Ok(());
-        };
-        if !self.resolve(tx, map, row_no, &mut cells).await? {
+        let errors_before = self.report.total;
+        let mut cells = map.parse_all(row_no, text, self.opts.zone, now, &mut self.report);
+        // References are checked even in a row with other errors, so the report lists them all.
+        let resolved = self.resolve(tx, map, row_no, &mut cells).await?;
+        if !resolved || self.report.total > errors_before {
             return Ok(());
         }
         let mut record: T = row::to_record(self.spec, &cells).map_err(|m| StoreError::Invalid {
@@ -252,7 +253,6 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             message: m,
         })?;
         record.complete_computed_fields();
-        let errors_before = self.report.total;
         for v in record.violations() {
             let i = self.spec.column(v.field).map_or(0, |(i, _)| i);
             self.report
