@@ -879,6 +879,31 @@ mod tests {
     }
 
     #[test]
+    fn docs_import_formats_lists_every_column_of_every_kind() {
+        let doc = include_str!("../../../../docs/import-formats.md");
+        for k in KINDS {
+            let section = doc
+                .split(&format!("### `{}`", k.kind))
+                .nth(1)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{} is not documented (run scripts/gen-import-formats)",
+                        k.kind
+                    )
+                });
+            let section = section.split("### ").next().unwrap_or_default();
+            for c in k.columns {
+                let line = format!("| {} | {} | `{}` |", c.zh, c.en, c.field);
+                assert!(
+                    section.contains(&line),
+                    "{}: {line} (run scripts/gen-import-formats)",
+                    k.kind
+                );
+            }
+        }
+    }
+
+    #[test]
     fn an_unknown_kind_lists_the_known_ones() {
         assert!(kind("calls").is_ok());
         assert!(kind("phonecalls").unwrap_err().contains("calls, visits"));
