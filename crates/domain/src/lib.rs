@@ -48,3 +48,5 @@ pub mod scoring;
 
 pub use money::Cents;
 pub use period::{Period, PeriodError};
+pub mod import;
+pub mod rules;

@@ -53,6 +53,10 @@ pub enum Command {
     },
     /// Write a consistent copy of a live SQLite database
     Backup(BackupArgs),
+    /// Import records from a CSV or xlsx file, all or nothing (columns: docs/import-formats.md)
+    Import(crate::records::ImportArgs),
+    /// Export records to a CSV or xlsx file (format from the extension), within a user's data scope
+    Export(crate::records::ExportArgs),
     /// Evaluate and store the scorecards of a period
     Evaluate(EvaluateArgs),
     /// Explain one indicator of a scorecard: rule, inputs, records behind it, what would raise it
@@ -276,6 +280,14 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Gen(a) => generate(&cli, a).await,
+        Command::Import(a) => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::records::import(&open(&cfg).await?, &cfg, a).await
+        }
+        Command::Export(a) => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::records::export(&open(&cfg).await?, &cfg, a).await
+        }
         Command::User { command } => user(&cli, command).await,
         Command::Backup(a) => {
             let cfg = cli.config(None, None, DEFAULT_DB)?;

@@ -4,3 +4,4 @@ pub mod assess;
 pub mod cli;
 pub mod config;
 pub mod load;
+pub mod records;

@@ -11,6 +11,7 @@ pub mod error;
 pub mod evaluate;
 pub mod library;
 pub mod org;
+pub mod records;
 pub mod rows;
 pub mod scope;
 pub mod settings;

@@ -15,6 +15,15 @@ pub trait Row {
     fn values(&self, out: &mut Vec<Val>);
 }
 
+/// A borrowed row is written like the row itself (so a batch of references needs no copies).
+impl<R: Row> Row for &R {
+    const TABLE: &'static str = R::TABLE;
+    const COLUMNS: &'static [&'static str] = R::COLUMNS;
+    fn values(&self, out: &mut Vec<Val>) {
+        (*self).values(out)
+    }
+}
+
 macro_rules! row {
     ($ty:ty, $table:literal, [$($col:ident),+ $(,)?]) => {
         impl Row for $ty {

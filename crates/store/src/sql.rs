@@ -61,8 +61,8 @@ impl Sql {
     }
 
     /// The bound values, in placeholder order.
-    pub fn values(&self) -> Vec<Val> {
-        self.vals.clone()
+    pub fn vals(&self) -> &[Val] {
+        &self.vals
     }
 }
 

@@ -36,18 +36,34 @@ impl Tx {
 
     /// Inserts many rows of one table with multi-row `INSERT`s.
     pub async fn insert_rows<R: Row>(&mut self, rows: &[R]) -> Result<u64> {
-        let per_statement =
-            (MAX_VALUES_PER_STATEMENT / R::COLUMNS.len()).clamp(1, MAX_ROWS_PER_STATEMENT);
+        self.insert_rows_keeping(rows, R::COLUMNS.len()).await
+    }
+
+    /// Inserts new rows letting the database assign their ids: the `id` column, when the
+    /// row type has one first, is left out.
+    pub async fn insert_new_rows<R: Row>(&mut self, rows: &[R]) -> Result<u64> {
+        if R::COLUMNS.first() == Some(&"id") {
+            self.insert_rows_keeping(rows, R::COLUMNS.len() - 1).await
+        } else {
+            self.insert_rows(rows).await
+        }
+    }
+
+    /// Inserts the last `kept` columns of each row.
+    async fn insert_rows_keeping<R: Row>(&mut self, rows: &[R], kept: usize) -> Result<u64> {
+        let columns = &R::COLUMNS[R::COLUMNS.len() - kept..];
+        let per_statement = (MAX_VALUES_PER_STATEMENT / kept).clamp(1, MAX_ROWS_PER_STATEMENT);
         let mut inserted = 0;
-        let mut values = Vec::with_capacity(per_statement * R::COLUMNS.len());
+        let mut values = Vec::with_capacity(per_statement * kept);
+        let mut one = Vec::with_capacity(R::COLUMNS.len());
         for chunk in rows.chunks(per_statement) {
             values.clear();
             for row in chunk {
-                row.values(&mut values);
+                one.clear();
+                row.values(&mut one);
+                values.extend(one.drain(R::COLUMNS.len() - kept..));
             }
-            inserted += self
-                .insert_values(R::TABLE, R::COLUMNS, &mut values)
-                .await?;
+            inserted += self.insert_values(R::TABLE, columns, &mut values).await?;
         }
         Ok(inserted)
     }

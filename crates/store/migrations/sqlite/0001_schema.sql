@@ -372,6 +372,19 @@ CREATE TABLE documents (
 );
 CREATE INDEX documents_employee_day ON documents (employee_id, day);
 
+-- One row per imported file of a kind, so that the same file (by its SHA-256) is not imported
+-- twice: kinds without a business key (calls, visits, …) would otherwise double silently.
+CREATE TABLE import_batches (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    rows BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    imported_at TIMESTAMPTZ NOT NULL,
+    CONSTRAINT import_batches_kind_sha256_key UNIQUE (kind, sha256)
+);
+
 CREATE TABLE credit_assessments (
     id INTEGER PRIMARY KEY,
     customer_id BIGINT NOT NULL REFERENCES customers(id),

@@ -384,7 +384,9 @@ async fn stream_rows(
     let mut n = 0;
     match store.backend() {
         Backend::Sqlite { read, .. } => {
-            let mut rows = crate::val::bind_all!(sqlx::query(sql.text()), sql.values()).fetch(read);
+            let mut rows =
+                crate::val::bind_all!(sqlx::query(sql.text()), sql.vals().iter().cloned())
+                    .fetch(read);
             while let Some(row) = rows.try_next().await? {
                 let (emp, share, values) = decode_row!(&row, types);
                 on_row(emp, share, values);
@@ -392,7 +394,9 @@ async fn stream_rows(
             }
         }
         Backend::Postgres(pool) => {
-            let mut rows = crate::val::bind_all!(sqlx::query(sql.text()), sql.values()).fetch(pool);
+            let mut rows =
+                crate::val::bind_all!(sqlx::query(sql.text()), sql.vals().iter().cloned())
+                    .fetch(pool);
             while let Some(row) = rows.try_next().await? {
                 let (emp, share, values) = decode_row!(&row, types);
                 on_row(emp, share, values);

@@ -1,0 +1,911 @@
+//! The documented column set of every record kind (docs/import-formats.md renders the same
+//! table). One [`KindSpec`] drives import, export and list filters, so the three never drift.
+
+use crate::rules::enums::{self, Choices};
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Ty {
+    /// The record's id: exported, ignored on import (the database assigns ids).
+    Id,
+    Text,
+    /// An `INTEGER` (32-bit) column.
+    Int,
+    Float,
+    /// Yuan with up to two decimals in files, integer cents in the record (`*_cents`).
+    Money,
+    Bool,
+    Date,
+    /// An instant: local time of the company in files, UTC in the record.
+    Time,
+    /// One of a closed list, given as the code or its Chinese label.
+    Choice(Choices),
+    /// Another record, given by its business key (工号, 客户档案编号, …).
+    Ref(RefKind),
+}
+
+/// A record another one refers to, and the business key that names it in files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefKind {
+    Employee,
+    Customer,
+    Order,
+    Contract,
+    /// Receivables have no business number: files give the receivable's id (its export's ID).
+    Receivable,
+    Department,
+    Team,
+    Position,
+    Level,
+}
+
+impl RefKind {
+    /// The table and the key column that names its rows in files.
+    pub fn table_and_key(self) -> (&'static str, &'static str) {
+        match self {
+            RefKind::Employee => ("employees", "code"),
+            RefKind::Customer => ("customers", "archive_no"),
+            RefKind::Order => ("orders", "order_no"),
+            RefKind::Contract => ("contracts", "contract_no"),
+            RefKind::Receivable => ("receivables", "id"),
+            RefKind::Department => ("departments", "code"),
+            RefKind::Team => ("teams", "code"),
+            RefKind::Position => ("positions", "code"),
+            RefKind::Level => ("levels", "code"),
+        }
+    }
+
+    /// How a person calls it, in error messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            RefKind::Employee => "employee (工号)",
+            RefKind::Customer => "customer (客户档案编号)",
+            RefKind::Order => "order (订单编号)",
+            RefKind::Contract => "contract (合同编号)",
+            RefKind::Receivable => "receivable (应收款ID)",
+            RefKind::Department => "department (部门编码)",
+            RefKind::Team => "team (小组编码)",
+            RefKind::Position => "position (岗位编码)",
+            RefKind::Level => "level (职级编码)",
+        }
+    }
+}
+
+/// What an import does when a column is missing from the file or a cell is empty.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Absent {
+    /// The row is refused.
+    Required,
+    /// Stays empty (NULL).
+    Null,
+    Text(&'static str),
+    Bool(bool),
+    Int(i64),
+    /// The time the import started.
+    Now,
+    /// The company-local date of this other (time) column.
+    DayOf(&'static str),
+}
+
+/// One column of a record file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Column {
+    /// The record's field (and the table's column).
+    pub field: &'static str,
+    /// Chinese header (the default in exported files).
+    pub zh: &'static str,
+    /// English header.
+    pub en: &'static str,
+    pub ty: Ty,
+    pub absent: Absent,
+    /// Written by exports but never read by imports (ids, values kaohe computes).
+    pub export_only: bool,
+}
+
+/// Everything kaohe knows about one record kind's files and table.
+#[derive(Debug, PartialEq)]
+pub struct KindSpec {
+    /// The kind's name on the command line (`kaohe import calls …`).
+    pub kind: &'static str,
+    /// Chinese name.
+    pub zh: &'static str,
+    pub table: &'static str,
+    /// The column holding the responsible employee (data scopes narrow on it).
+    pub owner: &'static str,
+    /// The business key that must be unique (order number, …), if the kind has one.
+    pub key: Option<&'static str>,
+    /// The date column periods filter on.
+    pub day: Option<&'static str>,
+    pub columns: &'static [Column],
+}
+
+impl KindSpec {
+    /// The column of `field`.
+    pub fn column(&self, field: &str) -> Option<(usize, &Column)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.field == field)
+    }
+
+    /// Whether rows of this kind have an `id` column.
+    pub fn has_id(&self) -> bool {
+        self.columns.first().is_some_and(|c| c.ty == Ty::Id)
+    }
+}
+
+const fn col(
+    field: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    ty: Ty,
+    absent: Absent,
+) -> Column {
+    Column {
+        field,
+        zh,
+        en,
+        ty,
+        absent,
+        export_only: false,
+    }
+}
+
+const fn computed(
+    field: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    ty: Ty,
+    absent: Absent,
+) -> Column {
+    Column {
+        export_only: true,
+        ..col(field, zh, en, ty, absent)
+    }
+}
+
+use Absent::{DayOf, Null, Required};
+const ID: Column = computed("id", "ID", "id", Ty::Id, Absent::Int(0));
+const EMPLOYEE: Column = col(
+    "employee_id",
+    "工号",
+    "employee",
+    Ty::Ref(RefKind::Employee),
+    Required,
+);
+const CUSTOMER: Column = col(
+    "customer_id",
+    "客户档案编号",
+    "archive_no",
+    Ty::Ref(RefKind::Customer),
+    Required,
+);
+const CUSTOMER_OPT: Column = col(
+    "customer_id",
+    "客户档案编号",
+    "archive_no",
+    Ty::Ref(RefKind::Customer),
+    Null,
+);
+const TEXT: Absent = Absent::Text("");
+const FALSE: Absent = Absent::Bool(false);
+const TRUE: Absent = Absent::Bool(true);
+
+/// 客户档案.
+pub static CUSTOMERS: KindSpec = KindSpec {
+    kind: "customers",
+    zh: "客户档案",
+    table: "customers",
+    owner: "owner_id",
+    key: Some("archive_no"),
+    day: None,
+    columns: &[
+        ID,
+        col(
+            "archive_no",
+            "客户档案编号",
+            "archive_no",
+            Ty::Text,
+            Required,
+        ),
+        col("name", "客户名称", "name", Ty::Text, Required),
+        col("company", "公司", "company", Ty::Text, TEXT),
+        col("contact", "联系人", "contact", Ty::Text, TEXT),
+        col("phone", "电话", "phone", Ty::Text, TEXT),
+        col("address", "地址", "address", Ty::Text, TEXT),
+        col("industry", "行业", "industry", Ty::Text, TEXT),
+        col("needs", "需求", "needs", Ty::Text, TEXT),
+        col("source", "来源", "source", Ty::Text, TEXT),
+        col(
+            "class",
+            "客户分类",
+            "class",
+            Ty::Choice(enums::CUSTOMER_CLASSES),
+            Required,
+        ),
+        col(
+            "owner_id",
+            "负责人工号",
+            "owner",
+            Ty::Ref(RefKind::Employee),
+            Required,
+        ),
+        col("valid", "有效", "valid", Ty::Bool, TRUE),
+        col(
+            "special_archive",
+            "专档",
+            "special_archive",
+            Ty::Bool,
+            FALSE,
+        ),
+        computed("complete", "档案完整", "complete", Ty::Bool, FALSE),
+        col(
+            "created_at",
+            "建档时间",
+            "created_at",
+            Ty::Time,
+            Absent::Now,
+        ),
+        col(
+            "updated_at",
+            "更新时间",
+            "updated_at",
+            Ty::Time,
+            Absent::Now,
+        ),
+        col(
+            "update_due_at",
+            "应更新时间",
+            "update_due_at",
+            Ty::Time,
+            Null,
+        ),
+        col("verified_at", "核实时间", "verified_at", Ty::Time, Null),
+    ],
+};
+
+/// 电话记录.
+pub static CALLS: KindSpec = KindSpec {
+    kind: "calls",
+    zh: "电话记录",
+    table: "calls",
+    owner: "employee_id",
+    key: None,
+    day: Some("day"),
+    columns: &[
+        ID,
+        EMPLOYEE,
+        CUSTOMER_OPT,
+        col("day", "日期", "day", Ty::Date, DayOf("started_at")),
+        col("started_at", "开始时间", "started_at", Ty::Time, Required),
+        col(
+            "direction",
+            "方向",
+            "direction",
+            Ty::Choice(enums::CALL_DIRECTIONS),
+            Required,
+        ),
+        col(
+            "duration_s",
+            "通话时长(秒)",
+            "duration_s",
+            Ty::Int,
+            Required,
+        ),
+        col(
+            "outcome",
+            "结果",
+            "outcome",
+            Ty::Choice(enums::CALL_OUTCOMES),
+            Required,
+        ),
+        col("is_callback", "是否回访", "is_callback", Ty::Bool, FALSE),
+        col(
+            "callback_due_at",
+            "回访截止时间",
+            "callback_due_at",
+            Ty::Time,
+            Null,
+        ),
+        col("rings", "响铃次数", "rings", Ty::Int, Null),
+    ],
+};
+
+/// 拜访记录.
+pub static VISITS: KindSpec = KindSpec {
+    kind: "visits",
+    zh: "拜访记录",
+    table: "visits",
+    owner: "employee_id",
+    key: None,
+    day: Some("day"),
+    columns: &[
+        ID,
+        EMPLOYEE,
+        CUSTOMER_OPT,
+        col("day", "日期", "day", Ty::Date, DayOf("visited_at")),
+        col("visited_at", "拜访时间", "visited_at", Ty::Time, Required),
+        col(
+            "kind",
+            "拜访类型",
+            "kind",
+            Ty::Choice(enums::VISIT_KINDS),
+            Required,
+        ),
+        col("invited", "邀约到访", "invited", Ty::Bool, FALSE),
+        col("success", "拜访成功", "success", Ty::Bool, FALSE),
+        col("notes", "备注", "notes", Ty::Text, TEXT),
+    ],
+};
+
+/// 订单.
+pub static ORDERS: KindSpec = KindSpec {
+    kind: "orders",
+    zh: "订单",
+    table: "orders",
+    owner: "employee_id",
+    key: Some("order_no"),
+    day: Some("day"),
+    columns: &[
+        ID,
+        col("order_no", "订单编号", "order_no", Ty::Text, Required),
+        CUSTOMER,
+        EMPLOYEE,
+        col("day", "日期", "day", Ty::Date, DayOf("received_at")),
+        col("received_at", "接单时间", "received_at", Ty::Time, Required),
+        col("entered_at", "录入时间", "entered_at", Ty::Time, Required),
+        col(
+            "entry_due_at",
+            "录入截止时间",
+            "entry_due_at",
+            Ty::Time,
+            Required,
+        ),
+        col("amount_cents", "金额(元)", "amount", Ty::Money, Required),
+        col(
+            "entry_errors",
+            "录入差错",
+            "entry_errors",
+            Ty::Int,
+            Absent::Int(0),
+        ),
+        col(
+            "promised_delivery_on",
+            "承诺交期",
+            "promised_delivery_on",
+            Ty::Date,
+            Required,
+        ),
+        col(
+            "status",
+            "状态",
+            "status",
+            Ty::Choice(enums::ORDER_STATUSES),
+            Required,
+        ),
+        col(
+            "price_ratio_bp",
+            "价格比(基点)",
+            "price_ratio_bp",
+            Ty::Int,
+            Absent::Int(10_000),
+        ),
+    ],
+};
+
+/// 发货.
+pub static SHIPMENTS: KindSpec = KindSpec {
+    kind: "shipments",
+    zh: "发货",
+    table: "shipments",
+    owner: "employee_id",
+    key: None,
+    day: Some("day"),
+    columns: &[
+        ID,
+        col(
+            "order_id",
+            "订单编号",
+            "order_no",
+            Ty::Ref(RefKind::Order),
+            Required,
+        ),
+        EMPLOYEE,
+        col("day", "日期", "day", Ty::Date, DayOf("plan_created_at")),
+        col(
+            "plan_due_at",
+            "计划截止时间",
+            "plan_due_at",
+            Ty::Time,
+            Required,
+        ),
+        col(
+            "plan_created_at",
+            "计划制定时间",
+            "plan_created_at",
+            Ty::Time,
+            Required,
+        ),
+        col("planned_on", "计划发货日", "planned_on", Ty::Date, Required),
+        col("shipped_on", "实际发货日", "shipped_on", Ty::Date, Null),
+        col("plan_accurate", "计划准确", "plan_accurate", Ty::Bool, TRUE),
+        col("info_accurate", "信息准确", "info_accurate", Ty::Bool, TRUE),
+    ],
+};
+
+/// 合同.
+pub static CONTRACTS: KindSpec = KindSpec {
+    kind: "contracts",
+    zh: "合同",
+    table: "contracts",
+    owner: "employee_id",
+    key: Some("contract_no"),
+    day: Some("signed_day"),
+    columns: &[
+        ID,
+        col("contract_no", "合同编号", "contract_no", Ty::Text, Required),
+        CUSTOMER,
+        col(
+            "order_id",
+            "订单编号",
+            "order_no",
+            Ty::Ref(RefKind::Order),
+            Null,
+        ),
+        EMPLOYEE,
+        col(
+            "amount_cents",
+            "签约金额(元)",
+            "amount",
+            Ty::Money,
+            Required,
+        ),
+        col(
+            "status",
+            "状态",
+            "status",
+            Ty::Choice(enums::CONTRACT_STATUSES),
+            Required,
+        ),
+        col("drafted_at", "草拟时间", "drafted_at", Ty::Time, Required),
+        col(
+            "sign_due_at",
+            "签约截止时间",
+            "sign_due_at",
+            Ty::Time,
+            Required,
+        ),
+        col("signed_at", "签约时间", "signed_at", Ty::Time, Null),
+        col(
+            "signed_day",
+            "签约日期",
+            "signed_day",
+            Ty::Date,
+            DayOf("signed_at"),
+        ),
+        col("archived_at", "归档时间", "archived_at", Ty::Time, Null),
+        col(
+            "review_passed_first",
+            "首次审核通过",
+            "review_passed_first",
+            Ty::Bool,
+            TRUE,
+        ),
+    ],
+};
+
+/// 应收款.
+pub static RECEIVABLES: KindSpec = KindSpec {
+    kind: "receivables",
+    zh: "应收款",
+    table: "receivables",
+    owner: "employee_id",
+    key: None,
+    day: Some("due_on"),
+    columns: &[
+        ID,
+        CUSTOMER,
+        EMPLOYEE,
+        col(
+            "contract_id",
+            "合同编号",
+            "contract_no",
+            Ty::Ref(RefKind::Contract),
+            Null,
+        ),
+        col(
+            "order_id",
+            "订单编号",
+            "order_no",
+            Ty::Ref(RefKind::Order),
+            Null,
+        ),
+        col(
+            "amount_cents",
+            "应收金额(元)",
+            "amount",
+            Ty::Money,
+            Required,
+        ),
+        col("due_on", "到期日", "due_on", Ty::Date, Required),
+        col("instalment", "期数", "instalment", Ty::Int, Absent::Int(1)),
+    ],
+};
+
+/// 回款.
+pub static PAYMENTS: KindSpec = KindSpec {
+    kind: "payments",
+    zh: "回款",
+    table: "payments",
+    owner: "employee_id",
+    key: None,
+    day: Some("received_on"),
+    columns: &[
+        ID,
+        col(
+            "receivable_id",
+            "应收款ID",
+            "receivable_id",
+            Ty::Ref(RefKind::Receivable),
+            Required,
+        ),
+        EMPLOYEE,
+        col("received_on", "回款日期", "received_on", Ty::Date, Required),
+        col(
+            "amount_cents",
+            "回款金额(元)",
+            "amount",
+            Ty::Money,
+            Required,
+        ),
+    ],
+};
+
+/// 投诉.
+pub static COMPLAINTS: KindSpec = KindSpec {
+    kind: "complaints",
+    zh: "投诉",
+    table: "complaints",
+    owner: "employee_id",
+    key: None,
+    day: Some("day"),
+    columns: &[
+        ID,
+        CUSTOMER_OPT,
+        EMPLOYEE,
+        col("day", "日期", "day", Ty::Date, DayOf("received_at")),
+        col("received_at", "受理时间", "received_at", Ty::Time, Required),
+        col("valid", "有效投诉", "valid", Ty::Bool, Required),
+        col("due_at", "处理截止时间", "due_at", Ty::Time, Required),
+        col("resolved_at", "解决时间", "resolved_at", Ty::Time, Null),
+        col("satisfaction", "满意度", "satisfaction", Ty::Int, Null),
+        col("description", "描述", "description", Ty::Text, TEXT),
+    ],
+};
+
+/// 销售费用.
+pub static EXPENSES: KindSpec = KindSpec {
+    kind: "expenses",
+    zh: "销售费用",
+    table: "expenses",
+    owner: "employee_id",
+    key: None,
+    day: Some("day"),
+    columns: &[
+        ID,
+        EMPLOYEE,
+        col(
+            "department_id",
+            "部门编码",
+            "department",
+            Ty::Ref(RefKind::Department),
+            Required,
+        ),
+        col("day", "日期", "day", Ty::Date, DayOf("submitted_at")),
+        col(
+            "category",
+            "费用类别",
+            "category",
+            Ty::Choice(enums::EXPENSE_CATEGORIES),
+            Required,
+        ),
+        col("amount_cents", "金额(元)", "amount", Ty::Money, Required),
+        col("receipts", "票据张数", "receipts", Ty::Int, Absent::Int(0)),
+        col("description", "说明", "description", Ty::Text, TEXT),
+        col(
+            "status",
+            "状态",
+            "status",
+            Ty::Choice(enums::EXPENSE_STATUSES),
+            Absent::Text("submitted"),
+        ),
+        col(
+            "submitted_at",
+            "提交时间",
+            "submitted_at",
+            Ty::Time,
+            Required,
+        ),
+        computed("over_budget", "超预算", "over_budget", Ty::Bool, FALSE),
+    ],
+};
+
+/// 考勤.
+pub static ATTENDANCE: KindSpec = KindSpec {
+    kind: "attendance",
+    zh: "考勤",
+    table: "attendance",
+    owner: "employee_id",
+    key: None,
+    day: Some("day"),
+    columns: &[
+        EMPLOYEE,
+        col("day", "日期", "day", Ty::Date, Required),
+        col(
+            "status",
+            "考勤状态",
+            "status",
+            Ty::Choice(enums::ATTENDANCE_STATUSES),
+            Required,
+        ),
+    ],
+};
+
+/// 报告.
+pub static REPORTS: KindSpec = KindSpec {
+    kind: "reports",
+    zh: "报告",
+    table: "reports",
+    owner: "employee_id",
+    key: None,
+    day: Some("day"),
+    columns: &[
+        ID,
+        EMPLOYEE,
+        col(
+            "kind",
+            "报告类型",
+            "kind",
+            Ty::Choice(enums::REPORT_KINDS),
+            Required,
+        ),
+        col("day", "日期", "day", Ty::Date, DayOf("due_at")),
+        col("due_at", "截止时间", "due_at", Ty::Time, Required),
+        col("submitted_at", "提交时间", "submitted_at", Ty::Time, Null),
+        col("effective", "有效", "effective", Ty::Bool, Null),
+        col("accurate", "准确", "accurate", Ty::Bool, Null),
+    ],
+};
+
+/// 文档.
+pub static DOCUMENTS: KindSpec = KindSpec {
+    kind: "documents",
+    zh: "文档",
+    table: "documents",
+    owner: "employee_id",
+    key: None,
+    day: Some("day"),
+    columns: &[
+        ID,
+        EMPLOYEE,
+        col("kind", "文档类型", "kind", Ty::Text, Required),
+        col("day", "日期", "day", Ty::Date, DayOf("due_at")),
+        col("due_at", "截止时间", "due_at", Ty::Time, Required),
+        col("filed_at", "归档时间", "filed_at", Ty::Time, Null),
+        col("complete", "完整", "complete", Ty::Bool, TRUE),
+    ],
+};
+
+/// 信用评估.
+pub static CREDIT: KindSpec = KindSpec {
+    kind: "credit",
+    zh: "信用评估",
+    table: "credit_assessments",
+    owner: "assessor_id",
+    key: None,
+    day: Some("assessed_on"),
+    columns: &[
+        ID,
+        CUSTOMER,
+        col(
+            "rating",
+            "信用等级",
+            "rating",
+            Ty::Choice(enums::CREDIT_RATINGS),
+            Required,
+        ),
+        col("limit_cents", "信用额度(元)", "limit", Ty::Money, Required),
+        col("assessed_on", "评估日期", "assessed_on", Ty::Date, Required),
+        col("review_on", "复评日期", "review_on", Ty::Date, Required),
+        col(
+            "assessor_id",
+            "评估人工号",
+            "assessor",
+            Ty::Ref(RefKind::Employee),
+            Required,
+        ),
+        col("watch", "重点关注", "watch", Ty::Bool, FALSE),
+    ],
+};
+
+/// 员工.
+pub static EMPLOYEES: KindSpec = KindSpec {
+    kind: "employees",
+    zh: "员工",
+    table: "employees",
+    owner: "id",
+    key: Some("code"),
+    day: None,
+    columns: &[
+        ID,
+        col("code", "工号", "code", Ty::Text, Required),
+        col("name", "姓名", "name", Ty::Text, Required),
+        col("phone", "电话", "phone", Ty::Text, TEXT),
+        col("email", "邮箱", "email", Ty::Text, TEXT),
+        col(
+            "department_id",
+            "部门编码",
+            "department",
+            Ty::Ref(RefKind::Department),
+            Required,
+        ),
+        col("team_id", "小组编码", "team", Ty::Ref(RefKind::Team), Null),
+        col(
+            "position_id",
+            "岗位编码",
+            "position",
+            Ty::Ref(RefKind::Position),
+            Required,
+        ),
+        col(
+            "level_id",
+            "职级编码",
+            "level",
+            Ty::Ref(RefKind::Level),
+            Null,
+        ),
+        col(
+            "supervisor_id",
+            "上级工号",
+            "supervisor",
+            Ty::Ref(RefKind::Employee),
+            Null,
+        ),
+        col(
+            "status",
+            "状态",
+            "status",
+            Ty::Choice(enums::EMPLOYMENT_STATUSES),
+            Absent::Text("regular"),
+        ),
+        col("hired_on", "入职日期", "hired_on", Ty::Date, Required),
+        col("regular_on", "转正日期", "regular_on", Ty::Date, Null),
+        col("left_on", "离职日期", "left_on", Ty::Date, Null),
+    ],
+};
+
+/// 小组.
+pub static TEAMS: KindSpec = KindSpec {
+    kind: "teams",
+    zh: "小组",
+    table: "teams",
+    owner: "leader_id",
+    key: Some("code"),
+    day: None,
+    columns: &[
+        ID,
+        col(
+            "department_id",
+            "部门编码",
+            "department",
+            Ty::Ref(RefKind::Department),
+            Required,
+        ),
+        col("code", "小组编码", "code", Ty::Text, Required),
+        col("name", "小组名称", "name", Ty::Text, Required),
+        col(
+            "leader_id",
+            "组长工号",
+            "leader",
+            Ty::Ref(RefKind::Employee),
+            Null,
+        ),
+    ],
+};
+
+/// Every kind with files, in the order they are listed (and best imported: people before
+/// their records, customers before orders, orders before shipments and contracts).
+pub static KINDS: &[&KindSpec] = &[
+    &TEAMS,
+    &EMPLOYEES,
+    &CUSTOMERS,
+    &CREDIT,
+    &CALLS,
+    &VISITS,
+    &ORDERS,
+    &SHIPMENTS,
+    &CONTRACTS,
+    &RECEIVABLES,
+    &PAYMENTS,
+    &COMPLAINTS,
+    &EXPENSES,
+    &ATTENDANCE,
+    &REPORTS,
+    &DOCUMENTS,
+];
+
+/// The kind named `name` (as on the command line).
+pub fn kind(name: &str) -> Result<&'static KindSpec, String> {
+    KINDS
+        .iter()
+        .copied()
+        .find(|k| k.kind == name)
+        .ok_or_else(|| {
+            let names: Vec<_> = KINDS.iter().map(|k| k.kind).collect();
+            format!(
+                "unknown record kind `{name}` (expected one of: {})",
+                names.join(", ")
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_unique_headers_in_both_languages() {
+        for k in KINDS {
+            for (i, a) in k.columns.iter().enumerate() {
+                for b in &k.columns[i + 1..] {
+                    assert_ne!(a.zh, b.zh, "{}: {}", k.kind, a.zh);
+                    assert_ne!(a.en, b.en, "{}: {}", k.kind, a.en);
+                    assert_ne!(a.field, b.field, "{}: {}", k.kind, a.field);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_derived_day_names_a_time_column_of_the_same_kind() {
+        for k in KINDS {
+            for c in k.columns {
+                if let Absent::DayOf(f) = c.absent {
+                    assert_eq!(k.column(f).map(|(_, c)| c.ty), Some(Ty::Time), "{}", k.kind);
+                }
+            }
+            assert!(k.column(k.owner).is_some(), "{}", k.kind);
+        }
+    }
+
+    #[test]
+    fn docs_import_formats_lists_every_column_of_every_kind() {
+        let doc = include_str!("../../../../docs/import-formats.md");
+        for k in KINDS {
+            let section = doc
+                .split(&format!("### `{}`", k.kind))
+                .nth(1)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{} is not documented (run scripts/gen-import-formats)",
+                        k.kind
+                    )
+                });
+            let section = section.split("### ").next().unwrap_or_default();
+            for c in k.columns {
+                let line = format!("| {} | {} | `{}` |", c.zh, c.en, c.field);
+                assert!(
+                    section.contains(&line),
+                    "{}: {line} (run scripts/gen-import-formats)",
+                    k.kind
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_kind_lists_the_known_ones() {
+        assert!(kind("calls").is_ok());
+        assert!(kind("phonecalls").unwrap_err().contains("calls, visits"));
+    }
+}

@@ -1,0 +1,571 @@
+//! Importing a record file: all-or-nothing, streaming, with an error report.
+//!
+//! The file is read row by row; each row is parsed (domain), its references resolved to ids
+//! within the viewer's data scope, its rules checked, and it joins a batch; a full batch is
+//! checked against the database (duplicate business keys, attendance days, duplicate
+//! customers) and written through the kind's funnel — all inside one transaction. After the
+//! first error nothing more is written but every row is still checked, so the report lists
+//! all errors (the first 100) and their count; then the transaction is rolled back.
+
+use super::write::StoredRecord;
+use crate::sql::Sql;
+use crate::{Result, Store, StoreError, Tx, Viewer};
+use chrono::{NaiveDate, Utc};
+use kaohe_domain::import::files::RowSource;
+use kaohe_domain::import::{Cell, ErrorReport, HeaderMap, KindSpec, LocalZone, RefKind, Ty, row};
+use kaohe_domain::rules::customer::CustomerIdentity;
+use std::collections::HashMap;
+
+/// Rows checked against the database and written together.
+const BATCH_ROWS: usize = 5_000;
+
+/// How to import.
+pub struct ImportOptions<'a> {
+    /// The file as the user named it (for the report and the audit log).
+    pub file_name: &'a str,
+    /// SHA-256 of the file's bytes: a file of a kind without business keys (calls, visits, …)
+    /// is refused when it was imported before.
+    pub sha256: Option<String>,
+    /// Check everything, write nothing.
+    pub dry_run: bool,
+    /// The company time zone of the file's local times.
+    pub zone: &'a dyn LocalZone,
+    /// Called with the number of rows read so far, after each batch.
+    pub progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// A successful import.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportOutcome {
+    /// Record rows in the file.
+    pub rows: u64,
+    /// Whether this was a dry run (nothing written).
+    pub dry_run: bool,
+}
+
+/// Why nothing was imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFailure {
+    /// The file has errors; the report lists them.
+    #[error("{0}")]
+    Rejected(ErrorReport),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Store {
+    /// Imports the rows of `source` as records of `spec` on behalf of `viewer`.
+    pub async fn import(
+        &self,
+        viewer: &Viewer,
+        spec: &'static KindSpec,
+        source: &mut (dyn RowSource + Send),
+        opts: &ImportOptions<'_>,
+    ) -> std::result::Result<ImportOutcome, ImportFailure> {
+        crate::with_record_type!(spec, T => Importer::<T>::run(self, viewer, source, opts).await)
+    }
+}
+
+/// Business keys resolved to ids, remembered (hits and misses) for the whole file.
+#[derive(Default)]
+struct Resolver {
+    known: HashMap<RefKind, HashMap<String, Option<i64>>>,
+}
+
+impl Resolver {
+    async fn id(
+        &mut self,
+        tx: &mut Tx,
+        viewer: &Viewer,
+        kind: RefKind,
+        key: &str,
+    ) -> Result<Option<i64>> {
+        if let Some(hit) = self.known.get(&kind).and_then(|m| m.get(key)) {
+            return Ok(*hit);
+        }
+        let (table, column) = kind.table_and_key();
+        let mut sql = Sql::new(&format!("SELECT t.id FROM {table} t WHERE "));
+        if column == "id" {
+            sql.push("t.id = ").bind(key.parse::<i64>().unwrap_or(-1));
+        } else {
+            sql.push(&format!("t.{column} = ")).bind(key);
+        }
+        // People outside the viewer's scope do not exist for this import.
+        if kind == RefKind::Employee {
+            viewer.restrict(&mut sql, "t.id");
+        }
+        let found: Vec<(i64,)> = tx.fetch_all(&sql).await?;
+        let id = found.first().map(|r| r.0);
+        self.known
+            .entry(kind)
+            .or_default()
+            .insert(key.to_string(), id);
+        Ok(id)
+    }
+}
+
+/// One record waiting in a batch: its row, its business key (if the kind has one), the record.
+struct Pending<T> {
+    row: u64,
+    key: Option<String>,
+    record: T,
+}
+
+struct Importer<'a, T> {
+    viewer: &'a Viewer,
+    spec: &'static KindSpec,
+    opts: &'a ImportOptions<'a>,
+    report: ErrorReport,
+    resolver: Resolver,
+    /// Business keys seen in this file → their row.
+    keys: HashMap<String, u64>,
+    /// Attendance days seen in this file → their row.
+    days: HashMap<(i64, NaiveDate), u64>,
+    /// Customers seen in this file, for duplicate detection → their row.
+    phones: HashMap<String, u64>,
+    names: HashMap<(String, String), u64>,
+    batch: Vec<Pending<T>>,
+}
+
+impl<'a, T: StoredRecord> Importer<'a, T> {
+    async fn run(
+        store: &Store,
+        viewer: &'a Viewer,
+        source: &mut (dyn RowSource + Send),
+        opts: &'a ImportOptions<'a>,
+    ) -> std::result::Result<ImportOutcome, ImportFailure> {
+        let mut me: Importer<'a, T> = Importer {
+            viewer,
+            spec: T::SPEC,
+            opts,
+            report: ErrorReport::new(opts.file_name),
+            resolver: Resolver::default(),
+            keys: HashMap::new(),
+            days: HashMap::new(),
+            phones: HashMap::new(),
+            names: HashMap::new(),
+            batch: Vec::with_capacity(BATCH_ROWS),
+        };
+        let mut tx = store.begin().await?;
+        me.refuse_a_file_imported_before(&mut tx).await?;
+        let rows = me.read_all(&mut tx, source).await?;
+        if !me.report.is_empty() {
+            return Err(ImportFailure::Rejected(me.report));
+        }
+        if opts.dry_run {
+            return Ok(ImportOutcome {
+                rows,
+                dry_run: true,
+            });
+        }
+        me.record_batch(&mut tx, rows).await?;
+        tx.commit().await?;
+        Ok(ImportOutcome {
+            rows,
+            dry_run: false,
+        })
+    }
+
+    /// Kinds without a business key would double silently on a second import of the same
+    /// file; the file's SHA-256 says it is the same. Kinds with keys report duplicate rows.
+    async fn refuse_a_file_imported_before(
+        &mut self,
+        tx: &mut Tx,
+    ) -> std::result::Result<(), ImportFailure> {
+        let Some(sha) = self
+            .opts
+            .sha256
+            .as_deref()
+            .filter(|_| self.spec.key.is_none())
+        else {
+            return Ok(());
+        };
+        let mut sql = Sql::new("SELECT actor, file_name FROM import_batches WHERE kind = ");
+        sql.bind(self.spec.kind).push(" AND sha256 = ").bind(sha);
+        let before: Vec<(String, String)> = tx.fetch_all(&sql).await?;
+        if let Some((actor, file)) = before.first() {
+            self.report.push(0, "", "", format!("this file (SHA-256 {sha}) was already imported as {} by {actor} from {file}; nothing was imported again", self.spec.kind));
+            return Err(ImportFailure::Rejected(std::mem::take(&mut self.report)));
+        }
+        Ok(())
+    }
+
+    async fn read_all(&mut self, tx: &mut Tx, source: &mut (dyn RowSource + Send)) -> Result<u64> {
+        let mut buf = Vec::new();
+        let header_ok = source.next_row(&mut buf);
+        let map = match header_ok {
+            Ok(true) => HeaderMap::new(self.spec, &buf, &mut self.report),
+            Ok(false) => {
+                self.report
+                    .push(1, "", "", "the file is empty (no header row)");
+                None
+            }
+            Err(e) => {
+                self.report.push(1, "", "", e);
+                None
+            }
+        };
+        let Some(map) = map else { return Ok(0) };
+        let now = Utc::now();
+        let mut rows = 0u64;
+        loop {
+            match source.next_row(&mut buf) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    self.report.push(rows + 2, "", "", e);
+                    break;
+                }
+            }
+            rows += 1;
+            if buf.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            self.read_row(tx, &map, rows + 1, &buf, now).await?;
+            if self.batch.len() >= BATCH_ROWS {
+                self.flush(tx).await?;
+                (self.opts.progress)(rows);
+            }
+        }
+        self.flush(tx).await?;
+        (self.opts.progress)(rows);
+        Ok(rows)
+    }
+
+    async fn read_row(
+        &mut self,
+        tx: &mut Tx,
+        map: &HeaderMap,
+        row_no: u64,
+        text: &[String],
+        now: chrono::DateTime<Utc>,
+    ) -> Result<()> {
+        let errors_before = self.report.total;
+        let mut cells = map.parse_all(row_no, text, self.opts.zone, now, &mut self.report);
+        // References are checked even in a row with other errors, so the report lists them all.
+        let resolved = self.resolve(tx, map, row_no, &mut cells).await?;
+        if !resolved || self.report.total > errors_before {
+            return Ok(());
+        }
+        let mut record: T = row::to_record(self.spec, &cells).map_err(|m| StoreError::Invalid {
+            field: self.spec.kind.into(),
+            message: m,
+        })?;
+        record.complete_computed_fields();
+        for v in record.violations() {
+            let i = self.spec.column(v.field).map_or(0, |(i, _)| i);
+            self.report
+                .push(row_no, map.header(i), map.text(text, i), v.message);
+        }
+        let key = self
+            .spec
+            .key
+            .and_then(|k| self.spec.column(k))
+            .map(|(i, _)| map.text(text, i).trim().to_string());
+        if let Some(k) = &key {
+            if let Some(first) = self.keys.get(k) {
+                let i = self
+                    .spec
+                    .column(self.spec.key.unwrap_or_default())
+                    .map_or(0, |(i, _)| i);
+                self.report.push(
+                    row_no,
+                    map.header(i),
+                    k,
+                    format!("duplicate in this file (first at row {first})"),
+                );
+            } else {
+                self.keys.insert(k.clone(), row_no);
+            }
+        }
+        self.check_in_file_duplicates(map, row_no, text, &cells);
+        if self.report.total == errors_before {
+            self.batch.push(Pending {
+                row: row_no,
+                key,
+                record,
+            });
+        }
+        Ok(())
+    }
+
+    /// Replaces business keys with ids; reports unknown ones. `false` when any is unknown.
+    async fn resolve(
+        &mut self,
+        tx: &mut Tx,
+        map: &HeaderMap,
+        row_no: u64,
+        cells: &mut [Cell],
+    ) -> Result<bool> {
+        let mut ok = true;
+        for (i, col) in self.spec.columns.iter().enumerate() {
+            let (Ty::Ref(kind), Cell::Text(key)) = (col.ty, &cells[i]) else {
+                continue;
+            };
+            match self.resolver.id(tx, self.viewer, kind, key).await? {
+                Some(id) => cells[i] = Cell::Int(id),
+                None => {
+                    let scope = if kind == RefKind::Employee {
+                        " or outside your data scope"
+                    } else {
+                        ""
+                    };
+                    self.report.push(
+                        row_no,
+                        map.header(i),
+                        key,
+                        format!("unknown {}{scope}", kind.noun()),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        Ok(ok)
+    }
+
+    /// Attendance days twice in the file, and customers that duplicate an earlier row.
+    fn check_in_file_duplicates(
+        &mut self,
+        map: &HeaderMap,
+        row_no: u64,
+        text: &[String],
+        cells: &[Cell],
+    ) {
+        let get = |f: &str| self.spec.column(f).map(|(i, _)| i);
+        match self.spec.kind {
+            "attendance" => {
+                if let (Some(Cell::Int(e)), Some(Cell::Date(d))) = (
+                    get("employee_id").map(|i| &cells[i]),
+                    get("day").map(|i| &cells[i]),
+                ) && let Some(first) = self.days.insert((*e, *d), row_no)
+                {
+                    let i = get("day").unwrap_or(0);
+                    self.report.push(
+                        row_no,
+                        map.header(i),
+                        map.text(text, i),
+                        format!("this person's day is already in row {first}"),
+                    );
+                }
+            }
+            "customers" => {
+                let field = |f: &str| get(f).map_or("", |i| map.text(text, i));
+                let id = CustomerIdentity::of(field("name"), field("company"), field("phone"));
+                let phone_col = get("phone").unwrap_or(0);
+                let name_col = get("name").unwrap_or(0);
+                if let Some(first) = (!id.phone.is_empty())
+                    .then(|| self.phones.get(&id.phone))
+                    .flatten()
+                {
+                    self.report.push(
+                        row_no,
+                        map.header(phone_col),
+                        field("phone"),
+                        format!("duplicate customer: same phone as row {first}"),
+                    );
+                } else if let Some(first) = (!id.name_company.0.is_empty())
+                    .then(|| self.names.get(&id.name_company))
+                    .flatten()
+                {
+                    self.report.push(
+                        row_no,
+                        map.header(name_col),
+                        field("name"),
+                        format!("duplicate customer: same name and company as row {first}"),
+                    );
+                }
+                if !id.phone.is_empty() {
+                    self.phones.entry(id.phone.clone()).or_insert(row_no);
+                }
+                self.names.entry(id.name_company).or_insert(row_no);
+            }
+            _ => {}
+        }
+    }
+
+    /// Checks a batch against the database and, while the file has no error, writes it.
+    async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        self.check_existing_keys(tx).await?;
+        match self.spec.kind {
+            "attendance" => self.check_existing_days(tx).await?,
+            "customers" => self.check_existing_customers(tx).await?,
+            _ => {}
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+        if self.report.is_empty() && !self.opts.dry_run {
+            let rows = format!("rows {}–{}", batch[0].row, batch[batch.len() - 1].row);
+            let records: Vec<T> = batch.into_iter().map(|p| p.record).collect();
+            T::write(tx, self.viewer, &records)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Invalid { field, message }
+                    | StoreError::Conflict { field, message } => StoreError::Invalid {
+                        field,
+                        message: format!("{message} ({rows})"),
+                    },
+                    other => other,
+                })?;
+        }
+        Ok(())
+    }
+
+    async fn check_existing_keys(&mut self, tx: &mut Tx) -> Result<()> {
+        let Some(key) = self.spec.key else {
+            return Ok(());
+        };
+        let mut sql = Sql::new(&format!(
+            "SELECT {key} FROM {} WHERE {key} IN ",
+            self.spec.table
+        ));
+        sql.bind_list(self.batch.iter().filter_map(|p| p.key.clone()));
+        let existing: Vec<(String,)> = tx.fetch_all(&sql).await?;
+        let col = self.spec.column(key).map(|(_, c)| c.zh).unwrap_or(key);
+        for p in &self.batch {
+            if let Some(k) = p
+                .key
+                .as_deref()
+                .filter(|k| existing.iter().any(|e| e.0 == *k))
+            {
+                self.report.push(
+                    p.row,
+                    col,
+                    k,
+                    format!("{} already exists (duplicate {key})", self.spec.zh),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn check_existing_days(&mut self, tx: &mut Tx) -> Result<()> {
+        let cells: Vec<(u64, Vec<Cell>)> = self
+            .batch
+            .iter()
+            .map(|p| (p.row, row::to_cells(self.spec, &p.record)))
+            .collect();
+        let keys: Vec<(u64, i64, NaiveDate)> = cells
+            .iter()
+            .filter_map(|(r, c)| match (&c[0], &c[1]) {
+                (Cell::Int(e), Cell::Date(d)) => Some((*r, *e, *d)),
+                _ => None,
+            })
+            .collect();
+        let (Some(min), Some(max)) = (
+            keys.iter().map(|k| k.2).min(),
+            keys.iter().map(|k| k.2).max(),
+        ) else {
+            return Ok(());
+        };
+        let mut sql = Sql::new("SELECT employee_id, day FROM attendance WHERE day >= ");
+        sql.bind(min)
+            .push(" AND day <= ")
+            .bind(max)
+            .push(" AND employee_id IN ");
+        sql.bind_list(keys.iter().map(|k| k.1));
+        let existing: Vec<(i64, NaiveDate)> = tx.fetch_all(&sql).await?;
+        for (row, e, d) in keys {
+            if existing.contains(&(e, d)) {
+                self.report.push(
+                    row,
+                    "日期",
+                    &d.to_string(),
+                    "attendance of this person on this day already exists",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn check_existing_customers(&mut self, tx: &mut Tx) -> Result<()> {
+        let ids: Vec<(u64, CustomerIdentity, Vec<Cell>)> = self
+            .batch
+            .iter()
+            .map(|p| {
+                let c = row::to_cells(self.spec, &p.record);
+                let text = |f: &str| match self.spec.column(f).map(|(i, _)| &c[i]) {
+                    Some(Cell::Text(s)) => s.clone(),
+                    _ => String::new(),
+                };
+                (
+                    p.row,
+                    CustomerIdentity::of(&text("name"), &text("company"), &text("phone")),
+                    c,
+                )
+            })
+            .collect();
+        let column_texts = |field: &str| -> Vec<String> {
+            let i = self.spec.column(field).map_or(0, |(i, _)| i);
+            ids.iter()
+                .filter_map(|(_, _, c)| match &c[i] {
+                    Cell::Text(s) if !s.is_empty() => Some(s.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        // Phones compare by their digits, however they were written.
+        let mut sql = Sql::new(
+            "SELECT archive_no, name, company, phone FROM customers WHERE \
+             REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(phone, '-', ''), ' ', ''), '(', ''), ')', ''), '+', '') IN ",
+        );
+        sql.bind_list(
+            ids.iter()
+                .map(|i| i.1.phone.clone())
+                .filter(|p| !p.is_empty()),
+        );
+        sql.push(" OR name IN ").bind_list(column_texts("name"));
+        let existing: Vec<(String, String, String, String)> = tx.fetch_all(&sql).await?;
+        for (row, id, _) in &ids {
+            for (archive, name, company, phone) in &existing {
+                if let Some(reason) = id.duplicate_of(&CustomerIdentity::of(name, company, phone)) {
+                    self.report.push(
+                        *row,
+                        "客户档案编号",
+                        archive,
+                        format!("duplicate customer: {reason} as archive {archive}"),
+                    );
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Remembers the file (so it is not imported twice) and audits the import.
+    async fn record_batch(&mut self, tx: &mut Tx, rows: u64) -> Result<()> {
+        let sha = self.opts.sha256.clone().unwrap_or_default();
+        if !sha.is_empty() {
+            let mut sql = Sql::new(
+                "INSERT INTO import_batches (kind, sha256, file_name, rows, actor, imported_at) VALUES (",
+            );
+            sql.bind(self.spec.kind)
+                .push(", ")
+                .bind(sha.as_str())
+                .push(", ")
+                .bind(self.opts.file_name);
+            sql.push(", ")
+                .bind(rows as i64)
+                .push(", ")
+                .bind(self.viewer.username.as_str())
+                .push(", ")
+                .bind(Utc::now())
+                .push(")");
+            tx.run(&sql).await?;
+        }
+        let after = serde_json::json!({ "kind": self.spec.kind, "file": self.opts.file_name, "sha256": sha, "rows": rows });
+        tx.audit(
+            self.viewer,
+            crate::audit::AuditEntry {
+                action: "import",
+                entity: self.spec.table,
+                entity_id: sha,
+                before: None,
+                after: Some(after),
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,186 @@
+//! One storage API for the operational records of SPEC §3 and for people and teams.
+//!
+//! - Every write of a kind goes through that kind's one funnel function on [`Tx`]
+//!   (`write_calls`, `write_orders`, …): the data scope is checked there, rules are checked
+//!   there, and later per-day roll-ups hook in there. New records (id 0) are inserted with
+//!   multi-row `INSERT`s; records with an id replace the stored row, audited with before and
+//!   after.
+//! - [`Store::create`] / [`Store::update`] write one record and its audit entry in one
+//!   transaction; [`Store::list`] reads with typed [`Filter`]s checked against the kind's
+//!   columns; [`Store::export`] streams a kind's rows (business keys instead of ids) and
+//!   audits the export; [`Store::import`] reads a file row by row, all-or-nothing.
+
+mod cells;
+mod filter;
+mod import;
+mod write;
+
+pub use filter::{Filter, Op, Query};
+pub use import::{ImportFailure, ImportOptions, ImportOutcome};
+pub use write::StoredRecord;
+
+use crate::{Result, Store, StoreError, Viewer};
+use kaohe_domain::import::{Cell, KindSpec, LocalZone, row};
+
+impl Store {
+    /// Creates one record on behalf of `viewer` and audits it; returns the new id (0 for
+    /// kinds keyed by something else, such as attendance).
+    pub async fn create<T: StoredRecord>(&self, viewer: &Viewer, record: &T) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        T::write(&mut tx, viewer, std::slice::from_ref(record)).await?;
+        let id = if T::SPEC.has_id() {
+            tx.last_insert_id().await?
+        } else {
+            0
+        };
+        let mut after = serde_json::to_value(record).unwrap_or_default();
+        if let Some(obj) = after.as_object_mut().filter(|_| id != 0) {
+            obj.insert("id".into(), id.into());
+        }
+        tx.audit(
+            viewer,
+            write::entry("create", T::SPEC, id, None, Some(after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Replaces record `record.id` (which the viewer must be able to see) and audits the
+    /// change with the before and after.
+    pub async fn update<T: StoredRecord>(&self, viewer: &Viewer, record: &T) -> Result<()> {
+        let mut tx = self.begin().await?;
+        T::write(&mut tx, viewer, std::slice::from_ref(record)).await?;
+        tx.commit().await
+    }
+
+    /// The records of a kind the viewer may see that match `query`, in id order.
+    pub async fn list<T: StoredRecord>(
+        &self,
+        viewer: &Viewer,
+        query: &Query,
+        zone: &dyn LocalZone,
+    ) -> Result<Vec<T>> {
+        let sql = filter::select(T::SPEC, viewer, query, zone, false)?;
+        let rows = cells::fetch_cells(self, T::SPEC, &sql, false).await?;
+        rows.iter()
+            .map(|cells| {
+                row::to_record(T::SPEC, cells).map_err(|m| StoreError::Invalid {
+                    field: T::SPEC.kind.into(),
+                    message: m,
+                })
+            })
+            .collect()
+    }
+
+    /// Streams every row of `spec` the viewer may see that matches `query` to `sink`, with
+    /// references as business keys (工号, 客户档案编号, …), and audits the export (who, what,
+    /// how many rows): customer contacts and sales figures are confidential (SPEC §1).
+    pub async fn export(
+        &self,
+        viewer: &Viewer,
+        spec: &'static KindSpec,
+        query: &Query,
+        zone: &dyn LocalZone,
+        target: &str,
+        sink: &mut (dyn FnMut(&[Cell]) -> std::result::Result<(), String> + Send),
+    ) -> Result<u64> {
+        let sql = filter::select(spec, viewer, query, zone, true)?;
+        let n = cells::stream_cells(self, spec, &sql, true, sink).await?;
+        let after = serde_json::json!({
+            "kind": spec.kind,
+            "rows": n,
+            "target": target,
+            "filters": query.describe(),
+        });
+        self.audit(
+            viewer,
+            crate::audit::AuditEntry {
+                action: "export",
+                entity: spec.table,
+                entity_id: String::new(),
+                before: None,
+                after: Some(after),
+            },
+        )
+        .await?;
+        Ok(n)
+    }
+}
+
+/// The record kinds by name, for callers that know a kind only at run time (the CLI):
+/// calls `$body` with `$T` bound to the record type of `$spec`.
+#[macro_export]
+macro_rules! with_record_type {
+    ($spec:expr, $T:ident => $body:expr) => {{
+        use kaohe_domain::org::{Employee, Team};
+        use kaohe_domain::records::*;
+        match $spec.kind {
+            "customers" => {
+                type $T = Customer;
+                $body
+            }
+            "calls" => {
+                type $T = Call;
+                $body
+            }
+            "visits" => {
+                type $T = Visit;
+                $body
+            }
+            "orders" => {
+                type $T = Order;
+                $body
+            }
+            "shipments" => {
+                type $T = Shipment;
+                $body
+            }
+            "contracts" => {
+                type $T = Contract;
+                $body
+            }
+            "receivables" => {
+                type $T = Receivable;
+                $body
+            }
+            "payments" => {
+                type $T = Payment;
+                $body
+            }
+            "complaints" => {
+                type $T = Complaint;
+                $body
+            }
+            "expenses" => {
+                type $T = Expense;
+                $body
+            }
+            "attendance" => {
+                type $T = Attendance;
+                $body
+            }
+            "reports" => {
+                type $T = Report;
+                $body
+            }
+            "documents" => {
+                type $T = Document;
+                $body
+            }
+            "credit" => {
+                type $T = CreditAssessment;
+                $body
+            }
+            "employees" => {
+                type $T = Employee;
+                $body
+            }
+            "teams" => {
+                type $T = Team;
+                $body
+            }
+            other => unreachable!("record kind {other} has no record type"),
+        }
+    }};
+}

@@ -1,0 +1,303 @@
+//! The one write function per record kind. Every record write — a form, an API call, an
+//! import batch — goes through `Tx::write_<kind>`, so the data scope, the rules and (later)
+//! the per-day roll-ups for KPIs live in one place per kind.
+
+use super::cells;
+use crate::audit::AuditEntry;
+use crate::rows::Row;
+use crate::sql::Sql;
+use crate::{Result, StoreError, Tx, Viewer};
+use kaohe_domain::Cents;
+use kaohe_domain::Period;
+use kaohe_domain::import::{ImportRecord, KindSpec, row};
+use kaohe_domain::org::{Employee, Team};
+use kaohe_domain::records::*;
+use kaohe_domain::roles::Scope;
+use kaohe_domain::rules::expense;
+use std::collections::BTreeSet;
+
+/// A record kind the store can write: its file columns and rules (domain) and its table row.
+pub trait StoredRecord: ImportRecord + Row {
+    /// The kind's one write function (`Tx::write_calls` for calls, …).
+    fn write(
+        tx: &mut Tx,
+        viewer: &Viewer,
+        records: &[Self],
+    ) -> impl Future<Output = Result<u64>> + Send;
+}
+
+macro_rules! funnel {
+    ($ty:ty, $fn:ident, $doc:literal) => {
+        impl Tx {
+            #[doc = $doc]
+            pub async fn $fn(&mut self, viewer: &Viewer, records: &[$ty]) -> Result<u64> {
+                self.write_records(viewer, records).await
+            }
+        }
+        impl StoredRecord for $ty {
+            fn write(
+                tx: &mut Tx,
+                viewer: &Viewer,
+                records: &[Self],
+            ) -> impl Future<Output = Result<u64>> + Send {
+                tx.$fn(viewer, records)
+            }
+        }
+    };
+}
+
+funnel!(
+    Customer,
+    write_customers,
+    "Writes customer archives (客户档案)."
+);
+funnel!(Call, write_calls, "Writes calls (电话记录).");
+funnel!(Visit, write_visits, "Writes visits (拜访).");
+funnel!(Order, write_orders, "Writes orders (订单).");
+funnel!(Shipment, write_shipments, "Writes shipments (发货).");
+funnel!(Contract, write_contracts, "Writes contracts (合同).");
+funnel!(
+    Receivable,
+    write_receivables,
+    "Writes receivables (应收款)."
+);
+funnel!(Payment, write_payments, "Writes payments received (回款).");
+funnel!(Complaint, write_complaints, "Writes complaints (投诉).");
+funnel!(
+    Attendance,
+    write_attendance,
+    "Writes attendance days (考勤)."
+);
+funnel!(Report, write_reports, "Writes reports (报告).");
+funnel!(Document, write_documents, "Writes documents (文档).");
+impl StoredRecord for Expense {
+    fn write(
+        tx: &mut Tx,
+        viewer: &Viewer,
+        records: &[Self],
+    ) -> impl Future<Output = Result<u64>> + Send {
+        tx.write_expenses(viewer, records)
+    }
+}
+funnel!(
+    CreditAssessment,
+    write_credit,
+    "Writes credit assessments (信用评估)."
+);
+funnel!(
+    Employee,
+    write_employees,
+    "Writes people (员工); HR and administrators only."
+);
+funnel!(
+    Team,
+    write_teams,
+    "Writes teams (小组); HR and administrators only."
+);
+
+impl Tx {
+    /// Writes expense claims (销售费用), flagging each that takes its department past the
+    /// budget of its period and category.
+    pub async fn write_expenses(&mut self, viewer: &Viewer, records: &[Expense]) -> Result<u64> {
+        let mut flagged = records.to_vec();
+        for i in 0..flagged.len() {
+            let e = &flagged[i];
+            let in_batch: i64 = flagged[..i]
+                .iter()
+                .filter(|p| {
+                    (p.department_id, &p.category, Period::month_of(p.day))
+                        == (e.department_id, &e.category, Period::month_of(e.day))
+                })
+                .map(|p| p.amount_cents)
+                .sum();
+            let (budget, spent) = self.budget_and_spent(e).await?;
+            flagged[i].over_budget =
+                expense::over_budget(budget, Cents(spent + in_batch), Cents(e.amount_cents));
+        }
+        self.write_records(viewer, &flagged).await
+    }
+
+    /// The budget of the claim's department, month and category, and what was claimed there
+    /// already (returned claims do not count).
+    async fn budget_and_spent(&mut self, e: &Expense) -> Result<(Option<Cents>, i64)> {
+        let month = Period::month_of(e.day);
+        let mut sql = Sql::new("SELECT amount_cents FROM budgets WHERE department_id = ");
+        sql.bind(e.department_id)
+            .push(" AND period = ")
+            .bind(month.to_string())
+            .push(" AND category = ")
+            .bind(e.category.as_str());
+        let budget: Vec<(i64,)> = self.fetch_all(&sql).await?;
+        let mut sql =
+            Sql::new("SELECT COALESCE(SUM(amount_cents), 0) FROM expenses WHERE department_id = ");
+        sql.bind(e.department_id)
+            .push(" AND category = ")
+            .bind(e.category.as_str());
+        sql.push(" AND day >= ")
+            .bind(month.start())
+            .push(" AND day < ")
+            .bind(month.end_exclusive());
+        sql.push(" AND status NOT IN ('manager_returned', 'finance_returned')");
+        sql.push(if e.id != 0 {
+            " AND id <> "
+        } else {
+            " AND 0 <> "
+        })
+        .bind(e.id);
+        let spent: Vec<(i64,)> = self.fetch_all(&sql).await?;
+        Ok((
+            budget.first().map(|b| Cents(b.0)),
+            spent.first().map_or(0, |s| s.0),
+        ))
+    }
+
+    /// The funnel's common part: scope, rules, then insert the new and replace the stored.
+    async fn write_records<T: StoredRecord>(
+        &mut self,
+        viewer: &Viewer,
+        records: &[T],
+    ) -> Result<u64> {
+        let spec = T::SPEC;
+        if matches!(spec.kind, "employees" | "teams") && viewer.scope() != Scope::All {
+            return Err(StoreError::Forbidden(format!(
+                "only HR and administrators change {}",
+                spec.kind
+            )));
+        }
+        for r in records {
+            if let Some(v) = r.violations().into_iter().next() {
+                return Err(StoreError::Invalid {
+                    field: v.field.into(),
+                    message: v.message,
+                });
+            }
+        }
+        self.check_in_scope(viewer, records.iter().filter_map(ImportRecord::owner))
+            .await?;
+        if records.iter().all(|r| r.record_id() == 0) {
+            return self.insert_new_rows(records).await;
+        }
+        let (new, stored): (Vec<&T>, Vec<&T>) = records.iter().partition(|r| r.record_id() == 0);
+        let mut n = self.insert_new_rows(&new).await?;
+        for r in stored {
+            n += self.replace(viewer, r).await?;
+        }
+        Ok(n)
+    }
+
+    /// Fails unless every employee in `owners` is within the viewer's data scope. Someone
+    /// outside it is "not found", as on reads, so ids cannot be probed.
+    pub(crate) async fn check_in_scope(
+        &mut self,
+        viewer: &Viewer,
+        owners: impl Iterator<Item = i64>,
+    ) -> Result<()> {
+        if viewer.scope() == Scope::All {
+            return Ok(());
+        }
+        let wanted: BTreeSet<i64> = owners.collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new("SELECT e.id FROM employees e WHERE e.id IN ");
+        sql.bind_list(wanted.iter().copied());
+        viewer.restrict(&mut sql, "e.id");
+        let seen: Vec<(i64,)> = self.fetch_all(&sql).await?;
+        match wanted.iter().find(|id| !seen.iter().any(|s| s.0 == **id)) {
+            Some(id) => Err(StoreError::NotFound {
+                entity: "employee",
+                key: id.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Replaces a stored record the viewer can see, auditing the before and the after.
+    async fn replace<T: StoredRecord>(&mut self, viewer: &Viewer, record: &T) -> Result<u64> {
+        let spec = T::SPEC;
+        let id = record.record_id();
+        let before = self.stored_json(viewer, spec, id).await?;
+        let cells = row::to_cells(spec, record);
+        let mut sql = Sql::new(&format!("UPDATE {} SET ", spec.table));
+        for (i, (col, cell)) in spec.columns.iter().zip(&cells).enumerate().skip(1) {
+            sql.push(if i > 1 { ", " } else { "" })
+                .push(col.field)
+                .push(" = ")
+                .bind(cells::val(col.ty, cell));
+        }
+        sql.push(" WHERE id = ").bind(id);
+        let n = self.run(&sql).await?;
+        let after = serde_json::to_value(record).ok();
+        self.audit(viewer, entry("update", spec, id, Some(before), after))
+            .await?;
+        Ok(n)
+    }
+
+    /// The stored record `id` of `spec` as JSON, if the viewer can see it.
+    async fn stored_json(
+        &mut self,
+        viewer: &Viewer,
+        spec: &KindSpec,
+        id: i64,
+    ) -> Result<serde_json::Value> {
+        let mut sql = Sql::new(&format!("SELECT t.id FROM {} t WHERE t.id = ", spec.table));
+        sql.bind(id);
+        super::filter::scope(spec, viewer, &mut sql);
+        let found: Vec<(i64,)> = self.fetch_all(&sql).await?;
+        if found.is_empty() {
+            return Err(StoreError::NotFound {
+                entity: spec.table,
+                key: id.to_string(),
+            });
+        }
+        let mut sql = Sql::new(&format!(
+            "SELECT {} FROM {} t WHERE t.id = ",
+            json_columns(spec),
+            spec.table
+        ));
+        sql.bind(id);
+        let rows: Vec<(String,)> = self.fetch_all(&sql).await?;
+        Ok(rows
+            .first()
+            .and_then(|r| serde_json::from_str(&r.0).ok())
+            .unwrap_or_default())
+    }
+
+    /// The id the database gave the row this transaction inserted last.
+    pub(crate) async fn last_insert_id(&mut self) -> Result<i64> {
+        let sql = Sql::new(match self {
+            Tx::Sqlite(_) => "SELECT last_insert_rowid()",
+            Tx::Postgres(_) => "SELECT lastval()",
+        });
+        let rows: Vec<(i64,)> = self.fetch_all(&sql).await?;
+        Ok(rows.first().map_or(0, |r| r.0))
+    }
+}
+
+/// One JSON text of a stored row, for the audit log's "before": each column as text, which
+/// reads the same on both backends.
+fn json_columns(spec: &KindSpec) -> String {
+    let parts: Vec<String> = spec
+        .columns
+        .iter()
+        .map(|c| format!("'\"{0}\":' || COALESCE('\"' || REPLACE(CAST(t.{0} AS TEXT), '\"', '\\\"') || '\"', 'null')", c.field))
+        .collect();
+    format!("'{{' || {} || '}}'", parts.join(" || ',' || "))
+}
+
+/// An audit entry for one record of `spec`.
+pub(super) fn entry(
+    action: &'static str,
+    spec: &'static KindSpec,
+    id: i64,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> AuditEntry<'static> {
+    AuditEntry {
+        action,
+        entity: spec.table,
+        entity_id: id.to_string(),
+        before,
+        after,
+    }
+}
