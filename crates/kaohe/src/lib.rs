@@ -5,3 +5,4 @@ pub mod cli;
 pub mod config;
 pub mod load;
 pub mod records;
+pub mod scoretable;

@@ -54,6 +54,9 @@ pub struct ExportArgs {
     /// Header and label language: zh (default) or en
     #[arg(long, default_value = "zh")]
     pub lang: String,
+    /// With `scoretable`: the person (database id or employee number 工号)
+    #[arg(long)]
+    pub employee: Option<String>,
 }
 
 /// The company time zone, for the local times in files.
@@ -195,6 +198,9 @@ pub async fn import(store: &Store, cfg: &Config, a: &ImportArgs) -> Result<()> {
 
 /// Runs `kaohe export`.
 pub async fn export(store: &Store, cfg: &Config, a: &ExportArgs) -> Result<()> {
+    if a.kind == "scoretable" {
+        return export_scoretable(store, a).await;
+    }
     let spec = spec::kind(&a.kind).map_err(anyhow::Error::msg)?;
     let format = format_of(&a.output)?;
     let zh = match a.lang.as_str() {
@@ -261,4 +267,24 @@ pub async fn write_table(
     Ok(store
         .export(viewer, spec, query, zone, target, &mut sink)
         .await?)
+}
+
+/// `kaohe export scoretable --employee … --period … -o FILE.xlsx`
+async fn export_scoretable(store: &Store, a: &ExportArgs) -> Result<()> {
+    let employee = crate::scoretable::require_employee(a.employee.as_deref())?;
+    let Some(period) = a.period.as_deref() else {
+        bail!("kaohe export scoretable needs --period")
+    };
+    let period = Period::parse(period).map_err(|e| anyhow::anyhow!("--period: {e}"))?;
+    if format_of(&a.output)? != Format::Xlsx {
+        bail!(
+            "{}: the score table is written as .xlsx",
+            a.output.display()
+        );
+    }
+    let id = crate::assess::employee_id(store, employee).await?;
+    let viewer = viewer(store, a.as_user.as_deref(), "kaohe export").await?;
+    crate::scoretable::export(store, &viewer, id, period, &a.output).await?;
+    println!("kaohe: wrote {}", a.output.display());
+    Ok(())
 }

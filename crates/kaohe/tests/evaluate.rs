@@ -175,3 +175,97 @@ fn evaluate_prints_the_documented_json_and_schemes_round_trip_through_toml() {
         "the bad import changed nothing"
     );
 }
+
+#[test]
+fn the_official_score_table_is_an_xlsx_that_reads_back_with_the_stored_scores() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let args = [
+        "gen",
+        "--staff",
+        "20",
+        "--months",
+        "1",
+        "--end",
+        "2026-10-31",
+    ];
+    assert!(
+        kaohe()
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let xlsx = dir.path().join("table.xlsx");
+    let export = |employee: &str| {
+        kaohe()
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "export",
+                "scoretable",
+                "--employee",
+                employee,
+                "--period",
+                "2026-10",
+                "-o",
+            ])
+            .arg(&xlsx)
+            .output()
+            .unwrap()
+    };
+    let out = kaohe()
+        .arg("--db")
+        .arg(&db)
+        .args(["evaluate", "--period", "2026-10", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let card = v["scorecards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["total"].is_number())
+        .expect("a graded card");
+    let code = card["employee_code"].as_str().unwrap();
+    let done = export(code);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+
+    let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let sheet = book.worksheet_range("考核评分表").unwrap();
+    let text = |r: u32, c: u32| {
+        sheet
+            .get_value((r, c))
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(text(0, 0), "考核评分表");
+    assert!(text(1, 1).contains(code));
+    assert_eq!(text(7, 0), "序号");
+    let lines = card["indicators"].as_array().unwrap().len() as u32;
+    let total_row = 8 + lines;
+    assert_eq!(text(total_row, 0), "总分");
+    match sheet.get_value((total_row, 6)) {
+        Some(Data::Float(t)) => assert!((t - card["total"].as_f64().unwrap()).abs() < 1e-9),
+        other => panic!("total cell: {other:?}"),
+    }
+    assert!((0..sheet.height() as u32).any(|r| text(r, 0) == "被考核人签字："));
+
+    let nobody = kaohe()
+        .arg("--db")
+        .arg(&db)
+        .args(["export", "scoretable", "--period", "2026-10", "-o"])
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("needs --employee"));
+}
