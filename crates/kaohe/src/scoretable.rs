@@ -132,7 +132,7 @@ fn write_line(
     });
     sheet.write_number_with_format(row, 0, n as f64, cell)?;
     sheet.write_string_with_format(row, 1, &name, cell)?;
-    sheet.write_string_with_format(row, 2, &format!("{:.2}%", line.effective_weight), cell)?;
+    sheet.write_string_with_format(row, 2, format!("{:.2}%", line.effective_weight), cell)?;
     sheet.write_string_with_format(row, 3, &standard, cell)?;
     match line.value {
         Some(v) => sheet.write_number_with_format(row, 4, v, number)?,
