@@ -503,8 +503,8 @@ mod tests {
         }
     }
 
-    /// A cycle for 2026-10 published on Nov 12 and locked on Nov 16.
-    fn locked() -> CycleState {
+    /// A cycle for 2026-10 published on Nov 12.
+    fn published() -> CycleState {
         let cal = Calendar::default();
         let mut s = CycleState::new(CycleSetup::new(1, Period::parse("2026-10").unwrap(), "s"));
         let steps = [
@@ -546,6 +546,21 @@ mod tests {
                 who(Role::Committee, 4),
                 d(2026, 11, 12),
             ),
+        ];
+        for (a, actor, on) in steps {
+            s = apply(&s, a, &actor, on, &Deadlines::default(), &cal)
+                .unwrap()
+                .state;
+        }
+        assert_eq!(s.stage(), Stage::Published);
+        s
+    }
+
+    /// The published cycle, with its interview and plan, locked on Nov 16.
+    fn locked() -> CycleState {
+        let cal = Calendar::default();
+        let mut s = published();
+        let steps = [
             (
                 Action::RecordInterview {
                     strengths: vec![],
@@ -837,56 +852,7 @@ mod tests {
     #[test]
     fn an_appeal_against_a_published_result_before_locking_is_corrected_the_same_way() {
         let cal = Calendar::default();
-        // The same cycle as `locked`, stopped at publication.
-        let s = {
-            let mut c = CycleState::new(CycleSetup::new(1, Period::parse("2026-10").unwrap(), "s"));
-            let steps = [
-                (
-                    Action::ProposeTargets {
-                        targets: vec![crate::cycle::Target {
-                            indicator: "x".into(),
-                            value: None,
-                        }],
-                        basis: String::new(),
-                    },
-                    who(Role::Manager, 2),
-                    d(2026, 9, 28),
-                ),
-                (Action::ConfirmTargets, who(Role::Rep, 1), d(2026, 9, 28)),
-                (Action::ApproveTargetsHr, who(Role::Hr, 3), d(2026, 9, 28)),
-                (
-                    Action::ApproveTargetsCommittee,
-                    who(Role::Committee, 4),
-                    d(2026, 9, 28),
-                ),
-                (
-                    Action::SubmitSelfReview {
-                        work_report: "r".into(),
-                        self_evaluation: "e".into(),
-                    },
-                    who(Role::Rep, 1),
-                    d(2026, 11, 2),
-                ),
-                (
-                    Action::Consolidate {
-                        result: result(58.0, "fail"),
-                    },
-                    who(Role::Hr, 3),
-                    d(2026, 11, 10),
-                ),
-                (
-                    Action::ApproveResult,
-                    who(Role::Committee, 4),
-                    d(2026, 11, 12),
-                ),
-            ];
-            for (a, actor, on) in steps {
-                c = apply(&c, a, &actor, on, &Deadlines::default(), &cal)
-                    .unwrap()
-                    .state;
-            }
-            c
-        };
+        let s = published();
         assert_eq!(s.stage(), Stage::Published);
         let hr = who(Role::Hr, 3);
         let appeal = Appeal::file(
