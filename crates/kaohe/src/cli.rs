@@ -66,6 +66,18 @@ pub enum Command {
         #[command(subcommand)]
         command: SchemeCommand,
     },
+    /// The per-person, per-month KPI roll-ups that evaluation reads
+    Rollup {
+        #[command(subcommand)]
+        command: RollupCommand,
+    },
+}
+
+/// Roll-up maintenance.
+#[derive(Debug, Subcommand)]
+pub enum RollupCommand {
+    /// Recompute every roll-up from the records (a full recompute, e.g. after changing the time zone)
+    Rebuild,
 }
 
 /// What to evaluate.
@@ -289,6 +301,29 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::records::export(&open(&cfg).await?, &cfg, a).await
         }
         Command::User { command } => user(&cli, command).await,
+        Command::Rollup {
+            command: RollupCommand::Rebuild,
+        } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            let store = open(&cfg).await?;
+            let started = std::time::Instant::now();
+            let bar = crate::load::progress_bar(0, "rebuilding KPI roll-ups");
+            let report = store
+                .prepare_rollups(&|done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                })
+                .await?;
+            bar.finish_and_clear();
+            println!(
+                "rebuilt {} measures: {} queries, {} buckets in {:.2} s",
+                report.measures,
+                report.queries,
+                report.buckets,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Backup(a) => {
             let cfg = cli.config(None, None, DEFAULT_DB)?;
             let store = open(&cfg).await?;

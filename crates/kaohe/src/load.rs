@@ -66,6 +66,15 @@ pub async fn load(
         .context("setting the monthly targets")?;
     tx.sync_id_sequences(ID_TABLES).await?;
     tx.commit().await.context("committing the generated data")?;
+    let rollups = progress_bar(0, "building KPI roll-ups");
+    store
+        .prepare_rollups(&|done, total| {
+            rollups.set_length(total as u64);
+            rollups.set_position(done as u64);
+        })
+        .await
+        .context("building the KPI roll-ups")?;
+    rollups.finish_and_clear();
     if accounts {
         create_accounts(store, &org).await?;
     }

@@ -12,6 +12,7 @@ pub mod evaluate;
 pub mod library;
 pub mod org;
 pub mod records;
+pub mod rollup;
 pub mod rows;
 pub mod scope;
 pub mod settings;

@@ -25,8 +25,10 @@ impl Tx {
         })
     }
 
-    /// Commits the transaction.
-    pub async fn commit(self) -> Result<()> {
+    /// Commits the transaction, after refreshing the KPI roll-ups its record writes touched
+    /// (so records and roll-ups commit together or not at all).
+    pub async fn commit(mut self) -> Result<()> {
+        self.refresh_rollups().await?;
         match self {
             Tx::Sqlite(t) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
@@ -175,6 +177,7 @@ pub const ID_TABLES: &[&str] = &[
     "awards",
     "ladder_decisions",
     "level_history",
+    "rollup_measures",
     "inbox",
     "outbox",
     "audit_log",

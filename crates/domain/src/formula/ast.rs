@@ -74,6 +74,15 @@ impl Measure {
         s
     }
 
+    /// The same measure over one period only, without `cumulative`: the unit that per-month
+    /// roll-ups store. A cumulative measure is the sum of these over every period to date.
+    pub fn per_period(&self) -> Measure {
+        let mut m = self.clone();
+        m.window.cumulative = false;
+        m.key = m.canonical();
+        m
+    }
+
     /// The value over no records at all: 0 for counts and sums, none (not applicable) for
     /// averages, minima and maxima. Storage should return this for a person without records.
     pub fn empty_value(&self) -> Option<f64> {

@@ -488,6 +488,33 @@ CREATE TABLE targets (
     UNIQUE (period, employee_id, indicator_code)
 );
 
+-- Per-person, per-month roll-ups of formula measures (crates/store/src/rollup): evaluation
+-- reads these instead of rescanning records; every record write marks the buckets it touches
+-- in rollup_dirty and the same transaction refreshes them before it commits.
+CREATE TABLE rollup_measures (
+    id INTEGER PRIMARY KEY,
+    measure_key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    built_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE rollups (
+    measure_id BIGINT NOT NULL REFERENCES rollup_measures(id),
+    month TEXT NOT NULL,
+    employee_id BIGINT NOT NULL,
+    n BIGINT NOT NULL,
+    total DOUBLE PRECISION,
+    lo DOUBLE PRECISION,
+    hi DOUBLE PRECISION,
+    PRIMARY KEY (month, measure_id, employee_id)
+);
+CREATE INDEX rollups_employee ON rollups (employee_id, month);
+CREATE TABLE rollup_dirty (
+    kind TEXT NOT NULL,
+    employee_id BIGINT NOT NULL,
+    month TEXT NOT NULL,
+    PRIMARY KEY (kind, employee_id, month)
+);
+
 CREATE TABLE scorecards (
     id INTEGER PRIMARY KEY,
     period TEXT NOT NULL,

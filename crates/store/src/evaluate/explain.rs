@@ -95,8 +95,16 @@ impl Store {
             .indicator(indicator)
             .expect("scheme indicators exist in the library");
         let wanted = wanted_measures(&lib, std::iter::once(&scheme));
-        let computed =
-            measures::compute(self, viewer, &wanted, period, Some(employee), &cal).await?;
+        let computed = measures::compute(
+            self,
+            viewer,
+            &wanted,
+            period,
+            Some(employee),
+            &cal,
+            measures::Source::Rollups,
+        )
+        .await?;
         let inputs = self.period_inputs(period).await?;
         let wd = cal.working_days_between(period.start(), period.end_exclusive());
         let pwd = cal.working_days_between(period.prev().start(), period.prev().end_exclusive());

@@ -1,11 +1,14 @@
 //! Computing formula measures for every person at once.
 //!
+//! Measures that per-month roll-ups answer are read from them (`crate::rollup`); the rest
+//! (filters with date arithmetic, distinct counts over more than a month) are computed here.
 //! Requests are grouped by what decides the rows they read (record kind, window field,
 //! period, split credit); each group is ONE query over the records of the period for
 //! everybody, streamed row by row. Every measure of the group applies its filter to the row in
 //! Rust ([`Filter::eval`], the same code the domain tests) and accumulates per person, so the
 //! cost is one scan per group, never one query per person or per indicator.
 
+use crate::rollup::pushdown::field_sql;
 use crate::sql::Sql;
 use crate::{Backend, Result, Store, Viewer};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -102,6 +105,16 @@ impl FieldAccess for RowView<'_> {
     }
 }
 
+/// Where measure values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Per-month roll-ups where they can answer, the records otherwise (the normal path).
+    Rollups,
+    /// The records only, streamed and filtered in Rust: the reference that checks the
+    /// roll-ups, and what a benchmark compares them with.
+    Records,
+}
+
 /// Computes `wanted` for `period` for everybody within `viewer`'s scope (or one `employee`).
 pub async fn compute(
     store: &Store,
@@ -110,9 +123,19 @@ pub async fn compute(
     period: Period,
     employee: Option<i64>,
     cal: &Calendar,
+    source: Source,
 ) -> Result<Computed> {
+    let (rolled, scanned): (Vec<&Wanted>, Vec<&Wanted>) = wanted
+        .iter()
+        .partition(|w| source == Source::Rollups && crate::rollup::from_buckets(w, period));
+    let mut out = Computed::default();
+    if !rolled.is_empty() {
+        out.values = store
+            .rollup_values(viewer, &rolled, period, employee)
+            .await?;
+    }
     let mut groups: HashMap<GroupKey, Vec<&Wanted>> = HashMap::new();
-    for w in wanted {
+    for w in scanned {
         let key = GroupKey {
             kind: w.measure.kind,
             field: w.measure.window.field,
@@ -122,7 +145,6 @@ pub async fn compute(
         };
         groups.entry(key).or_default().push(w);
     }
-    let mut out = Computed::default();
     let mut keys: Vec<_> = groups.keys().copied().collect();
     keys.sort_by_key(|k| {
         (
@@ -143,33 +165,6 @@ pub async fn compute(
         scan_group(store, viewer, key, members, p, employee, cal, &mut out).await?;
     }
     Ok(out)
-}
-
-/// The SQL expression of a catalogue field (stored column or derived from related records).
-fn field_sql(kind: RecordKind, name: &str, ty: FieldType) -> String {
-    let derived = match (kind, name) {
-        (RecordKind::Orders, "repeat_customer") => {
-            Some("EXISTS (SELECT 1 FROM orders o2 WHERE o2.customer_id = t.customer_id AND o2.day < t.day)".to_string())
-        }
-        (RecordKind::Receivables, "paid_by_due_cents") => Some(
-            "CAST(COALESCE((SELECT SUM(p.amount_cents) FROM payments p WHERE p.receivable_id = t.id \
-             AND p.received_on <= t.due_on), 0) AS BIGINT)"
-                .to_string(),
-        ),
-        (RecordKind::Receivables, "settled_on") => Some(
-            "(SELECT MIN(p.received_on) FROM payments p WHERE p.receivable_id = t.id AND \
-             (SELECT SUM(p2.amount_cents) FROM payments p2 WHERE p2.receivable_id = t.id \
-             AND p2.received_on <= p.received_on) >= t.amount_cents)"
-                .to_string(),
-        ),
-        _ => None,
-    };
-    let expr = derived.unwrap_or_else(|| format!("t.{name}"));
-    // PostgreSQL keeps INTEGER columns as int4; read every whole number as BIGINT.
-    match ty {
-        FieldType::Int | FieldType::Money => format!("CAST({expr} AS BIGINT)"),
-        _ => expr,
-    }
 }
 
 /// Fields a group needs: the filtered and aggregated fields of all its measures.

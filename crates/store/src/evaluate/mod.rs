@@ -28,6 +28,7 @@ use kaohe_domain::formula::{EvalContext, MeasureValues, PeriodOffset};
 use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
 use kaohe_domain::scheme::{RaterGroup, Scheme};
+pub use measures::Source;
 use measures::Wanted;
 use std::collections::{BTreeMap, HashMap};
 
@@ -83,11 +84,22 @@ impl Store {
     /// Computes the scorecards of `req` without storing them: the live view of an open
     /// period on a dashboard ("the score it would give today").
     pub async fn preview(&self, viewer: &Viewer, req: &EvalRequest) -> Result<Evaluation> {
+        self.preview_from(viewer, req, Source::Rollups).await
+    }
+
+    /// [`Store::preview`] computing every measure from `source`: [`Source::Records`] bypasses
+    /// the roll-ups, to check them.
+    pub async fn preview_from(
+        &self,
+        viewer: &Viewer,
+        req: &EvalRequest,
+        source: Source,
+    ) -> Result<Evaluation> {
         let lib = self.library().await?;
         let cal = self.calendar(req.period.start()).await?;
         let people = self.people_to_evaluate(viewer, req, &lib.library).await?;
         let evaluation = self
-            .compute_scorecards(viewer, req, &lib.library, &cal, people)
+            .compute_scorecards(viewer, req, &lib.library, &cal, people, source)
             .await?;
         Ok(Evaluation {
             library_version: lib.version,
@@ -163,10 +175,11 @@ impl Store {
         lib: &Library,
         cal: &Calendar,
         people: Vec<(Person, Scheme)>,
+        source: Source,
     ) -> Result<Evaluation> {
         let wanted = wanted_measures(lib, people.iter().map(|(_, s)| s));
         let computed =
-            measures::compute(self, viewer, &wanted, req.period, req.employee, cal).await?;
+            measures::compute(self, viewer, &wanted, req.period, req.employee, cal, source).await?;
         let inputs = self.period_inputs(req.period).await?;
         let working_days = cal.working_days_between(req.period.start(), req.period.end_exclusive());
         let prev_working_days =
@@ -300,6 +313,11 @@ fn base_context(
         working_days: Some(f64::from(working_days)),
         prev_working_days: Some(f64::from(prev_working_days)),
     }
+}
+
+/// The distinct (measure, period) pairs of every computed indicator of every scheme of `lib`.
+pub(crate) fn library_measures(lib: &Library) -> Vec<Wanted> {
+    wanted_measures(lib, lib.schemes().iter())
 }
 
 /// The distinct (measure, period) pairs of every computed indicator of `schemes`.

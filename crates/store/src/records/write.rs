@@ -9,7 +9,9 @@ use crate::sql::Sql;
 use crate::{Result, StoreError, Tx, Viewer};
 use kaohe_domain::Cents;
 use kaohe_domain::Period;
-use kaohe_domain::import::{ImportRecord, KindSpec, row};
+use kaohe_domain::catalogue::RecordKind;
+use kaohe_domain::import::spec::Ty;
+use kaohe_domain::import::{Cell, ImportRecord, KindSpec, row};
 use kaohe_domain::org::{Employee, Team};
 use kaohe_domain::records::*;
 use kaohe_domain::roles::Scope;
@@ -174,6 +176,7 @@ impl Tx {
         }
         self.check_in_scope(viewer, records.iter().filter_map(ImportRecord::owner))
             .await?;
+        self.touch_records(records.iter()).await?;
         if records.iter().all(|r| r.record_id() == 0) {
             return self.insert_new_rows(records).await;
         }
@@ -183,6 +186,55 @@ impl Tx {
             n += self.replace(viewer, r).await?;
         }
         Ok(n)
+    }
+
+    /// Marks the KPI roll-up buckets the records fall in: their person and the month of every
+    /// date and instant they carry (see `crate::rollup`).
+    async fn touch_records<'a, T: StoredRecord>(
+        &mut self,
+        records: impl Iterator<Item = &'a T>,
+    ) -> Result<()> {
+        let Some(kind) = RecordKind::parse(T::SPEC.kind) else {
+            return Ok(());
+        };
+        let mut touched = BTreeSet::new();
+        for r in records {
+            let Some(owner) = r.owner() else { continue };
+            for cell in row::to_cells(T::SPEC, r) {
+                match cell {
+                    Cell::Date(d) => touched.insert((owner, d)),
+                    Cell::Time(t) => touched.insert((owner, t.date_naive())),
+                    _ => false,
+                };
+            }
+        }
+        self.touch_rollups(kind, &touched).await
+    }
+
+    /// Marks the buckets a stored record (as read for the audit log) falls in, before it
+    /// changes: its old person and days may differ from the new ones.
+    async fn touch_stored(&mut self, spec: &KindSpec, before: &serde_json::Value) -> Result<()> {
+        let Some(kind) = RecordKind::parse(spec.kind) else {
+            return Ok(());
+        };
+        let text = |field: &str| {
+            before
+                .get(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let Some(owner) = text(spec.owner).and_then(|o| o.parse::<i64>().ok()) else {
+            return Ok(());
+        };
+        let touched: BTreeSet<(i64, chrono::NaiveDate)> = spec
+            .columns
+            .iter()
+            .filter(|c| matches!(c.ty, Ty::Date | Ty::Time))
+            .filter_map(|c| text(c.field))
+            .filter_map(|v| v.get(..10)?.parse().ok())
+            .map(|d| (owner, d))
+            .collect();
+        self.touch_rollups(kind, &touched).await
     }
 
     /// Fails unless every employee in `owners` is within the viewer's data scope. Someone
@@ -217,6 +269,7 @@ impl Tx {
         let spec = T::SPEC;
         let id = record.record_id();
         let before = self.stored_json(viewer, spec, id).await?;
+        self.touch_stored(spec, &before).await?;
         let cells = row::to_cells(spec, record);
         let mut sql = Sql::new(&format!("UPDATE {} SET ", spec.table));
         for (i, (col, cell)) in spec.columns.iter().zip(&cells).enumerate().skip(1) {

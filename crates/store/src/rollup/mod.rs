@@ -1,0 +1,577 @@
+//! Per-person, per-month roll-ups of formula measures (汇总), so that evaluation and live
+//! scorecards never rescan raw records.
+//!
+//! - **Registry** (`rollup_measures`): every measure an evaluation asked for, keyed by its
+//!   canonical text over one month (`Measure::per_period`). A new measure — a formula change,
+//!   a new scheme — is built over all months of data once, the first time it is asked for.
+//! - **Buckets** (`rollups`): for each registered measure, month and person with records,
+//!   the count, sum, minimum and maximum ([`Bucket`]). A month's value is its bucket; a
+//!   quarter's, a year's or a cumulative window's is the merge of the buckets of its months
+//!   (`count_distinct` does not add up across months, so it is read from buckets only for a
+//!   single month and otherwise computed from the records).
+//! - **Maintenance on write**: every record write marks the (kind, person, month) buckets it
+//!   touches in `rollup_dirty`, inside its transaction; [`crate::Tx::commit`] refreshes the
+//!   marked buckets from the records in that same transaction, so a committed write and its
+//!   roll-ups are never out of step, and a crash loses neither. Values that depend on other
+//!   records (a repeat customer, a receivable paid by its due date) refresh the buckets of
+//!   those other records too.
+//! - **Builds** (a new measure, [`crate::Store::rebuild_rollups`]) run one conditional
+//!   aggregation per (kind, window, month) in the database ([`pushdown`]), spread over the
+//!   read connections, and write the buckets in one transaction.
+
+pub mod pushdown;
+mod refresh;
+
+pub use pushdown::Bucket;
+
+use crate::evaluate::measures::Wanted;
+use crate::sql::Sql;
+use crate::val::Val;
+use crate::{Backend, Result, Store, Tx, Viewer};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use futures_util::StreamExt;
+use kaohe_domain::catalogue::{FieldType, RecordKind};
+use kaohe_domain::formula::{Aggregate, Measure, PeriodOffset};
+use kaohe_domain::period::{Period, PeriodKind};
+use sqlx::Row as _;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A registered measure: its id in `rollup_measures` and the measure over one month.
+#[derive(Debug, Clone)]
+pub(crate) struct Registered {
+    pub id: i64,
+    pub measure: Measure,
+}
+
+/// Measures of one kind that read the same rows: same window field, same crediting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct GroupKey {
+    pub kind: RecordKind,
+    pub field: &'static str,
+    pub credited: bool,
+}
+
+impl GroupKey {
+    fn of(m: &Measure) -> Self {
+        GroupKey {
+            kind: m.kind,
+            field: m.window.field,
+            credited: m.aggregate == Aggregate::CreditedSum,
+        }
+    }
+
+    /// The SQL of the person a row counts for.
+    fn emp_col(self) -> String {
+        let def = self.kind.def();
+        if self.credited {
+            format!("COALESCE(c.employee_id, t.{})", def.employee_field)
+        } else {
+            format!("t.{}", def.employee_field)
+        }
+    }
+}
+
+/// Whether `w` can be answered from buckets for `period`.
+pub(crate) fn from_buckets(w: &Wanted, period: Period) -> bool {
+    pushdown::rollable(&w.measure)
+        && (w.measure.aggregate != Aggregate::CountDistinct
+            || (!w.measure.window.cumulative && period.kind() == PeriodKind::Month))
+}
+
+/// One bucket row as stored.
+struct BucketRow {
+    measure_id: i64,
+    month: String,
+    employee_id: i64,
+    bucket: Bucket,
+}
+
+impl crate::rows::Row for BucketRow {
+    const TABLE: &'static str = "rollups";
+    const COLUMNS: &'static [&'static str] = &[
+        "measure_id",
+        "month",
+        "employee_id",
+        "n",
+        "total",
+        "lo",
+        "hi",
+    ];
+    fn values(&self, out: &mut Vec<Val>) {
+        out.push(self.measure_id.into());
+        out.push(self.month.as_str().into());
+        out.push(self.employee_id.into());
+        out.push(self.bucket.n.into());
+        out.push(self.bucket.total.into());
+        out.push(self.bucket.lo.into());
+        out.push(self.bucket.hi.into());
+    }
+}
+
+/// The query computing the buckets of `members` (one group) for `month`, for everybody or for
+/// `employees` only. Columns: the person, then n / total / lo / hi per member.
+pub(crate) fn bucket_query(
+    key: GroupKey,
+    members: &[&Registered],
+    month: Period,
+    tz: &str,
+    employees: Option<&BTreeSet<i64>>,
+) -> Sql {
+    let emp = key.emp_col();
+    let mut sql = Sql::new(&format!("SELECT {emp}"));
+    let share = "COALESCE(c.share_pct, CAST(100 AS DOUBLE PRECISION))";
+    for r in members {
+        pushdown::push_aggregates(&r.measure, share, &mut sql);
+    }
+    sql.push(&format!(" FROM {} t", key.kind.def().name));
+    if key.credited {
+        sql.push(" LEFT JOIN order_credits c ON c.order_id = t.id");
+    }
+    let ty = key.kind.field(key.field).map_or(FieldType::Date, |f| f.ty);
+    let (start, end) = month_bounds(month, ty, tz);
+    sql.push(&format!(" WHERE t.{} >= ", key.field))
+        .bind(start)
+        .push(&format!(" AND t.{} < ", key.field))
+        .bind(end);
+    if let Some(list) = employees {
+        sql.push(&format!(" AND {emp} IN "))
+            .bind_list(list.iter().copied());
+    }
+    sql.push(&format!(" GROUP BY {emp}"));
+    sql
+}
+
+/// The bounds of `month` as values of the window field's type: local days, or the instants of
+/// local midnight in the company's time zone.
+pub(crate) fn month_bounds(month: Period, ty: FieldType, tz: &str) -> (Val, Val) {
+    let (start, end) = (month.start(), month.end_exclusive());
+    match ty {
+        FieldType::Timestamp => (
+            local_midnight(start, tz).into(),
+            local_midnight(end, tz).into(),
+        ),
+        _ => (start.into(), end.into()),
+    }
+}
+
+fn local_midnight(day: NaiveDate, tz: &str) -> DateTime<Utc> {
+    let offset = crate::library::utc_offset(tz, day);
+    offset
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .single()
+        .expect("fixed offsets are unambiguous")
+        .with_timezone(&Utc)
+}
+
+/// Decodes bucket rows: person, then four columns per member.
+macro_rules! decode_buckets {
+    ($row:expr, $members:expr, $month:expr, $out:expr) => {{
+        let row = $row;
+        let emp: Option<i64> = row.try_get(0)?;
+        if let Some(emp) = emp {
+            for (i, r) in $members.iter().enumerate() {
+                let c = 1 + 4 * i;
+                let bucket = Bucket {
+                    n: row.try_get::<Option<i64>, _>(c)?.unwrap_or(0),
+                    total: row.try_get(c + 1)?,
+                    lo: row.try_get(c + 2)?,
+                    hi: row.try_get(c + 3)?,
+                };
+                if !bucket.is_empty() {
+                    $out.push(BucketRow {
+                        measure_id: r.id,
+                        month: $month.to_string(),
+                        employee_id: emp,
+                        bucket,
+                    });
+                }
+            }
+        }
+    }};
+}
+
+/// Runs a bucket query on a read connection.
+async fn buckets_on_store(
+    store: &Store,
+    sql: &Sql,
+    members: &[&Registered],
+    month: Period,
+) -> Result<Vec<BucketRow>> {
+    let mut out = Vec::new();
+    match store.backend() {
+        Backend::Sqlite { read, .. } => {
+            let q = crate::val::bind_all!(sqlx::query(sql.text()), sql.vals().iter().cloned());
+            for row in q.fetch_all(read).await? {
+                decode_buckets!(&row, members, month, out);
+            }
+        }
+        Backend::Postgres(pool) => {
+            let q = crate::val::bind_all!(sqlx::query(sql.text()), sql.vals().iter().cloned());
+            for row in q.fetch_all(pool).await? {
+                decode_buckets!(&row, members, month, out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Runs a bucket query inside a transaction (seeing its own writes).
+async fn buckets_in_tx(
+    tx: &mut Tx,
+    sql: &Sql,
+    members: &[&Registered],
+    month: Period,
+) -> Result<Vec<BucketRow>> {
+    let mut out = Vec::new();
+    match tx {
+        Tx::Sqlite(t) => {
+            let q = crate::val::bind_all!(sqlx::query(sql.text()), sql.vals().iter().cloned());
+            for row in q.fetch_all(&mut **t).await? {
+                decode_buckets!(&row, members, month, out);
+            }
+        }
+        Tx::Postgres(t) => {
+            let q = crate::val::bind_all!(sqlx::query(sql.text()), sql.vals().iter().cloned());
+            for row in q.fetch_all(&mut **t).await? {
+                decode_buckets!(&row, members, month, out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Groups registered measures by the rows they read.
+pub(crate) fn groups(registered: &[Registered]) -> BTreeMap<GroupKey, Vec<&Registered>> {
+    let mut out: BTreeMap<GroupKey, Vec<&Registered>> = BTreeMap::new();
+    for r in registered {
+        out.entry(GroupKey::of(&r.measure)).or_default().push(r);
+    }
+    out
+}
+
+/// Parses registry rows back into measures. A key that no longer parses (the formula
+/// language changed) is skipped: it is rebuilt under its new key when next asked for.
+pub(crate) fn parse_registry(rows: Vec<(i64, String)>) -> Vec<Registered> {
+    rows.into_iter()
+        .filter_map(|(id, key)| {
+            let formula = kaohe_domain::formula::compile(&key).ok()?;
+            let measure = formula.requests().first()?.measure.clone();
+            Some(Registered { id, measure })
+        })
+        .collect()
+}
+
+/// What a build did, for progress reports and the benchmark.
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    /// Measures built.
+    pub measures: usize,
+    /// (group, month) queries run.
+    pub queries: usize,
+    /// Bucket rows written.
+    pub buckets: usize,
+}
+
+impl Store {
+    /// The time zone roll-up months are cut in.
+    async fn rollup_tz(&self) -> Result<String> {
+        Ok(self
+            .setting("time_zone")
+            .await?
+            .unwrap_or_else(|| "Asia/Shanghai".into()))
+    }
+
+    /// The months holding records of a group's window field, oldest first.
+    async fn months_with_records(&self, key: GroupKey, tz: &str) -> Result<Vec<Period>> {
+        let ty = key.kind.field(key.field).map_or(FieldType::Date, |f| f.ty);
+        let table = key.kind.def().name;
+        let (lo, hi) = match ty {
+            FieldType::Timestamp => {
+                let sql = Sql::new(&format!(
+                    "SELECT MIN(t.{0}), MAX(t.{0}) FROM {table} t",
+                    key.field
+                ));
+                let (lo, hi): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
+                    self.fetch_optional(&sql).await?.unwrap_or((None, None));
+                let local = |t: DateTime<Utc>| {
+                    t.with_timezone(&crate::library::utc_offset(tz, t.date_naive()))
+                        .date_naive()
+                };
+                (lo.map(local), hi.map(local))
+            }
+            _ => {
+                let sql = Sql::new(&format!(
+                    "SELECT MIN(t.{0}), MAX(t.{0}) FROM {table} t",
+                    key.field
+                ));
+                self.fetch_optional::<(Option<NaiveDate>, Option<NaiveDate>)>(&sql)
+                    .await?
+                    .unwrap_or((None, None))
+            }
+        };
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            return Ok(Vec::new());
+        };
+        Ok(Period::month_of(lo).through(Period::month_of(hi)))
+    }
+
+    /// Registers the measures of `wanted` that buckets can answer and builds those not built
+    /// yet; returns the id of every registered measure by its per-month key.
+    pub(crate) async fn ensure_rollups(&self, wanted: &[Wanted]) -> Result<HashMap<String, i64>> {
+        let known = self.registry().await?;
+        let mut ids: HashMap<String, i64> = known
+            .iter()
+            .map(|r| (r.measure.key().to_string(), r.id))
+            .collect();
+        let mut missing: Vec<Measure> = Vec::new();
+        for w in wanted {
+            let m = w.measure.per_period();
+            if pushdown::rollable(&m)
+                && !ids.contains_key(m.key())
+                && !missing.iter().any(|x| x.key() == m.key())
+            {
+                missing.push(m);
+            }
+        }
+        if !missing.is_empty() {
+            let report = self.build(missing, false, &|_, _| {}).await?;
+            tracing::info!(
+                measures = report.measures,
+                buckets = report.buckets,
+                "roll-ups built for new measures"
+            );
+            ids = self
+                .registry()
+                .await?
+                .into_iter()
+                .map(|r| (r.measure.key().to_string(), r.id))
+                .collect();
+        }
+        Ok(ids)
+    }
+
+    async fn registry(&self) -> Result<Vec<Registered>> {
+        let rows: Vec<(i64, String)> = self
+            .fetch_all(&Sql::new(
+                "SELECT id, measure_key FROM rollup_measures ORDER BY id",
+            ))
+            .await?;
+        Ok(parse_registry(rows))
+    }
+
+    /// Rebuilds every registered measure's buckets from the records: after a change of the
+    /// company time zone, or to measure a full recompute. `progress(done, total)` is called
+    /// after each query.
+    pub async fn rebuild_rollups(
+        &self,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<BuildReport> {
+        let measures: Vec<Measure> = self
+            .registry()
+            .await?
+            .into_iter()
+            .map(|r| r.measure)
+            .collect();
+        self.build(measures, true, progress).await
+    }
+
+    /// Registers every roll-up-able measure of the current library's schemes and (re)builds
+    /// all registered measures from the records: after a bulk load that bypassed the record
+    /// funnels, or ahead of the first evaluation.
+    pub async fn prepare_rollups(
+        &self,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<BuildReport> {
+        let lib = self.library().await?;
+        let mut measures: Vec<Measure> = self
+            .registry()
+            .await?
+            .into_iter()
+            .map(|r| r.measure)
+            .collect();
+        for w in crate::evaluate::library_measures(&lib.library) {
+            let m = w.measure.per_period();
+            if pushdown::rollable(&m) && !measures.iter().any(|x| x.key() == m.key()) {
+                measures.push(m);
+            }
+        }
+        self.build(measures, true, progress).await
+    }
+
+    /// Builds the buckets of `measures` over every month with records (see the module
+    /// documentation for why the write transaction is taken first).
+    async fn build(
+        &self,
+        measures: Vec<Measure>,
+        replace_all: bool,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<BuildReport> {
+        let tz = self.rollup_tz().await?;
+        let mut tx = self.begin().await?;
+        if let Tx::Postgres(_) = tx {
+            tx.execute("LOCK TABLE rollup_measures IN EXCLUSIVE MODE", vec![])
+                .await?;
+        }
+        if replace_all {
+            tx.execute("DELETE FROM rollups", vec![]).await?;
+        }
+        let now = Utc::now();
+        for m in &measures {
+            let mut sql =
+                Sql::new("INSERT INTO rollup_measures (measure_key, kind, built_at) VALUES (");
+            sql.bind(m.key())
+                .push(", ")
+                .bind(m.kind.as_str())
+                .push(", ")
+                .bind(now)
+                .push(") ON CONFLICT (measure_key) DO NOTHING");
+            tx.run(&sql).await?;
+        }
+        let keys: Vec<&str> = measures.iter().map(Measure::key).collect();
+        let mut sql = Sql::new("SELECT id, measure_key FROM rollup_measures WHERE measure_key IN ");
+        sql.bind_list(keys.iter().copied());
+        let registered = parse_registry(tx.fetch_all(&sql).await?);
+        let jobs = self.build_jobs(&registered, &tz).await?;
+        let total = jobs.len();
+        let mut report = BuildReport {
+            measures: registered.len(),
+            queries: total,
+            buckets: 0,
+        };
+        let store = self.clone();
+        let parallel = match self.backend() {
+            Backend::Sqlite { .. } => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            Backend::Postgres(_) => 1,
+        };
+        let mut results = futures_util::stream::iter(jobs.into_iter().map(|(key, month)| {
+            let store = store.clone();
+            let members: Vec<Registered> = groups(&registered)[&key]
+                .iter()
+                .map(|r| (*r).clone())
+                .collect();
+            let tz = tz.clone();
+            async move {
+                let refs: Vec<&Registered> = members.iter().collect();
+                let sql = bucket_query(key, &refs, month, &tz, None);
+                buckets_on_store(&store, &sql, &refs, month).await
+            }
+        }))
+        .buffer_unordered(parallel);
+        let mut done = 0;
+        let ids: Vec<i64> = registered.iter().map(|r| r.id).collect();
+        if !replace_all {
+            let mut del = Sql::new("DELETE FROM rollups WHERE measure_id IN ");
+            del.bind_list(ids.iter().copied());
+            tx.run(&del).await?;
+        }
+        while let Some(rows) = results.next().await {
+            let rows = rows?;
+            report.buckets += rows.len();
+            tx.insert_rows(&rows).await?;
+            done += 1;
+            progress(done, total);
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// One (group, month) job per month with records of each group of `registered`.
+    async fn build_jobs(
+        &self,
+        registered: &[Registered],
+        tz: &str,
+    ) -> Result<Vec<(GroupKey, Period)>> {
+        let mut jobs = Vec::new();
+        for key in groups(registered).keys() {
+            for month in self.months_with_records(*key, tz).await? {
+                jobs.push((*key, month));
+            }
+        }
+        Ok(jobs)
+    }
+
+    /// The values of the bucket-answerable measures of `wanted` for `period` (everybody in
+    /// the viewer's scope, or one employee): (employee, measure key, offset) → value. People
+    /// without records are absent (their value is the measure's empty value).
+    pub(crate) async fn rollup_values(
+        &self,
+        viewer: &Viewer,
+        wanted: &[&Wanted],
+        period: Period,
+        employee: Option<i64>,
+    ) -> Result<HashMap<(i64, String, PeriodOffset), Option<f64>>> {
+        let ids = self
+            .ensure_rollups(&wanted.iter().map(|w| (*w).clone()).collect::<Vec<_>>())
+            .await?;
+        let mut out = HashMap::new();
+        for offset in [PeriodOffset::Current, PeriodOffset::Previous] {
+            let p = match offset {
+                PeriodOffset::Current => period,
+                PeriodOffset::Previous => period.prev(),
+            };
+            for cumulative in [false, true] {
+                let members: Vec<(&Wanted, i64)> = wanted
+                    .iter()
+                    .filter(|w| w.offset == offset && w.measure.window.cumulative == cumulative)
+                    .filter_map(|w| Some((*w, *ids.get(w.measure.per_period().key())?)))
+                    .collect();
+                if members.is_empty() {
+                    continue;
+                }
+                let merged = self
+                    .read_buckets(viewer, &members, p, cumulative, employee)
+                    .await?;
+                for ((emp, id), bucket) in merged {
+                    for (w, _) in members.iter().filter(|(_, i)| *i == id) {
+                        out.insert(
+                            (emp, w.measure.key().to_string(), offset),
+                            bucket.value(w.measure.aggregate),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads and merges the buckets of `members` over the months of `period` (or every month
+    /// up to its end, for cumulative windows).
+    async fn read_buckets(
+        &self,
+        viewer: &Viewer,
+        members: &[(&Wanted, i64)],
+        period: Period,
+        cumulative: bool,
+        employee: Option<i64>,
+    ) -> Result<HashMap<(i64, i64), Bucket>> {
+        let months = period.months();
+        let last = months.last().copied().unwrap_or(period);
+        let mut sql = Sql::new(
+            "SELECT r.measure_id, r.employee_id, r.n, r.total, r.lo, r.hi FROM rollups r WHERE r.measure_id IN ",
+        );
+        let ids: BTreeSet<i64> = members.iter().map(|(_, id)| *id).collect();
+        sql.bind_list(ids.iter().copied());
+        if cumulative {
+            sql.push(" AND r.month <= ").bind(last.to_string());
+        } else if months.len() == 1 {
+            sql.push(" AND r.month = ").bind(last.to_string());
+        } else {
+            sql.push(" AND r.month IN ")
+                .bind_list(months.iter().map(ToString::to_string));
+        }
+        if let Some(e) = employee {
+            sql.push(" AND r.employee_id = ").bind(e);
+        }
+        viewer.restrict(&mut sql, "r.employee_id");
+        let rows: Vec<(i64, i64, i64, Option<f64>, Option<f64>, Option<f64>)> =
+            self.fetch_all(&sql).await?;
+        let mut out: HashMap<(i64, i64), Bucket> = HashMap::new();
+        for (id, emp, n, total, lo, hi) in rows {
+            let b = Bucket { n, total, lo, hi };
+            out.entry((emp, id))
+                .and_modify(|acc| acc.merge(&b))
+                .or_insert(b);
+        }
+        Ok(out)
+    }
+}
