@@ -143,13 +143,17 @@ fi
 
 rebuild_s=null
 rebuild_rss=null
-if "$bin" rollup --help >/dev/null 2>&1; then
-    echo "== kaohe rollup rebuild"
+compare_after_rebuild=()
+if "$bin" rollup rebuild --help >/dev/null 2>&1; then
+    echo "== kaohe rollup rebuild (full recompute of the roll-ups from raw records)"
     start=$(date +%s.%N)
     /usr/bin/time -v -o "$dir/time-rebuild.txt" "$bin" --db "$db" rollup rebuild >/dev/null
     rebuild_s=$(elapsed "$start" "$(date +%s.%N)")
     rebuild_rss=$(rss_mb "$dir/time-rebuild.txt")
-    echo "   $(printf '%.3f' "$rebuild_s") s, peak RSS $rebuild_rss MB"
+    echo "   $(printf '%.3f' "$rebuild_s") s, peak RSS $rebuild_rss MB; roll-up rows: $(rollup_rows)"
+    # The rebuilt roll-ups must give the same scorecards.
+    "$bin" --db "$db" evaluate --period "$period" --format json >"$dir/kaohe3.json"
+    compare_after_rebuild=(--compare-json "kaohe after rollup rebuild=$dir/kaohe3.json")
 else
     echo "== kaohe rollup rebuild: not in this binary, skipped"
 fi
@@ -169,5 +173,5 @@ cat >"$dir/run.json" <<JSON
 JSON
 
 "$venv/bin/python" bench/evaluate_reference.py --db "$db" --period "$period" \
-    --kaohe-json "$dir/kaohe1.json" --kaohe-json-2 "$dir/kaohe2.json" \
+    --kaohe-json "$dir/kaohe1.json" --compare-json "kaohe run 2=$dir/kaohe2.json" ${compare_after_rebuild[@]+"${compare_after_rebuild[@]}"} \
     --work "$dir/work" --sample "$sample" --run-info "$dir/run.json"

@@ -610,7 +610,9 @@ def main():
     ap.add_argument("--db", required=True)
     ap.add_argument("--period", default="2026-10")
     ap.add_argument("--kaohe-json", required=True)
-    ap.add_argument("--kaohe-json-2", help="the second run's JSON: checked to hold the same values")
+    ap.add_argument("--compare-json", action="append", default=[], metavar="LABEL=PATH",
+                    help="another kaohe JSON of the same period (a second run, after a roll-up "
+                         "rebuild): checked to hold the same values as --kaohe-json")
     ap.add_argument("--work", required=True, help="a scratch directory")
     ap.add_argument("--sample", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
@@ -700,10 +702,11 @@ def main():
     checks = [("kaohe vs DuckDB", ref_duck, kaohe, None),
               ("kaohe vs SQLite CLI", ref_lite, kaohe, None),
               ("kaohe vs loop (sample)", ref_loop, kaohe, {e for e, _ in sample})]
-    if a.kaohe_json_2:
-        k2 = json.load(open(a.kaohe_json_2))
-        second = {(int(c["employee"]), i["code"]): i["value"] for c in k2["scorecards"] for i in c["indicators"]}
-        checks.append(("kaohe run 1 vs run 2", second, kaohe, None))
+    for spec in a.compare_json:
+        label, _, path = spec.partition("=")
+        other = json.load(open(path))
+        values = {(int(c["employee"]), i["code"]): i["value"] for c in other["scorecards"] for i in c["indicators"]}
+        checks.append((f"kaohe run 1 vs {label}", values, kaohe, None))
     for name, ref, kv, only in checks:
         n, mism = compare(name, ref, kv, computed_by_scheme, only)
         results[name] = (n, len(mism))
