@@ -62,6 +62,8 @@ if ! "$venv/bin/python" -c 'import duckdb' 2>/dev/null; then
     "$venv/bin/pip" install -q duckdb
 fi
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
 if [[ -n ${DATA:-} ]]; then
     dir=$(mkdir -p "$DATA" && realpath "$DATA")
 else
@@ -159,9 +161,17 @@ else
 fi
 
 command_line="bench/evaluate.sh $staff $calls_per_day"
+[[ -z ${SAMPLE:-} ]] || command_line="SAMPLE=$SAMPLE $command_line"
+[[ -z ${KAOHE_BIN:-} ]] || command_line="KAOHE_BIN=$KAOHE_BIN $command_line"
+if [[ -n ${KAOHE_BIN:-} ]]; then
+    build="$bin ($("$bin" --version), built $(date -u -r "$bin" '+%F %H:%M') UTC)"
+else
+    build="release build of $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates Cargo.toml Cargo.lock || echo ' plus uncommitted changes')"
+fi
+machine="$(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end of the kaohe runs"
 cat >"$dir/run.json" <<JSON
 {
-  "command": "$command_line",
+  "command": "$command_line", "build": "$build", "machine": "$machine",
   "staff": $staff, "months": $months, "end": "$end",
   "calls_month": $calls_month, "calls_total": $calls_total,
   "orders_month": $orders_month, "orders_total": $orders_total,

@@ -736,6 +736,8 @@ def main():
         "|---|---|",
     ]
     if info:
+        lines.append(f"| kaohe | {info.get('build', '')} |")
+        lines.append(f"| machine | {info.get('machine', '')} |")
         lines.append(f"| data (`kaohe gen`, {info.get('months', 3)} months to {info.get('end', '')}) | "
                      f"{info.get('staff', 0):,} staff; {a.period}: {info.get('calls_month', 0):,} calls, "
                      f"{info.get('orders_month', 0):,} orders, {info.get('records_month', 0):,} records of the dated kinds; "
