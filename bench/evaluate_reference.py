@@ -367,7 +367,7 @@ def load_duckdb(db, work, duck):
     for table, cols in TABLES.items():
         path = os.path.join(work, f"{table}.csv")
         with open(path, "w") as out:
-            subprocess.run(["sqlite3", "-csv", "-header", db, f"SELECT {', '.join(cols)} FROM {table}"],
+            subprocess.run(["sqlite3", "-csv", "-header", "-readonly", db, f"SELECT {', '.join(cols)} FROM {table}"],
                            stdout=out, check=True)
         columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in cols.items()) + "}"
         duck.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv('{path}', header = true, "
