@@ -224,6 +224,7 @@ CREATE TABLE order_credits (
     share_pct DOUBLE PRECISION NOT NULL CHECK (share_pct > 0 AND share_pct <= 100),
     PRIMARY KEY (order_id, employee_id)
 );
+CREATE INDEX order_credits_employee ON order_credits (employee_id);
 
 CREATE TABLE shipments (
     id @ID@,

@@ -94,6 +94,17 @@ async fn roll_ups_follow_every_write_and_agree_with_the_records() {
             assert_agree(&store, period, &format!("{} after the load", db.backend)).await;
         }
 
+        // prev(sales_amount): sales_amount is on no scheme, so last month's value comes from its
+        // formula over last month's records, not from a stored scorecard.
+        let october = store.preview(&system, &req("2026-10", None)).await.unwrap();
+        let growth = october
+            .results
+            .iter()
+            .flat_map(|r| &r.scorecard.lines)
+            .filter(|l| l.indicator == "sales_growth" && l.value.is_some())
+            .count();
+        assert!(growth > 5, "{}: {growth} sales_growth values", db.backend);
+
         // A telesales specialist's call-back, entered through the store API, counts at once.
         let tele = one_i64(
             &store,

@@ -190,6 +190,50 @@ pub enum Cond {
     },
 }
 
+impl Expr {
+    /// Calls `f` with this expression and every expression inside it.
+    pub fn visit(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Neg(x) | Expr::Abs(x) => x.visit(f),
+            Expr::Arith(_, a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            Expr::Min(xs) | Expr::Max(xs) => xs.iter().for_each(|x| x.visit(f)),
+            Expr::If(c, a, b) => {
+                c.visit(f);
+                a.visit(f);
+                b.visit(f);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Cond {
+    /// Calls `f` with every expression inside the condition.
+    pub fn visit(&self, f: &mut dyn FnMut(&Expr)) {
+        match self {
+            Cond::Const(_) => {}
+            Cond::Compare(_, a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            Cond::And(a, b) | Cond::Or(a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            Cond::Not(a) => a.visit(f),
+            Cond::IsNull { expr, .. } => expr.visit(f),
+            Cond::In { expr, list, .. } => {
+                expr.visit(f);
+                list.iter().for_each(|x| x.visit(f));
+            }
+        }
+    }
+}
+
 /// A record-level filter (`where …`), evaluated per record with SQL's three-valued logic so
 /// that a filter pushed down to SQL and one run in Rust agree: a comparison with a missing
 /// value is unknown, and unknown records are not counted.

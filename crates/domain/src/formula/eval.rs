@@ -193,6 +193,19 @@ impl MeasureValues {
         self
     }
 
+    /// The previous period's values as if they were the current ones: evaluating an
+    /// indicator's formula over them gives its value last period (for `prev(indicator)`).
+    pub fn shifted_back(&self) -> MeasureValues {
+        MeasureValues {
+            values: self
+                .values
+                .iter()
+                .filter(|((_, o), _)| *o == PeriodOffset::Previous)
+                .map(|((k, _), v)| ((k.clone(), PeriodOffset::Current), *v))
+                .collect(),
+        }
+    }
+
     /// A measure's value: `None` when not given, `Some(None)` when given as not applicable.
     pub fn get(&self, key: &str, offset: PeriodOffset) -> Option<Option<f64>> {
         self.values.get(&(key.to_string(), offset)).copied()

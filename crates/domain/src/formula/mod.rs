@@ -129,6 +129,19 @@ impl CompiledFormula {
         &self.indicator_refs
     }
 
+    /// Codes of the indicators named in `prev(code)`: their value over the previous period.
+    pub fn prev_indicator_refs(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.expr.visit(&mut |e| {
+            if let Expr::PrevIndicator(code) = e
+                && !out.contains(code)
+            {
+                out.push(code.clone());
+            }
+        });
+        out
+    }
+
     /// The canonical text: same meaning, same text.
     pub fn canonical(&self) -> String {
         let mut out = String::new();

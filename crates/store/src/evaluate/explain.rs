@@ -2,7 +2,10 @@
 //! records behind them, and what would lift the total to the next grade ("what-if").
 
 use super::measures::{self, RecordsBehind, Wanted};
-use super::{EvalRequest, base_context, person_values, scorecard_input, wanted_measures};
+use super::{
+    EvalRequest, base_context, fill_prev_indicators, person_values, scorecard_input,
+    wanted_measures,
+};
 use crate::{Result, Store, StoreError, Viewer};
 use kaohe_domain::composition::Scorecard;
 use kaohe_domain::formula::{MeasureValues, PeriodOffset};
@@ -109,7 +112,8 @@ impl Store {
         let wd = cal.working_days_between(period.start(), period.end_exclusive());
         let pwd = cal.working_days_between(period.prev().start(), period.prev().end_exclusive());
         let values = person_values(&wanted, &computed, employee);
-        let ctx = base_context(&inputs, employee, wd, pwd);
+        let mut ctx = base_context(&inputs, employee, wd, pwd);
+        fill_prev_indicators(&lib, &scheme, &values, &mut ctx);
         let card = Scorecard::compute(
             &scheme,
             &scorecard_input(&lib, &scheme, &values, ctx.clone(), &inputs, employee),

@@ -24,7 +24,7 @@ use kaohe_domain::calendar::Calendar;
 use kaohe_domain::composition::{
     Behaviour, IndicatorOutcome, NaReason, Scorecard, ScorecardInput, combine_raters,
 };
-use kaohe_domain::formula::{EvalContext, MeasureValues, PeriodOffset};
+use kaohe_domain::formula::{EvalContext, Measure, MeasureValues, PeriodOffset};
 use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
 use kaohe_domain::scheme::{RaterGroup, Scheme};
@@ -187,7 +187,8 @@ impl Store {
         let mut results = Vec::with_capacity(people.len());
         for (person, scheme) in people {
             let values = person_values(&wanted, &computed, person.id);
-            let ctx_base = base_context(&inputs, person.id, working_days, prev_working_days);
+            let mut ctx_base = base_context(&inputs, person.id, working_days, prev_working_days);
+            fill_prev_indicators(lib, &scheme, &values, &mut ctx_base);
             let input = scorecard_input(lib, &scheme, &values, ctx_base, &inputs, person.id);
             let scorecard = Scorecard::compute(&scheme, &input);
             results.push(PersonResult {
@@ -295,6 +296,42 @@ fn person_values(wanted: &[Wanted], computed: &measures::Computed, employee: i64
     values
 }
 
+/// `prev(indicator)` for indicators that last period's stored scorecard does not hold (it was
+/// not on the person's scheme, or not evaluated): the indicator's formula over last period's
+/// records. A stored value — possibly corrected by an upheld appeal — takes precedence.
+fn fill_prev_indicators(
+    lib: &Library,
+    scheme: &Scheme,
+    values: &MeasureValues,
+    ctx: &mut EvalContext,
+) {
+    let previous = values.shifted_back();
+    let prev_ctx = EvalContext {
+        target: None,
+        targets: BTreeMap::new(),
+        prev_indicators: BTreeMap::new(),
+        working_days: ctx.prev_working_days,
+        prev_working_days: None,
+    };
+    for code in scheme_indicator_codes(scheme) {
+        let Some(formula) = lib.indicator(&code).and_then(|i| i.formula()) else {
+            continue;
+        };
+        for referenced in formula.prev_indicator_refs() {
+            if ctx.prev_indicators.contains_key(&referenced) {
+                continue;
+            }
+            let value = lib
+                .indicator(&referenced)
+                .and_then(|i| i.formula())
+                .and_then(|f| f.evaluate(&previous, &prev_ctx).value);
+            if let Some(v) = value {
+                ctx.prev_indicators.insert(referenced, v);
+            }
+        }
+    }
+}
+
 /// What every formula of one person sees besides its measures.
 fn base_context(
     inputs: &PeriodInputs,
@@ -333,15 +370,25 @@ fn wanted_measures<'a>(lib: &Library, schemes: impl Iterator<Item = &'a Scheme>)
             let Some(formula) = lib.indicator(&code).and_then(|i| i.formula()) else {
                 continue;
             };
-            for r in formula.requests() {
-                if seen.insert((
-                    r.measure.key().to_string(),
-                    r.offset == PeriodOffset::Previous,
-                )) {
-                    out.push(Wanted {
-                        measure: r.measure.clone(),
-                        offset: r.offset,
-                    });
+            let mut requests: Vec<(Measure, PeriodOffset)> = formula
+                .requests()
+                .iter()
+                .map(|r| (r.measure.clone(), r.offset))
+                .collect();
+            // prev(indicator): that indicator's measures over the previous period.
+            for referenced in formula.prev_indicator_refs() {
+                if let Some(f) = lib.indicator(&referenced).and_then(|i| i.formula()) {
+                    requests.extend(
+                        f.requests()
+                            .iter()
+                            .filter(|r| r.offset == PeriodOffset::Current)
+                            .map(|r| (r.measure.clone(), PeriodOffset::Previous)),
+                    );
+                }
+            }
+            for (measure, offset) in requests {
+                if seen.insert((measure.key().to_string(), offset == PeriodOffset::Previous)) {
+                    out.push(Wanted { measure, offset });
                 }
             }
         }

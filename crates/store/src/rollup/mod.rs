@@ -78,6 +78,9 @@ pub(crate) fn from_buckets(w: &Wanted, period: Period) -> bool {
             || (!w.measure.window.cumulative && period.kind() == PeriodKind::Month))
 }
 
+/// A bucket as read back: measure, person, n, total, lo, hi.
+type StoredBucket = (i64, i64, i64, Option<f64>, Option<f64>, Option<f64>);
+
 /// One bucket row as stored.
 struct BucketRow {
     measure_id: i64,
@@ -563,8 +566,7 @@ impl Store {
             sql.push(" AND r.employee_id = ").bind(e);
         }
         viewer.restrict(&mut sql, "r.employee_id");
-        let rows: Vec<(i64, i64, i64, Option<f64>, Option<f64>, Option<f64>)> =
-            self.fetch_all(&sql).await?;
+        let rows: Vec<StoredBucket> = self.fetch_all(&sql).await?;
         let mut out: HashMap<(i64, i64), Bucket> = HashMap::new();
         for (id, emp, n, total, lo, hi) in rows {
             let b = Bucket { n, total, lo, hi };

@@ -55,12 +55,15 @@ pub(crate) fn derived_from(kind: RecordKind, name: &str) -> Option<RecordKind> {
 /// Whether the measure can be rolled up: its filter translates, and its aggregate (over the
 /// field, if any) is a number SQL computes exactly as the domain does.
 pub(crate) fn rollable(m: &Measure) -> bool {
-    let field_ok = match (m.aggregate, m.field_type) {
-        (Aggregate::Count, _) => true,
-        (Aggregate::CountDistinct, Some(_)) => true,
-        (_, Some(FieldType::Int | FieldType::Money | FieldType::Float)) => true,
-        _ => false,
-    };
+    let field_ok = matches!(
+        (m.aggregate, m.field_type),
+        (Aggregate::Count, _)
+            | (Aggregate::CountDistinct, Some(_))
+            | (
+                _,
+                Some(FieldType::Int | FieldType::Money | FieldType::Float)
+            )
+    );
     field_ok && m.filter.as_ref().is_none_or(supported)
 }
 
