@@ -874,8 +874,10 @@ async fn the_ladder_recommends_exactly_at_its_thresholds_and_a_manager_decides()
         s.execute(&sql).await.unwrap();
         // Consultant: last deal 2026-03-10 → April … August is 5 months, September the 6th.
         deal(s, 1, 6, day(3, 10), 100_000).await;
-        // Senior: last deal 2026-06-20 → July, August 2 months; September the 3rd.
+        // Senior: deals on 2026-04-15 and 2026-06-20 → May is 1 month without; after the
+        // June deal July and August are 2, September the 3rd.
         deal(s, 2, 1, day(6, 20), 100_000).await;
+        deal(s, 3, 1, day(4, 15), 100_000).await;
         // Trainee: no deal since hired on 2026-01-01 → May is the 5th month, June the 6th.
         let may = Period::parse("2026-05").unwrap();
         let june = Period::parse("2026-06").unwrap();

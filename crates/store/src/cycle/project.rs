@@ -33,6 +33,13 @@ pub(super) async fn write(
         RecordInterview => interview(tx, row.id, state).await,
         SetImprovementPlan | FollowUp => plan(tx, row.id, state).await,
         Consolidate => super::publish::link_scorecard(tx, row.id, &period, row.employee_id).await,
+        // A returned result is re-evaluated before the next consolidation, which replaces the
+        // scorecard: the cycle lets go of it first.
+        ReturnResult => {
+            let mut sql = Sql::new("UPDATE cycles SET scorecard_id = NULL WHERE id = ");
+            sql.bind(row.id);
+            tx.run(&sql).await.map(|_| ())
+        }
         _ => Ok(()),
     }
 }
