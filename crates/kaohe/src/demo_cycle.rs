@@ -244,8 +244,9 @@ async fn drive_one(
     Err(anyhow!("the cycle did not finish"))
 }
 
-/// Targets from the month's stored targets (as a manager would propose them), or the
-/// scheme's first indicator at its library target when the person has none.
+/// Targets from the month's stored targets (as a manager would propose them from past
+/// results); a target a formula of the scheme needs (`target("…")`) and the person has none
+/// of — a newcomer without past results — is planned at [`PLAN_FOR_NEWCOMERS`].
 async fn propose(store: &Store, p: Period, id: i64, scheme: &Scheme) -> Result<Action> {
     let mut sql = Sql::new("SELECT indicator_code, value FROM targets WHERE period = ");
     sql.bind(p.to_string())
@@ -260,6 +261,20 @@ async fn propose(store: &Store, p: Period, id: i64, scheme: &Scheme) -> Result<A
             value: Some(value),
         })
         .collect();
+    let lib = store.library().await?;
+    for code in scheme.indicator_codes() {
+        let Some(f) = lib.library.indicator(code).and_then(|i| i.formula()) else {
+            continue;
+        };
+        for needed in target_refs(f.source()) {
+            if !targets.iter().any(|t| t.indicator == needed) {
+                targets.push(Target {
+                    indicator: needed,
+                    value: Some(PLAN_FOR_NEWCOMERS),
+                });
+            }
+        }
+    }
     if targets.is_empty() {
         let first = scheme.indicator_codes().next().unwrap_or("none").to_string();
         targets.push(Target {
@@ -271,6 +286,20 @@ async fn propose(store: &Store, p: Period, id: i64, scheme: &Scheme) -> Result<A
         targets,
         basis: "上期实绩与本期计划 / last period's results and this period's plan".into(),
     })
+}
+
+/// The plan for a target someone has no past results for: 1,000 yuan in cents, the smallest
+/// target the demo derives from past results.
+pub const PLAN_FOR_NEWCOMERS: f64 = 100_000.0;
+
+/// The codes a formula names in `target("…")`.
+fn target_refs(source: &str) -> Vec<String> {
+    source
+        .split("target(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
 }
 
 /// HR assigns the scheme's assigned groups: the supervisor as team leader, the next colleague
