@@ -72,14 +72,7 @@ async fn people(store: &Store) -> BTreeMap<i64, Person> {
     .into_iter()
     .map(|(p, e, t)| ((p, e), t))
     .collect();
-    // Sales against target: the scorecard's sales amount and the agreed target.
-    let sales: Vec<(i64, f64, f64)> = rows(
-        store,
-        "SELECT s.employee_id, l.value, t.value FROM scorecards s JOIN scorecard_lines l ON l.scorecard_id = s.id \
-         JOIN targets t ON t.employee_id = s.employee_id AND t.period = s.period AND t.indicator_code = 'sales_amount' \
-         WHERE s.current = TRUE AND s.period = '2026-10' AND l.indicator_code = 'sales_amount' AND l.value IS NOT NULL",
-    )
-    .await;
+    let sales = sales_by_hand(store).await;
     let contracts: Vec<(i64, i64, DateTime<Utc>, NaiveDate)> = rows(
         store,
         "SELECT employee_id, amount_cents, signed_at, signed_day FROM contracts WHERE signed_day IS NOT NULL",
@@ -98,7 +91,7 @@ async fn people(store: &Store) -> BTreeMap<i64, Person> {
                 team,
                 score: totals.get(&(OCT.to_string(), id)).copied().flatten(),
                 previous: totals.get(&("2026-09".to_string(), id)).copied().flatten(),
-                target_met: sales.iter().any(|(e, v, t)| *e == id && v >= t),
+                target_met: sales.get(&id).is_some_and(|(v, t)| v >= t),
                 signed: mine.iter().map(|c| c.1).sum(),
                 signed_last: mine.iter().map(|c| c.2).max(),
                 first_deal: mine.iter().map(|c| c.2).min(),
@@ -173,18 +166,53 @@ fn expected_awards(p: &BTreeMap<i64, Person>) -> BTreeSet<(String, i64, i64)> {
     out
 }
 
-/// Team target: the members' sales sum to their targets' sum → 1,000 yuan per member.
-async fn expected_team_awards(store: &Store, p: &BTreeMap<i64, Person>) -> BTreeSet<(String, i64, i64)> {
-    let sales: BTreeMap<i64, (f64, f64)> = rows::<(i64, f64, f64)>(
+/// October's sales by hand: every order of October not cancelled, split by its credit shares
+/// (all to the order's seller when it has none), against the agreed `sales_amount` target;
+/// for the people whose scheme scores sales (a `sales_amount` or `sales_plan_completion` line).
+async fn sales_by_hand(store: &Store) -> BTreeMap<i64, (f64, f64)> {
+    let orders: Vec<(i64, i64, i64, NaiveDate, String)> =
+        rows(store, "SELECT id, employee_id, amount_cents, day, status FROM orders").await;
+    let credits: Vec<(i64, i64, f64)> =
+        rows(store, "SELECT order_id, employee_id, share_pct FROM order_credits").await;
+    let targets: Vec<(i64, f64)> = rows(
         store,
-        "SELECT s.employee_id, l.value, t.value FROM scorecards s JOIN scorecard_lines l ON l.scorecard_id = s.id \
-         JOIN targets t ON t.employee_id = s.employee_id AND t.period = s.period AND t.indicator_code = 'sales_amount' \
-         WHERE s.current = TRUE AND s.period = '2026-10' AND l.indicator_code = 'sales_amount' AND l.value IS NOT NULL",
+        "SELECT employee_id, value FROM targets WHERE period = '2026-10' AND indicator_code = 'sales_amount' \
+         AND status <> 'disputed' AND value > 0",
+    )
+    .await;
+    let scored: BTreeSet<i64> = rows::<(i64,)>(
+        store,
+        "SELECT DISTINCT s.employee_id FROM scorecards s JOIN scorecard_lines l ON l.scorecard_id = s.id \
+         WHERE s.current = TRUE AND s.period = '2026-10' AND l.value IS NOT NULL \
+         AND l.indicator_code IN ('sales_amount', 'sales_plan_completion')",
     )
     .await
     .into_iter()
-    .map(|(e, v, t)| (e, (v, t)))
+    .map(|r| r.0)
     .collect();
+    let mut sold: BTreeMap<i64, f64> = BTreeMap::new();
+    for (id, seller, cents, d, status) in orders {
+        if status == "cancelled" || !(d.year() == 2026 && d.month() == 10) {
+            continue;
+        }
+        let shares: Vec<_> = credits.iter().filter(|c| c.0 == id).collect();
+        if shares.is_empty() {
+            *sold.entry(seller).or_default() += cents as f64;
+        }
+        for (_, who, pct) in shares {
+            *sold.entry(*who).or_default() += cents as f64 * pct / 100.0;
+        }
+    }
+    targets
+        .into_iter()
+        .filter(|(e, _)| scored.contains(e))
+        .map(|(e, t)| (e, (sold.get(&e).copied().unwrap_or(0.0), t)))
+        .collect()
+}
+
+/// Team target: the members' sales sum to their targets' sum → 1,000 yuan per member.
+async fn expected_team_awards(store: &Store, p: &BTreeMap<i64, Person>) -> BTreeSet<(String, i64, i64)> {
+    let sales = sales_by_hand(store).await;
     let mut teams: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for (id, x) in p {
         if let Some(t) = x.team {

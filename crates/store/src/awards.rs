@@ -7,8 +7,8 @@
 //!   month (the signing instant for "reached" and "first");
 //! - invited visits: visits of the month marked invited;
 //! - score and previous score: the current stored scorecard of the month and the one before;
-//! - sales target met: a `sales_amount` target for the month and the scorecard's
-//!   `sales_amount` value at or above it.
+//! - sales target met: a `sales_amount` target for the month and the scorecard's sales at or
+//!   above it (its `sales_amount` line, or `sales_plan_completion` at least 100 %).
 //!
 //! A team met its target when its members' `sales_amount` values sum to at least their
 //! targets (team targets roll up, SPEC §7a).
@@ -134,7 +134,7 @@ impl Store {
                 invited_visits_reached_at: v.and_then(|v| v.1),
                 score: scores.get(&id).copied().flatten(),
                 previous_score: previous.get(&id).copied().flatten(),
-                sales_target_met: sales.get(&id).is_some_and(|(v, t)| v >= t),
+                sales_target_met: sales.get(&id).is_some_and(|x| x.2),
             });
         }
         let names: BTreeMap<i64, String> = self
@@ -143,10 +143,10 @@ impl Store {
             .into_iter()
             .collect();
         for (team, members) in teams {
-            let with_target: Vec<&(f64, f64)> =
+            let with_target: Vec<&(f64, f64, bool)> =
                 members.iter().filter_map(|m| sales.get(m)).collect();
-            let value: f64 = with_target.iter().map(|(v, _)| v).sum();
-            let target: f64 = with_target.iter().map(|(_, t)| t).sum();
+            let value: f64 = with_target.iter().map(|x| x.0).sum();
+            let target: f64 = with_target.iter().map(|x| x.1).sum();
             facts.teams.push(TeamFacts {
                 team_id: team,
                 name: names.get(&team).cloned().unwrap_or_default(),
@@ -169,21 +169,29 @@ impl Store {
             .collect())
     }
 
-    /// `(sales_amount value, target)` of everyone with a sales target in the period.
-    async fn sales_against_target(&self, period: Period) -> Result<BTreeMap<i64, (f64, f64)>> {
+    /// `(sales, target, met)` of everyone with a sales target in the period: the sales from
+    /// their scorecard's `sales_amount` line, or from `sales_plan_completion` (percent of the
+    /// target) when the scheme scores completion instead.
+    async fn sales_against_target(&self, period: Period) -> Result<BTreeMap<i64, (f64, f64, bool)>> {
         let mut sql = Sql::new(
-            "SELECT s.employee_id, l.value, t.value FROM scorecards s \
-             JOIN scorecard_lines l ON l.scorecard_id = s.id AND l.indicator_code = 'sales_amount' \
+            "SELECT s.employee_id, l.indicator_code, l.value, t.value FROM scorecards s \
+             JOIN scorecard_lines l ON l.scorecard_id = s.id AND l.indicator_code IN ('sales_amount', 'sales_plan_completion') \
              JOIN targets t ON t.employee_id = s.employee_id AND t.period = s.period AND t.indicator_code = 'sales_amount' \
-             WHERE s.current = TRUE AND l.value IS NOT NULL AND t.status <> 'disputed' AND s.period = ",
+             WHERE s.current = TRUE AND l.value IS NOT NULL AND t.status <> 'disputed' AND t.value > 0 AND s.period = ",
         );
-        sql.bind(period.to_string());
-        Ok(self
-            .fetch_all::<(i64, f64, f64)>(&sql)
-            .await?
-            .into_iter()
-            .map(|(e, v, t)| (e, (v, t)))
-            .collect())
+        sql.bind(period.to_string())
+            .push(" ORDER BY s.employee_id, l.indicator_code DESC");
+        let mut out = BTreeMap::new();
+        for (e, code, v, t) in self.fetch_all::<(i64, String, f64, f64)>(&sql).await? {
+            // `sales_plan_completion` sorts first; a `sales_amount` line, when present, wins.
+            let row = if code == "sales_amount" {
+                (v, t, v >= t)
+            } else {
+                (v * t / 100.0, t, v >= 100.0)
+            };
+            out.insert(e, row);
+        }
+        Ok(out)
     }
 
     /// Computes the award candidates of a period (HR, a manager or an administrator) and
