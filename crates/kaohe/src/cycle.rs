@@ -40,7 +40,7 @@ pub enum CycleCommand {
         as_user: Option<String>,
     },
     /// Take one step in a person's cycle as a user
-    Act(ActArgs),
+    Act(Box<ActArgs>),
     /// HR consolidates a person's result (evaluates them and takes the stored scorecard)
     Consolidate {
         #[arg(long)]
@@ -321,7 +321,10 @@ pub async fn cycle(store: &Store, cmd: &CycleCommand, today: NaiveDate) -> Resul
                 .await?;
             println!("kaohe: {} → {}", t.from.as_str(), t.to.as_str());
         }
-        CycleCommand::Overdue { period: p, today: t } => {
+        CycleCommand::Overdue {
+            period: p,
+            today: t,
+        } => {
             let v = Viewer::system("kaohe cli");
             for o in store.overdue(&v, period(p)?, t.unwrap_or(today)).await? {
                 println!(
@@ -384,7 +387,10 @@ async fn action(store: &Store, a: &ActArgs) -> Result<Action> {
     set("group", a.group.clone().map(Value::from));
     set("until", a.until.map(|d| json!(d)));
     set("work_report", a.work_report.clone().map(Value::from));
-    set("self_evaluation", a.self_evaluation.clone().map(Value::from));
+    set(
+        "self_evaluation",
+        a.self_evaluation.clone().map(Value::from),
+    );
     set("employee_comments", a.comments.clone().map(Value::from));
     if a.action == "submit_rating" {
         m.entry("comment")
@@ -453,7 +459,11 @@ pub async fn appeal(store: &Store, cmd: &AppealCommand, today: NaiveDate) -> Res
                 .await?;
             println!("kaohe: appeal #{id} filed");
         }
-        AppealCommand::Accept { id, as_user, today: t } => {
+        AppealCommand::Accept {
+            id,
+            as_user,
+            today: t,
+        } => {
             let v = viewer(store, as_user).await?;
             store.accept_appeal(&v, *id, t.unwrap_or(today)).await?;
             println!("kaohe: appeal #{id} accepted");
@@ -495,8 +505,7 @@ pub async fn appeal(store: &Store, cmd: &AppealCommand, today: NaiveDate) -> Res
             let correction = score.map(|s| Correction {
                 score: s,
                 lines: Vec::new(),
-                compensation: compensation
-                    .map(|y| kaohe_store::cycle::compensation(y, reason)),
+                compensation: compensation.map(|y| kaohe_store::cycle::compensation(y, reason)),
             });
             let upheld = correction.is_some();
             store
@@ -517,9 +526,10 @@ pub async fn awards(store: &Store, cmd: &AwardsCommand, today: NaiveDate) -> Res
         AwardsCommand::Compute { period: p, as_user } => {
             let v = viewer_or_system(store, as_user.as_deref()).await?;
             for a in store.compute_awards(&v, period(p)?).await? {
-                let who = a
-                    .employee_id
-                    .map_or_else(|| format!("team {}", a.team_id.unwrap_or(0)), |e| format!("employee {e}"));
+                let who = a.employee_id.map_or_else(
+                    || format!("team {}", a.team_id.unwrap_or(0)),
+                    |e| format!("employee {e}"),
+                );
                 println!(
                     "#{:<5} {:<20} {:<14} {:>10} {:<10} {}{}",
                     a.id,

@@ -39,7 +39,10 @@ pub struct DriveReport {
 /// The demo's rating of `indicator` (its index among the rated ones) by `group`: 70 to 100,
 /// fixed per person, indicator and group, so tests can recompute every score by hand.
 pub fn demo_rating(employee: i64, indicator_index: usize, group: RaterGroup) -> f64 {
-    let g = RaterGroup::ALL.iter().position(|x| *x == group).unwrap_or(0) as i64;
+    let g = RaterGroup::ALL
+        .iter()
+        .position(|x| *x == group)
+        .unwrap_or(0) as i64;
     70.0 + ((employee * 7 + indicator_index as i64 * 13 + g * 3) % 31) as f64
 }
 
@@ -215,7 +218,11 @@ async fn drive_one(
                     .await?;
                 continue;
             }
-            Stage::Consolidated => (&ctx.committee, Action::ApproveResult, d.committee_due(p, cal)),
+            Stage::Consolidated => (
+                &ctx.committee,
+                Action::ApproveResult,
+                d.committee_due(p, cal),
+            ),
             Stage::Published if state.interview().is_none() => (
                 &superior,
                 Action::RecordInterview {
@@ -276,7 +283,11 @@ async fn propose(store: &Store, p: Period, id: i64, scheme: &Scheme) -> Result<A
         }
     }
     if targets.is_empty() {
-        let first = scheme.indicator_codes().next().unwrap_or("none").to_string();
+        let first = scheme
+            .indicator_codes()
+            .next()
+            .unwrap_or("none")
+            .to_string();
         targets.push(Target {
             indicator: first,
             value: None,
@@ -335,7 +346,9 @@ async fn assign_raters(
             rater_id: rater,
             group: g,
         };
-        store.act(&ctx.hr, ctx.period, id, a, ctx.period.end()).await?;
+        store
+            .act(&ctx.hr, ctx.period, id, a, ctx.period.end())
+            .await?;
     }
     Ok(())
 }

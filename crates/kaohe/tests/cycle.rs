@@ -78,11 +78,17 @@ async fn people(store: &Store) -> BTreeMap<i64, Person> {
         "SELECT employee_id, amount_cents, signed_at, signed_day FROM contracts WHERE signed_day IS NOT NULL",
     )
     .await;
-    let visits: Vec<(i64, DateTime<Utc>, NaiveDate)> =
-        rows(store, "SELECT employee_id, visited_at, day FROM visits WHERE invited = TRUE").await;
+    let visits: Vec<(i64, DateTime<Utc>, NaiveDate)> = rows(
+        store,
+        "SELECT employee_id, visited_at, day FROM visits WHERE invited = TRUE",
+    )
+    .await;
     let in_oct = |d: NaiveDate| d.year() == 2026 && d.month() == 10;
     for (id, code, team) in base {
-        let mine: Vec<_> = contracts.iter().filter(|c| c.0 == id && in_oct(c.3)).collect();
+        let mine: Vec<_> = contracts
+            .iter()
+            .filter(|c| c.0 == id && in_oct(c.3))
+            .collect();
         let inv: Vec<_> = visits.iter().filter(|v| v.0 == id && in_oct(v.2)).collect();
         out.insert(
             id,
@@ -104,7 +110,10 @@ async fn people(store: &Store) -> BTreeMap<i64, Person> {
 }
 
 /// The single winner: the smallest key, then the lower employee number.
-fn winner<K: Ord>(people: &BTreeMap<i64, Person>, key: impl Fn(&Person) -> Option<K>) -> Option<i64> {
+fn winner<K: Ord>(
+    people: &BTreeMap<i64, Person>,
+    key: impl Fn(&Person) -> Option<K>,
+) -> Option<i64> {
     let mut c: Vec<(K, &str, i64)> = people
         .iter()
         .filter_map(|(id, p)| key(p).map(|k| (k, p.code.as_str(), *id)))
@@ -124,7 +133,9 @@ fn expected_awards(p: &BTreeMap<i64, Person>) -> BTreeSet<(String, i64, i64)> {
     };
     add(
         "most_invited_visits",
-        winner(p, |x| (x.invited >= 12).then(|| (-x.invited, x.invited_last.unwrap_or(far)))),
+        winner(p, |x| {
+            (x.invited >= 12).then(|| (-x.invited, x.invited_last.unwrap_or(far)))
+        }),
         100,
     );
     add("first_deal", winner(p, |x| x.first_deal), 100);
@@ -170,10 +181,16 @@ fn expected_awards(p: &BTreeMap<i64, Person>) -> BTreeSet<(String, i64, i64)> {
 /// (all to the order's seller when it has none), against the agreed `sales_amount` target;
 /// for the people whose scheme scores sales (a `sales_amount` or `sales_plan_completion` line).
 async fn sales_by_hand(store: &Store) -> BTreeMap<i64, (f64, f64)> {
-    let orders: Vec<(i64, i64, i64, NaiveDate, String)> =
-        rows(store, "SELECT id, employee_id, amount_cents, day, status FROM orders").await;
-    let credits: Vec<(i64, i64, f64)> =
-        rows(store, "SELECT order_id, employee_id, share_pct FROM order_credits").await;
+    let orders: Vec<(i64, i64, i64, NaiveDate, String)> = rows(
+        store,
+        "SELECT id, employee_id, amount_cents, day, status FROM orders",
+    )
+    .await;
+    let credits: Vec<(i64, i64, f64)> = rows(
+        store,
+        "SELECT order_id, employee_id, share_pct FROM order_credits",
+    )
+    .await;
     let targets: Vec<(i64, f64)> = rows(
         store,
         "SELECT employee_id, value FROM targets WHERE period = '2026-10' AND indicator_code = 'sales_amount' \
@@ -211,7 +228,10 @@ async fn sales_by_hand(store: &Store) -> BTreeMap<i64, (f64, f64)> {
 }
 
 /// Team target: the members' sales sum to their targets' sum → 1,000 yuan per member.
-async fn expected_team_awards(store: &Store, p: &BTreeMap<i64, Person>) -> BTreeSet<(String, i64, i64)> {
+async fn expected_team_awards(
+    store: &Store,
+    p: &BTreeMap<i64, Person>,
+) -> BTreeSet<(String, i64, i64)> {
     let sales = sales_by_hand(store).await;
     let mut teams: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for (id, x) in p {
@@ -269,10 +289,20 @@ async fn expected_ladder(store: &Store) -> BTreeMap<i64, String> {
                 since = Some(l.2);
             }
         }
-        let (Some(level), Some(since)) = (level, since) else { continue };
+        let (Some(level), Some(since)) = (level, since) else {
+            continue;
+        };
         let deals: Vec<&(i64, i64, NaiveDate)> = contracts.iter().filter(|c| c.0 == id).collect();
-        let from_level = if since.day() == 1 { month(since) } else { month(since) + 1 };
-        let from_deal = deals.iter().map(|d| month(d.2) + 1).max().unwrap_or(i32::MIN);
+        let from_level = if since.day() == 1 {
+            month(since)
+        } else {
+            month(since) + 1
+        };
+        let from_deal = deals
+            .iter()
+            .map(|d| month(d.2) + 1)
+            .max()
+            .unwrap_or(i32::MIN);
         let without = oct - from_level.max(from_deal) + 1;
         let threshold = match level.as_str() {
             "trainee" | "consultant" => 6,
@@ -280,7 +310,15 @@ async fn expected_ladder(store: &Store) -> BTreeMap<i64, String> {
             _ => 1,
         };
         if without >= threshold {
-            out.insert(id, if level == "trainee" { "dismiss" } else { "demote" }.to_string());
+            out.insert(
+                id,
+                if level == "trainee" {
+                    "dismiss"
+                } else {
+                    "demote"
+                }
+                .to_string(),
+            );
             continue;
         }
         let promotion = match level.as_str() {
@@ -304,13 +342,19 @@ async fn expected_ladder(store: &Store) -> BTreeMap<i64, String> {
 }
 
 #[tokio::test]
-async fn a_demo_month_runs_through_the_cycle_to_locked_with_hand_checked_awards_bonuses_and_ladder() {
+async fn a_demo_month_runs_through_the_cycle_to_locked_with_hand_checked_awards_bonuses_and_ladder()
+{
     for db in kaohe_testkit::every_backend().await {
         let store = db.open().await;
         let mut generator = Generator::new(GenConfig::demo(1, support::test_today()));
-        kaohe::load::load(&store, &mut generator, &indicatif::ProgressBar::hidden(), true)
-            .await
-            .unwrap();
+        kaohe::load::load(
+            &store,
+            &mut generator,
+            &indicatif::ProgressBar::hidden(),
+            true,
+        )
+        .await
+        .unwrap();
         let oct = Period::parse(OCT).unwrap();
         let r = kaohe::demo_cycle::drive(&store, oct).await.unwrap();
         let b = db.backend;
@@ -326,11 +370,18 @@ async fn a_demo_month_runs_through_the_cycle_to_locked_with_hand_checked_awards_
         )
         .await;
         assert!(missing.is_empty(), "{b}: no total for {missing:?}");
-        let factors: Vec<(i64, f64)> =
-            rows(&store, "SELECT employee_id, factor FROM behaviour_assessments WHERE period = '2026-10'").await;
+        let factors: Vec<(i64, f64)> = rows(
+            &store,
+            "SELECT employee_id, factor FROM behaviour_assessments WHERE period = '2026-10'",
+        )
+        .await;
         assert!(!factors.is_empty());
         for (id, f) in factors {
-            assert_eq!(f, [0.8, 0.9, 1.0, 1.1][(id % 4) as usize], "{b}: factor of {id}");
+            assert_eq!(
+                f,
+                [0.8, 0.9, 1.0, 1.1][(id % 4) as usize],
+                "{b}: factor of {id}"
+            );
         }
 
         // Bonuses: 2,000 yuan × the coefficient of the locked score, for everyone.
@@ -381,13 +432,17 @@ async fn a_demo_month_runs_through_the_cycle_to_locked_with_hand_checked_awards_
 
         // Driving the month again changes nothing.
         let again = kaohe::demo_cycle::drive(&store, oct).await.unwrap();
-        assert_eq!((again.locked, again.bonus_total_cents), (r.locked, r.bonus_total_cents));
+        assert_eq!(
+            (again.locked, again.bonus_total_cents),
+            (r.locked, r.bonus_total_cents)
+        );
     }
 }
 
 fn kaohe() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaohe"));
-    cmd.env_remove("KAOHE_DATABASE_URL").env("KAOHE_LOG", "error");
+    cmd.env_remove("KAOHE_DATABASE_URL")
+        .env("KAOHE_LOG", "error");
     cmd
 }
 
@@ -422,21 +477,44 @@ fn the_cycle_commands_take_steps_refuse_clearly_and_export_payroll_that_reads_ba
     // The rep's own cycle: the rep cannot approve targets; the refusal says what is allowed.
     let (ok, _, err) = run(
         db,
-        &["cycle", "act", "--period", OCT, "--employee", "1", "--as", "rep", "approve_targets_hr"],
+        &[
+            "cycle",
+            "act",
+            "--period",
+            OCT,
+            "--employee",
+            "1",
+            "--as",
+            "rep",
+            "approve_targets_hr",
+        ],
     );
     assert!(!ok);
     assert!(err.contains("error:"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     let (ok, _, err) = run(
         db,
-        &["cycle", "act", "--period", OCT, "--employee", "1", "--as", "rep", "fly_away"],
+        &[
+            "cycle",
+            "act",
+            "--period",
+            OCT,
+            "--employee",
+            "1",
+            "--as",
+            "rep",
+            "fly_away",
+        ],
     );
     assert!(!ok && err.contains("not a valid step"), "{err}");
     let (ok, _, err) = run(db, &["inbox", "--as", "nobody"]);
     assert!(!ok && err.contains("no user `nobody`"), "{err}");
     let (ok, out, err) = run(db, &["inbox", "--as", "manager"]);
     assert!(ok, "{err}");
-    assert!(out.contains("propose_targets") || out.contains("nothing to do"), "{out}");
+    assert!(
+        out.contains("propose_targets") || out.contains("nothing to do"),
+        "{out}"
+    );
     // The whole month, then payroll as CSV and xlsx.
     let (ok, out, err) = run(db, &["cycle", "demo", "--period", OCT]);
     assert!(ok, "{err}");
@@ -446,7 +524,16 @@ fn the_cycle_commands_take_steps_refuse_clearly_and_export_payroll_that_reads_ba
     for path in [&csv_path, &xlsx_path] {
         let (ok, out, err) = run(
             db,
-            &["bonus", "export", "--period", OCT, "-o", path.to_str().unwrap(), "--as", "finance"],
+            &[
+                "bonus",
+                "export",
+                "--period",
+                OCT,
+                "-o",
+                path.to_str().unwrap(),
+                "--as",
+                "finance",
+            ],
         );
         assert!(ok, "{err}");
         assert!(out.contains("payroll rows"), "{out}");
@@ -457,10 +544,14 @@ fn the_cycle_commands_take_steps_refuse_clearly_and_export_payroll_that_reads_ba
     assert_eq!(header, kaohe_domain::bonus::PAYROLL_HEADER);
     let csv_rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert!(csv_rows.iter().any(|r| &r[3] == "performance_bonus"));
-    use calamine::{Reader, open_workbook, Xlsx};
+    use calamine::{Reader, Xlsx, open_workbook};
     let mut book: Xlsx<_> = open_workbook(&xlsx_path).unwrap();
     let range = book.worksheet_range("payroll").unwrap();
-    assert_eq!(range.height(), csv_rows.len() + 1, "the same rows in both files");
+    assert_eq!(
+        range.height(),
+        csv_rows.len() + 1,
+        "the same rows in both files"
+    );
     for (i, r) in csv_rows.iter().enumerate() {
         let cell = range.get((i + 1, 5)).unwrap().to_string();
         let a: f64 = cell.parse().unwrap();

@@ -159,8 +159,9 @@ impl Store {
 
     /// Current scorecard totals of a period by person.
     async fn current_totals(&self, period: Period) -> Result<BTreeMap<i64, Option<f64>>> {
-        let mut sql =
-            Sql::new("SELECT employee_id, total FROM scorecards WHERE current = TRUE AND period = ");
+        let mut sql = Sql::new(
+            "SELECT employee_id, total FROM scorecards WHERE current = TRUE AND period = ",
+        );
         sql.bind(period.to_string());
         Ok(self
             .fetch_all::<(i64, Option<f64>)>(&sql)
@@ -172,7 +173,10 @@ impl Store {
     /// `(sales, target, met)` of everyone with a sales target in the period: the sales from
     /// their scorecard's `sales_amount` line, or from `sales_plan_completion` (percent of the
     /// target) when the scheme scores completion instead.
-    async fn sales_against_target(&self, period: Period) -> Result<BTreeMap<i64, (f64, f64, bool)>> {
+    async fn sales_against_target(
+        &self,
+        period: Period,
+    ) -> Result<BTreeMap<i64, (f64, f64, bool)>> {
         let mut sql = Sql::new(
             "SELECT s.employee_id, l.indicator_code, l.value, t.value FROM scorecards s \
              JOIN scorecard_lines l ON l.scorecard_id = s.id AND l.indicator_code IN ('sales_amount', 'sales_plan_completion') \
@@ -270,7 +274,9 @@ impl Store {
 
     /// Every award row of a period, in computation order.
     pub async fn awards(&self, period: Period) -> Result<Vec<AwardRow>> {
-        let mut sql = Sql::new(&format!("SELECT {AWARD_COLUMNS} FROM awards WHERE period = "));
+        let mut sql = Sql::new(&format!(
+            "SELECT {AWARD_COLUMNS} FROM awards WHERE period = "
+        ));
         sql.bind(period.to_string()).push(" ORDER BY id");
         self.fetch_all(&sql).await
     }
@@ -331,7 +337,11 @@ impl Store {
 
     /// Finance records that a confirmed award was paid.
     pub async fn mark_award_paid(&self, viewer: &Viewer, id: i64) -> Result<()> {
-        require_role(viewer, &[Role::Finance, Role::Admin], "record award payouts")?;
+        require_role(
+            viewer,
+            &[Role::Finance, Role::Admin],
+            "record award payouts",
+        )?;
         let mut tx = self.begin().await?;
         let mut sql = Sql::new("UPDATE awards SET status = 'paid', paid_at = ");
         sql.bind(Utc::now())

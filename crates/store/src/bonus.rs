@@ -44,12 +44,11 @@ impl Store {
         let rows: Vec<(i64, String, String, String, Option<i64>)> = self.fetch_all(&sql).await?;
         let mut lines = Vec::new();
         for (id, code, name, snapshot, base) in rows {
-            let state: CycleState = serde_json::from_str(&snapshot).map_err(|e| {
-                StoreError::Invalid {
+            let state: CycleState =
+                serde_json::from_str(&snapshot).map_err(|e| StoreError::Invalid {
                     field: format!("cycle of employee {id}"),
                     message: e.to_string(),
-                }
-            })?;
+                })?;
             debug_assert!(matches!(state.stage(), Stage::Published | Stage::Locked));
             let Some(result) = state.current_result() else {
                 continue;
@@ -120,20 +119,22 @@ impl Store {
         let rows: Vec<Row> = self.fetch_all(&sql).await?;
         Ok(rows
             .into_iter()
-            .map(|(id, code, name, v, score, grade, coef, base, amount)| BonusLine {
-                payee: Payee {
-                    employee_id: id,
-                    employee_no: code,
-                    name,
+            .map(
+                |(id, code, name, v, score, grade, coef, base, amount)| BonusLine {
+                    payee: Payee {
+                        employee_id: id,
+                        employee_no: code,
+                        name,
+                    },
+                    period,
+                    result_version: u32::try_from(v).unwrap_or(0),
+                    score: score.unwrap_or(0.0),
+                    grade,
+                    coefficient: coef,
+                    base: Cents(base),
+                    bonus: Cents(amount),
                 },
-                period,
-                result_version: u32::try_from(v).unwrap_or(0),
-                score: score.unwrap_or(0.0),
-                grade,
-                coefficient: coef,
-                base: Cents(base),
-                bonus: Cents(amount),
-            })
+            )
             .collect())
     }
 

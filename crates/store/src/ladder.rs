@@ -145,7 +145,9 @@ impl Store {
         decision: Decision,
         today: NaiveDate,
     ) -> Result<()> {
-        let mut sql = Sql::new("SELECT employee_id, status, recommendation FROM ladder_decisions WHERE id = ");
+        let mut sql = Sql::new(
+            "SELECT employee_id, status, recommendation FROM ladder_decisions WHERE id = ",
+        );
         sql.bind(id);
         let (employee, status, text): (i64, String, String) = self
             .fetch_optional(&sql)
@@ -206,7 +208,11 @@ impl Store {
     }
 
     /// A person's level history, oldest first.
-    pub async fn level_history(&self, viewer: &Viewer, employee: i64) -> Result<Vec<LevelHistoryRow>> {
+    pub async fn level_history(
+        &self,
+        viewer: &Viewer,
+        employee: i64,
+    ) -> Result<Vec<LevelHistoryRow>> {
         let mut sql = Sql::new(
             "SELECT l.code AS level, h.valid_from, h.reason, h.note FROM level_history h JOIN levels l ON l.id = h.level_id \
              WHERE h.employee_id = ",
@@ -251,7 +257,13 @@ async fn history_in(tx: &mut Tx, employee: i64) -> Result<LevelHistory> {
          LEFT JOIN levels l ON l.id = d.from_level_id WHERE d.status IN ('confirmed', 'grace_granted') AND d.employee_id = ",
     );
     sql.bind(employee).push(" ORDER BY d.id");
-    type Decided = (String, String, Option<NaiveDate>, Option<NaiveDate>, Option<String>);
+    type Decided = (
+        String,
+        String,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        Option<String>,
+    );
     for (kind, status, on, until, level) in tx.fetch_all::<Decided>(&sql).await? {
         match (kind.as_str(), status.as_str(), on) {
             ("dismiss", "grace_granted", Some(on)) => history.graces.push(Grace {

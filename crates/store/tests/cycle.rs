@@ -4,9 +4,7 @@
 //! worked out by hand in the comments.
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use kaohe_domain::cycle::{
-    Action, CycleState, PlanItemInput, Refusal, RefusalKind, Stage, Target,
-};
+use kaohe_domain::cycle::{Action, CycleState, PlanItemInput, Refusal, RefusalKind, Stage, Target};
 use kaohe_domain::ladder::Decision;
 use kaohe_domain::library::Library;
 use kaohe_domain::org::{Employee, Level, Position};
@@ -103,7 +101,10 @@ fn staff(id: i64, supervisor: Option<i64>, position: i64) -> Employee {
 
 async fn setup(store: Store) -> T {
     let lib = Library::from_toml(LIBRARY).expect("the test library is valid");
-    store.save_library(&Viewer::system("test"), &lib).await.unwrap();
+    store
+        .save_library(&Viewer::system("test"), &lib)
+        .await
+        .unwrap();
     let people = [
         staff(4, None, 2),
         staff(2, Some(4), 2),
@@ -124,7 +125,9 @@ async fn setup(store: Store) -> T {
     .await
     .unwrap();
     tx.insert_rows(&people).await.unwrap();
-    tx.sync_id_sequences(&["positions", "employees"]).await.unwrap();
+    tx.sync_id_sequences(&["positions", "employees"])
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut viewers = Vec::new();
     for (name, role, emp) in [
@@ -185,11 +188,22 @@ impl T {
             }],
             basis: "plan".into(),
         };
-        assert_eq!(self.act(&self.boss, propose, day(10, 1)).await.unwrap(), Stage::TargetsProposed);
+        assert_eq!(
+            self.act(&self.boss, propose, day(10, 1)).await.unwrap(),
+            Stage::TargetsProposed
+        );
         let steps = [
-            (&self.subject, Action::ConfirmTargets, Stage::TargetsConfirmed),
+            (
+                &self.subject,
+                Action::ConfirmTargets,
+                Stage::TargetsConfirmed,
+            ),
             (&self.hr, Action::ApproveTargetsHr, Stage::TargetsReviewed),
-            (&self.committee, Action::ApproveTargetsCommittee, Stage::Open),
+            (
+                &self.committee,
+                Action::ApproveTargetsCommittee,
+                Stage::Open,
+            ),
         ];
         for (who, a, want) in steps {
             assert_eq!(self.act(who, a, day(10, 1)).await.unwrap(), want);
@@ -198,15 +212,27 @@ impl T {
             rater_id: 5,
             group: RaterGroup::Peers,
         };
-        assert_eq!(self.act(&self.hr, assign, day(10, 2)).await.unwrap(), Stage::Open);
+        assert_eq!(
+            self.act(&self.hr, assign, day(10, 2)).await.unwrap(),
+            Stage::Open
+        );
         let review = Action::SubmitSelfReview {
             work_report: "report".into(),
             self_evaluation: "fine".into(),
         };
-        assert_eq!(self.act(&self.subject, review, day(11, 2)).await.unwrap(), Stage::Rating);
+        assert_eq!(
+            self.act(&self.subject, review, day(11, 2)).await.unwrap(),
+            Stage::Rating
+        );
     }
 
-    async fn rate(&self, who: &Viewer, group: RaterGroup, value: f64, on: NaiveDate) -> Result<Stage, StoreError> {
+    async fn rate(
+        &self,
+        who: &Viewer,
+        group: RaterGroup,
+        value: f64,
+        on: NaiveDate,
+    ) -> Result<Stage, StoreError> {
         let a = Action::SubmitRating {
             group,
             indicator: "product_knowledge".into(),
@@ -219,11 +245,24 @@ impl T {
     /// Ratings 80 (superior) and 90 (peer), consolidation (Nov 10), approval (Nov 12).
     async fn to_published(&self) {
         self.to_rating().await;
-        self.rate(&self.boss, RaterGroup::Superior, 80.0, day(11, 5)).await.unwrap();
-        self.rate(&self.peer, RaterGroup::Peers, 90.0, day(11, 5)).await.unwrap();
-        let t = self.store.consolidate(&self.hr, oct(), 1, day(11, 10)).await.unwrap();
+        self.rate(&self.boss, RaterGroup::Superior, 80.0, day(11, 5))
+            .await
+            .unwrap();
+        self.rate(&self.peer, RaterGroup::Peers, 90.0, day(11, 5))
+            .await
+            .unwrap();
+        let t = self
+            .store
+            .consolidate(&self.hr, oct(), 1, day(11, 10))
+            .await
+            .unwrap();
         assert_eq!(t.to, Stage::Consolidated);
-        assert_eq!(self.act(&self.committee, Action::ApproveResult, day(11, 12)).await.unwrap(), Stage::Published);
+        assert_eq!(
+            self.act(&self.committee, Action::ApproveResult, day(11, 12))
+                .await
+                .unwrap(),
+            Stage::Published
+        );
     }
 
     async fn to_locked(&self) {
@@ -234,7 +273,10 @@ impl T {
             employee_comments: "无".into(),
         };
         self.act(&self.boss, interview, day(11, 16)).await.unwrap();
-        assert_eq!(self.act(&self.hr, Action::Lock, day(11, 16)).await.unwrap(), Stage::Locked);
+        assert_eq!(
+            self.act(&self.hr, Action::Lock, day(11, 16)).await.unwrap(),
+            Stage::Locked
+        );
     }
 }
 
@@ -256,18 +298,30 @@ async fn every_transition_is_written_with_its_event_audit_entry_and_reminders() 
         let o = t.store.open_cycles(&t.hr, oct()).await.unwrap();
         assert_eq!((o.created, o.existing), (1, 0), "{}", db.backend);
         let again = t.store.open_cycles(&t.hr, oct()).await.unwrap();
-        assert_eq!((again.created, again.existing), (0, 1), "opening is idempotent");
+        assert_eq!(
+            (again.created, again.existing),
+            (0, 1),
+            "opening is idempotent"
+        );
         // The manager is reminded to propose targets by the 5th working day of October:
         // Thu 1, Fri 2, Mon 5, Tue 6, Wed 7.
         let inbox = t.store.inbox(&t.boss).await.unwrap();
         assert_eq!(inbox.len(), 1);
-        assert_eq!((inbox[0].kind.as_str(), inbox[0].due_on), ("propose_targets", Some(day(10, 7))));
+        assert_eq!(
+            (inbox[0].kind.as_str(), inbox[0].due_on),
+            ("propose_targets", Some(day(10, 7)))
+        );
         t.to_locked().await;
         // 4 target steps + 1 assignment + self-review + 2 ratings + consolidation + approval
         // + interview + lock = 12 events, each with its audit entry.
-        assert_eq!(t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM cycle_events").await, 12);
         assert_eq!(
-            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE entity = 'cycle'").await,
+            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM cycle_events")
+                .await,
+            12
+        );
+        assert_eq!(
+            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE entity = 'cycle'")
+                .await,
             12
         );
         let state = t.state().await;
@@ -276,16 +330,35 @@ async fn every_transition_is_written_with_its_event_audit_entry_and_reminders() 
         // 0 complaints → 100; ratings 0.7 × 80 + 0.3 × 90 = 83; total 0.5 × 100 + 0.5 × 83.
         let r = state.current_result().unwrap();
         assert!((r.result.score - 91.5).abs() < 1e-9, "{}", r.result.score);
-        assert_eq!((r.result.grade.as_str(), r.result.coefficient), ("excellent", 1.5));
-        assert_eq!(t.store.period_status(oct()).await.unwrap().as_deref(), Some("locked"));
+        assert_eq!(
+            (r.result.grade.as_str(), r.result.coefficient),
+            ("excellent", 1.5)
+        );
+        assert_eq!(
+            t.store.period_status(oct()).await.unwrap().as_deref(),
+            Some("locked")
+        );
         // Projections: the agreed target, both ratings, the self-review, the interview.
         assert_eq!(
-            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM targets WHERE status = 'approved'").await,
+            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM targets WHERE status = 'approved'")
+                .await,
             1
         );
-        assert_eq!(t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM ratings").await, 2);
-        assert_eq!(t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM self_reviews").await, 1);
-        assert_eq!(t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM feedback_interviews").await, 1);
+        assert_eq!(
+            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM ratings")
+                .await,
+            2
+        );
+        assert_eq!(
+            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM self_reviews")
+                .await,
+            1
+        );
+        assert_eq!(
+            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM feedback_interviews")
+                .await,
+            1
+        );
         // Nothing is left to do once locked; every reminder went to the outbox.
         for v in [&t.subject, &t.boss, &t.hr, &t.committee, &t.peer] {
             assert!(t.store.inbox(v).await.unwrap().is_empty(), "{}", v.username);
@@ -293,10 +366,16 @@ async fn every_transition_is_written_with_its_event_audit_entry_and_reminders() 
         let inbox_rows = t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM inbox").await;
         let out = t.store.outbox_pending(1000).await.unwrap();
         assert_eq!(out.len() as i64, inbox_rows);
-        assert!(out.iter().any(|m| m.recipient == "p1@example.com" && m.subject.contains("自评")));
+        assert!(
+            out.iter()
+                .any(|m| m.recipient == "p1@example.com" && m.subject.contains("自评"))
+        );
         assert!(t.store.mark_sent(out[0].id).await.unwrap());
         assert!(!t.store.mark_sent(out[0].id).await.unwrap(), "sent once");
-        assert_eq!(t.store.outbox_pending(1000).await.unwrap().len(), out.len() - 1);
+        assert_eq!(
+            t.store.outbox_pending(1000).await.unwrap().len(),
+            out.len() - 1
+        );
     }
 }
 
@@ -315,46 +394,84 @@ async fn the_return_paths_extension_plan_and_follow_up_are_transitions_too() {
         let d = day(10, 1);
         let reason = || "too high".to_string();
         t.act(&t.boss, propose(), d).await.unwrap();
-        let r = t.act(&t.subject, Action::DisputeTargets { reason: reason() }, d).await;
+        let r = t
+            .act(&t.subject, Action::DisputeTargets { reason: reason() }, d)
+            .await;
         assert_eq!(r.unwrap(), Stage::TargetsReturned);
         assert_eq!(
-            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM targets WHERE status = 'disputed'").await,
+            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM targets WHERE status = 'disputed'")
+                .await,
             1
         );
         t.act(&t.boss, propose(), d).await.unwrap();
         t.act(&t.subject, Action::ConfirmTargets, d).await.unwrap();
-        let r = t.act(&t.hr, Action::ReturnTargetsHr { reason: reason() }, d).await;
+        let r = t
+            .act(&t.hr, Action::ReturnTargetsHr { reason: reason() }, d)
+            .await;
         assert_eq!(r.unwrap(), Stage::TargetsReturned);
         t.act(&t.boss, propose(), d).await.unwrap();
         t.act(&t.subject, Action::ConfirmTargets, d).await.unwrap();
         t.act(&t.hr, Action::ApproveTargetsHr, d).await.unwrap();
-        let r = t.act(&t.committee, Action::ReturnTargetsCommittee { reason: reason() }, d).await;
+        let r = t
+            .act(
+                &t.committee,
+                Action::ReturnTargetsCommittee { reason: reason() },
+                d,
+            )
+            .await;
         assert_eq!(r.unwrap(), Stage::TargetsReturned);
         t.act(&t.boss, propose(), d).await.unwrap();
         t.act(&t.subject, Action::ConfirmTargets, d).await.unwrap();
         t.act(&t.hr, Action::ApproveTargetsHr, d).await.unwrap();
-        t.act(&t.committee, Action::ApproveTargetsCommittee, d).await.unwrap();
+        t.act(&t.committee, Action::ApproveTargetsCommittee, d)
+            .await
+            .unwrap();
         // No self-review by its last day (Nov 4): HR moves on to rating on Nov 5.
-        let close = Action::CloseSelfReview { reason: "no report".into() };
-        assert_eq!(t.act(&t.hr, close, day(11, 5)).await.unwrap(), Stage::Rating);
+        let close = Action::CloseSelfReview {
+            reason: "no report".into(),
+        };
+        assert_eq!(
+            t.act(&t.hr, close, day(11, 5)).await.unwrap(),
+            Stage::Rating
+        );
         let extend = Action::ExtendRating {
             until: day(11, 12),
             reason: "boss travelling".into(),
         };
-        assert_eq!(t.act(&t.hr, extend, day(11, 6)).await.unwrap(), Stage::Rating);
+        assert_eq!(
+            t.act(&t.hr, extend, day(11, 6)).await.unwrap(),
+            Stage::Rating
+        );
         // The rating deadline was Nov 9; the extension lets the superior rate on Nov 11.
-        t.rate(&t.boss, RaterGroup::Superior, 50.0, day(11, 11)).await.unwrap();
-        t.store.consolidate(&t.hr, oct(), 1, day(11, 13)).await.unwrap();
-        let back = Action::ReturnResult { reason: "check the rating".into() };
-        assert_eq!(t.act(&t.committee, back, day(11, 13)).await.unwrap(), Stage::Rating);
-        t.rate(&t.boss, RaterGroup::Superior, 55.0, day(11, 12)).await.unwrap();
-        t.store.consolidate(&t.hr, oct(), 1, day(11, 13)).await.unwrap();
+        t.rate(&t.boss, RaterGroup::Superior, 50.0, day(11, 11))
+            .await
+            .unwrap();
+        t.store
+            .consolidate(&t.hr, oct(), 1, day(11, 13))
+            .await
+            .unwrap();
+        let back = Action::ReturnResult {
+            reason: "check the rating".into(),
+        };
+        assert_eq!(
+            t.act(&t.committee, back, day(11, 13)).await.unwrap(),
+            Stage::Rating
+        );
+        t.rate(&t.boss, RaterGroup::Superior, 55.0, day(11, 12))
+            .await
+            .unwrap();
+        t.store
+            .consolidate(&t.hr, oct(), 1, day(11, 13))
+            .await
+            .unwrap();
         // Only the superior rated: their group carries all the rating weight.
         // 0.5 × 100 + 0.5 × 55 = 77.5 → pass; version 2 of the result.
         let s = t.state().await;
         assert_eq!(s.results().len(), 2);
         assert!((s.current_result().unwrap().result.score - 77.5).abs() < 1e-9);
-        t.act(&t.committee, Action::ApproveResult, day(11, 13)).await.unwrap();
+        t.act(&t.committee, Action::ApproveResult, day(11, 13))
+            .await
+            .unwrap();
         let interview = Action::RecordInterview {
             strengths: vec![],
             shortfalls: vec!["late reports".into()],
@@ -375,7 +492,10 @@ async fn the_return_paths_extension_plan_and_follow_up_are_transitions_too() {
             note: "two reports on time".into(),
             done: true,
         };
-        assert_eq!(t.act(&t.subject, follow, day(12, 1)).await.unwrap(), Stage::Locked);
+        assert_eq!(
+            t.act(&t.subject, follow, day(12, 1)).await.unwrap(),
+            Stage::Locked
+        );
         let (status, notes): (String, String) = t
             .store
             .fetch_optional(&Sql::new("SELECT status, follow_up FROM improvement_items"))
@@ -386,7 +506,9 @@ async fn the_return_paths_extension_plan_and_follow_up_are_transitions_too() {
         assert!(notes.contains("two reports on time"));
         let late: Vec<(String, bool)> = t
             .store
-            .fetch_all(&Sql::new("SELECT action, late FROM cycle_events WHERE late = TRUE ORDER BY id"))
+            .fetch_all(&Sql::new(
+                "SELECT action, late FROM cycle_events WHERE late = TRUE ORDER BY id",
+            ))
             .await
             .unwrap();
         // Approved on Nov 13 (due the 10th working day, Nov 13): on time. The second
@@ -422,26 +544,51 @@ async fn wrong_roles_wrong_states_and_past_deadlines_are_refused_and_leave_nothi
         assert!(allowed(&r).is_empty());
         t.act(&t.boss, propose, day(10, 1)).await.unwrap();
         // The subject cannot approve as HR, and is told they may confirm or dispute.
-        let r = refusal(t.act(&t.subject, Action::ApproveTargetsHr, day(10, 1)).await);
+        let r = refusal(
+            t.act(&t.subject, Action::ApproveTargetsHr, day(10, 1))
+                .await,
+        );
         assert_eq!(r.kind, RefusalKind::WrongState);
         assert_eq!(allowed(&r), vec!["confirm_targets", "dispute_targets"]);
-        t.act(&t.subject, Action::ConfirmTargets, day(10, 1)).await.unwrap();
-        let r = refusal(t.act(&t.subject, Action::ApproveTargetsHr, day(10, 1)).await);
+        t.act(&t.subject, Action::ConfirmTargets, day(10, 1))
+            .await
+            .unwrap();
+        let r = refusal(
+            t.act(&t.subject, Action::ApproveTargetsHr, day(10, 1))
+                .await,
+        );
         assert_eq!(r.kind, RefusalKind::WrongRole);
         assert!(r.zh.contains("人力资源部"), "{}", r.zh);
         // HR cannot approve for the committee; the committee cannot return without a reason.
-        let r = refusal(t.act(&t.hr, Action::ApproveTargetsCommittee, day(10, 1)).await);
-        assert_eq!(r.kind, RefusalKind::WrongState);
-        assert_eq!(allowed(&r), vec!["approve_targets_hr", "return_targets_hr", "assign_rater"]);
-        t.act(&t.hr, Action::ApproveTargetsHr, day(10, 1)).await.unwrap();
-        let r = refusal(t.act(&t.hr, Action::ApproveTargetsCommittee, day(10, 1)).await);
-        assert_eq!(r.kind, RefusalKind::WrongRole);
         let r = refusal(
-            t.act(&t.committee, Action::ReturnTargetsCommittee { reason: " ".into() }, day(10, 1))
+            t.act(&t.hr, Action::ApproveTargetsCommittee, day(10, 1))
                 .await,
         );
+        assert_eq!(r.kind, RefusalKind::WrongState);
+        assert_eq!(
+            allowed(&r),
+            vec!["approve_targets_hr", "return_targets_hr", "assign_rater"]
+        );
+        t.act(&t.hr, Action::ApproveTargetsHr, day(10, 1))
+            .await
+            .unwrap();
+        let r = refusal(
+            t.act(&t.hr, Action::ApproveTargetsCommittee, day(10, 1))
+                .await,
+        );
+        assert_eq!(r.kind, RefusalKind::WrongRole);
+        let r = refusal(
+            t.act(
+                &t.committee,
+                Action::ReturnTargetsCommittee { reason: " ".into() },
+                day(10, 1),
+            )
+            .await,
+        );
         assert_eq!(r.kind, RefusalKind::Invalid);
-        t.act(&t.committee, Action::ApproveTargetsCommittee, day(10, 1)).await.unwrap();
+        t.act(&t.committee, Action::ApproveTargetsCommittee, day(10, 1))
+            .await
+            .unwrap();
         // The subject cannot choose their own peers; a self-review before the period ends is
         // too early.
         let assign = Action::AssignRater {
@@ -462,18 +609,30 @@ async fn wrong_roles_wrong_states_and_past_deadlines_are_refused_and_leave_nothi
         assert_eq!(r.kind, RefusalKind::TooEarly);
         t.act(&t.subject, review, day(11, 2)).await.unwrap();
         // Past deadline: ratings close on the 6th working day of November (Mon Nov 9).
-        let r = refusal(t.rate(&t.boss, RaterGroup::Superior, 80.0, day(11, 10)).await);
+        let r = refusal(
+            t.rate(&t.boss, RaterGroup::Superior, 80.0, day(11, 10))
+                .await,
+        );
         assert_eq!(r.kind, RefusalKind::PastDeadline);
         assert!(r.en.contains("2026-11-09"), "{}", r.en);
         // A colleague who was not assigned cannot rate as a peer; nobody rates out of range.
         let r = refusal(t.rate(&t.other, RaterGroup::Peers, 80.0, day(11, 5)).await);
         assert_eq!(r.kind, RefusalKind::WrongRole);
-        let r = refusal(t.rate(&t.boss, RaterGroup::Superior, 101.0, day(11, 5)).await);
+        let r = refusal(
+            t.rate(&t.boss, RaterGroup::Superior, 101.0, day(11, 5))
+                .await,
+        );
         assert_eq!(r.kind, RefusalKind::Invalid);
         // Consolidation by the committee is refused; the committee may not publish in rating.
-        let r = t.store.consolidate(&t.committee, oct(), 1, day(11, 10)).await;
+        let r = t
+            .store
+            .consolidate(&t.committee, oct(), 1, day(11, 10))
+            .await;
         assert_eq!(refusal(r.map(|t| t.to)).kind, RefusalKind::WrongRole);
-        let r = refusal(t.act(&t.committee, Action::ApproveResult, day(11, 10)).await);
+        let r = refusal(
+            t.act(&t.committee, Action::ApproveResult, day(11, 10))
+                .await,
+        );
         assert_eq!(r.kind, RefusalKind::WrongState);
         // A typed-in result is not accepted: consolidation takes the engine's scorecard.
         let typed = Action::Consolidate {
@@ -495,8 +654,16 @@ async fn wrong_roles_wrong_states_and_past_deadlines_are_refused_and_leave_nothi
             .await;
         assert!(matches!(r, Err(StoreError::Forbidden(_))));
         // None of the refusals left an event: 4 target steps and the self-review only.
-        assert_eq!(t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM cycle_events").await, 5);
-        assert_eq!(t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM ratings").await, 0);
+        assert_eq!(
+            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM cycle_events")
+                .await,
+            5
+        );
+        assert_eq!(
+            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM ratings")
+                .await,
+            0
+        );
     }
 }
 
@@ -540,25 +707,57 @@ async fn deadlines_count_working_days_across_weekends_holidays_and_make_up_days(
             (inbox[0].kind.as_str(), inbox[0].due_on),
             ("self_review", Some(day(10, 10)))
         );
-        assert!(t.store.overdue(&t.hr, sep, day(10, 10)).await.unwrap().is_empty());
+        assert!(
+            t.store
+                .overdue(&t.hr, sep, day(10, 10))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let late = t.store.overdue(&t.hr, sep, day(10, 12)).await.unwrap();
         assert_eq!(late.len(), 1);
         assert_eq!((late[0].due_on, late[0].days), (day(10, 10), 2));
         // The subject sees their own overdue step; a colleague sees nothing of it.
-        assert_eq!(t.store.overdue(&t.subject, sep, day(10, 12)).await.unwrap().len(), 1);
-        assert!(t.store.overdue(&t.other, sep, day(10, 12)).await.unwrap().is_empty());
+        assert_eq!(
+            t.store
+                .overdue(&t.subject, sep, day(10, 12))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            t.store
+                .overdue(&t.other, sep, day(10, 12))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let review = Action::SubmitSelfReview {
             work_report: "r".into(),
             self_evaluation: "e".into(),
         };
-        let tr = t.store.act(&t.subject, sep, 1, review, day(10, 12)).await.unwrap();
-        assert!(tr.late, "handed in after its last day, accepted and flagged late");
+        let tr = t
+            .store
+            .act(&t.subject, sep, 1, review, day(10, 12))
+            .await
+            .unwrap();
+        assert!(
+            tr.late,
+            "handed in after its last day, accepted and flagged late"
+        );
         // Ratings by the 6th working day: Mon 12, Tue 13, Wed 14; HR's consolidation by the
         // 8th: Thu 15, Fri 16.
         let boss = t.store.inbox(&t.boss).await.unwrap();
-        assert_eq!((boss[0].kind.as_str(), boss[0].due_on), ("rate", Some(day(10, 14))));
+        assert_eq!(
+            (boss[0].kind.as_str(), boss[0].due_on),
+            ("rate", Some(day(10, 14)))
+        );
         let hr = t.store.inbox(&t.hr).await.unwrap();
-        assert_eq!((hr[0].kind.as_str(), hr[0].due_on), ("consolidate", Some(day(10, 16))));
+        assert_eq!(
+            (hr[0].kind.as_str(), hr[0].due_on),
+            ("consolidate", Some(day(10, 16)))
+        );
     }
 }
 
@@ -585,14 +784,23 @@ async fn two_raters_submitting_at_the_same_moment_both_land() {
         assert!(a.is_ok() && b.is_ok(), "{}: {a:?} {b:?}", db.backend);
         let rows: Vec<(Option<i64>, String, f64)> = t
             .store
-            .fetch_all(&Sql::new("SELECT rater_id, rater_group, score FROM ratings ORDER BY rater_id"))
+            .fetch_all(&Sql::new(
+                "SELECT rater_id, rater_group, score FROM ratings ORDER BY rater_id",
+            ))
             .await
             .unwrap();
         assert_eq!(
             rows,
-            vec![(Some(2), "superior".into(), 80.0), (Some(5), "peers".into(), 90.0)]
+            vec![
+                (Some(2), "superior".into(), 80.0),
+                (Some(5), "peers".into(), 90.0)
+            ]
         );
-        assert_eq!(t.state().await.ratings().len(), 2, "both in the cycle's state too");
+        assert_eq!(
+            t.state().await.ratings().len(),
+            2,
+            "both in the cycle's state too"
+        );
     }
 }
 
@@ -601,8 +809,12 @@ async fn a_second_submission_replaces_the_first_until_the_deadline_then_needs_hr
     for db in every_backend().await {
         let t = setup(db.open().await).await;
         t.to_rating().await;
-        t.rate(&t.boss, RaterGroup::Superior, 80.0, day(11, 5)).await.unwrap();
-        t.rate(&t.boss, RaterGroup::Superior, 85.0, day(11, 6)).await.unwrap();
+        t.rate(&t.boss, RaterGroup::Superior, 80.0, day(11, 5))
+            .await
+            .unwrap();
+        t.rate(&t.boss, RaterGroup::Superior, 85.0, day(11, 6))
+            .await
+            .unwrap();
         let rows: Vec<(f64, i32)> = t
             .store
             .fetch_all(&Sql::new("SELECT score, revisions FROM ratings"))
@@ -613,18 +825,27 @@ async fn a_second_submission_replaces_the_first_until_the_deadline_then_needs_hr
         let audit = t.store.audit_entries(Some("cycle"), 10).await.unwrap();
         let ratings: Vec<_> = audit
             .iter()
-            .filter(|a| a.after.as_deref().is_some_and(|x| x.contains("submit_rating")))
+            .filter(|a| {
+                a.after
+                    .as_deref()
+                    .is_some_and(|x| x.contains("submit_rating"))
+            })
             .collect();
         assert_eq!(ratings.len(), 2);
         // After the deadline (Nov 9) the rater is refused until HR extends it.
-        let r = refusal(t.rate(&t.boss, RaterGroup::Superior, 90.0, day(11, 10)).await);
+        let r = refusal(
+            t.rate(&t.boss, RaterGroup::Superior, 90.0, day(11, 10))
+                .await,
+        );
         assert_eq!(r.kind, RefusalKind::PastDeadline);
         let extend = Action::ExtendRating {
             until: day(11, 11),
             reason: "late".into(),
         };
         t.act(&t.hr, extend, day(11, 10)).await.unwrap();
-        t.rate(&t.boss, RaterGroup::Superior, 90.0, day(11, 11)).await.unwrap();
+        t.rate(&t.boss, RaterGroup::Superior, 90.0, day(11, 11))
+            .await
+            .unwrap();
         let rows: Vec<(f64, i32)> = t
             .store
             .fetch_all(&Sql::new("SELECT score, revisions FROM ratings"))
@@ -643,13 +864,22 @@ async fn a_customer_link_rates_once_expires_and_is_stored_only_as_a_hash() {
         );
         sql.bind(Utc::now()).push(", ").bind(Utc::now()).push(")");
         t.store.execute(&sql).await.unwrap();
-        let customer = t.count("SELECT CAST(MAX(id) AS BIGINT) FROM customers").await;
+        let customer = t
+            .count("SELECT CAST(MAX(id) AS BIGINT) FROM customers")
+            .await;
         t.to_rating().await;
         let now = Utc.with_ymd_and_hms(2026, 11, 4, 2, 0, 0).unwrap();
         // The subject cannot issue a link about themself.
-        let r = t.store.issue_customer_token(&t.subject, oct(), 1, customer, now).await;
+        let r = t
+            .store
+            .issue_customer_token(&t.subject, oct(), 1, customer, now)
+            .await;
         assert!(matches!(r, Err(StoreError::Refused(_))));
-        let link = t.store.issue_customer_token(&t.hr, oct(), 1, customer, now).await.unwrap();
+        let link = t
+            .store
+            .issue_customer_token(&t.hr, oct(), 1, customer, now)
+            .await
+            .unwrap();
         let stored: Vec<(String,)> = t
             .store
             .fetch_all(&Sql::new("SELECT secret_hash FROM customer_tokens"))
@@ -658,9 +888,16 @@ async fn a_customer_link_rates_once_expires_and_is_stored_only_as_a_hash() {
         assert_eq!(stored.len(), 1);
         assert_ne!(stored[0].0, link.secret, "only the hash is kept");
         let answers = vec![("product_knowledge".to_string(), 75.0)];
-        let done = t.store.redeem_customer_token(&link.secret, &answers, now).await.unwrap();
+        let done = t
+            .store
+            .redeem_customer_token(&link.secret, &answers, now)
+            .await
+            .unwrap();
         assert_eq!(done.len(), 1, "{}", db.backend);
-        let again = t.store.redeem_customer_token(&link.secret, &answers, now).await;
+        let again = t
+            .store
+            .redeem_customer_token(&link.secret, &answers, now)
+            .await;
         let r = match again {
             Err(StoreError::Refused(r)) => r,
             other => panic!("{other:?}"),
@@ -668,19 +905,37 @@ async fn a_customer_link_rates_once_expires_and_is_stored_only_as_a_hash() {
         assert!(r.en.contains("used already"), "{}", r.en);
         let rows: Vec<(Option<i64>, Option<i64>, String, f64)> = t
             .store
-            .fetch_all(&Sql::new("SELECT rater_id, customer_id, rater_group, score FROM ratings"))
+            .fetch_all(&Sql::new(
+                "SELECT rater_id, customer_id, rater_group, score FROM ratings",
+            ))
             .await
             .unwrap();
         assert_eq!(rows, vec![(None, Some(customer), "customers".into(), 75.0)]);
         // A link opened after 14 days has expired and records nothing.
-        let late = t.store.issue_customer_token(&t.boss, oct(), 1, customer, now).await.unwrap();
+        let late = t
+            .store
+            .issue_customer_token(&t.boss, oct(), 1, customer, now)
+            .await
+            .unwrap();
         let r = t
             .store
             .redeem_customer_token(&late.secret, &answers, now + chrono::Duration::days(14))
             .await;
-        assert!(matches!(r, Err(StoreError::Refused(ref x)) if x.en.contains("expired")), "{r:?}");
-        assert!(t.store.redeem_customer_token("forged", &answers, now).await.is_err());
-        assert_eq!(t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM ratings").await, 1);
+        assert!(
+            matches!(r, Err(StoreError::Refused(ref x)) if x.en.contains("expired")),
+            "{r:?}"
+        );
+        assert!(
+            t.store
+                .redeem_customer_token("forged", &answers, now)
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM ratings")
+                .await,
+            1
+        );
     }
 }
 
@@ -697,7 +952,10 @@ async fn a_locked_result_changes_only_through_an_upheld_appeal_and_keeps_its_his
             employee: None,
         };
         let e = t.store.evaluate(&Viewer::system("t"), &req).await;
-        assert!(matches!(&e, Err(StoreError::Invalid { message, .. }) if message.contains("locked")), "{e:?}");
+        assert!(
+            matches!(&e, Err(StoreError::Invalid { message, .. }) if message.contains("locked")),
+            "{e:?}"
+        );
         // Direct writes are refused by the database itself, whatever interface sends them.
         for sql in [
             "UPDATE scorecards SET total = 100",
@@ -713,31 +971,71 @@ async fn a_locked_result_changes_only_through_an_upheld_appeal_and_keeps_its_his
             assert!(r.is_err(), "{backend}: `{sql}` was accepted");
         }
         // Filing after the window (published Nov 12, 7 days → last day Nov 19) is refused.
-        let r = t.store.file_appeal(&t.subject, oct(), "wrong", &[], day(11, 20)).await;
-        assert_eq!(refusal(r.map(|_| Stage::Locked)).kind, RefusalKind::PastDeadline);
+        let r = t
+            .store
+            .file_appeal(&t.subject, oct(), "wrong", &[], day(11, 20))
+            .await;
+        assert_eq!(
+            refusal(r.map(|_| Stage::Locked)).kind,
+            RefusalKind::PastDeadline
+        );
         // Only the subject appeals.
-        let r = t.store.file_appeal(&t.boss, oct(), "wrong", &[], day(11, 17)).await;
+        let r = t
+            .store
+            .file_appeal(&t.boss, oct(), "wrong", &[], day(11, 17))
+            .await;
         assert!(r.is_err());
         let files = vec!["ratings-sheet.pdf".to_string()];
         let id = t
             .store
-            .file_appeal(&t.subject, oct(), "the peer rating was for another person", &files, day(11, 17))
+            .file_appeal(
+                &t.subject,
+                oct(),
+                "the peer rating was for another person",
+                &files,
+                day(11, 17),
+            )
             .await
             .unwrap();
         // HR must answer within 3 working days: Wed 18, Thu 19, Fri 20.
         let a = t.store.appeal(id).await.unwrap();
         assert_eq!(a.hr_due, day(11, 20));
-        assert_eq!(t.store.inbox(&t.hr).await.unwrap()[0].due_on, Some(day(11, 20)));
-        let r = t.store.file_appeal(&t.subject, oct(), "again", &[], day(11, 17)).await;
-        assert_eq!(refusal(r.map(|_| Stage::Locked)).kind, RefusalKind::Duplicate);
+        assert_eq!(
+            t.store.inbox(&t.hr).await.unwrap()[0].due_on,
+            Some(day(11, 20))
+        );
+        let r = t
+            .store
+            .file_appeal(&t.subject, oct(), "again", &[], day(11, 17))
+            .await;
+        assert_eq!(
+            refusal(r.map(|_| Stage::Locked)).kind,
+            RefusalKind::Duplicate
+        );
         // Only HR accepts; only the committee rules.
-        assert!(t.store.accept_appeal(&t.committee, id, day(11, 18)).await.is_err());
+        assert!(
+            t.store
+                .accept_appeal(&t.committee, id, day(11, 18))
+                .await
+                .is_err()
+        );
         t.store.accept_appeal(&t.hr, id, day(11, 18)).await.unwrap();
         t.store
-            .investigate_appeal(&t.hr, id, "peer rated the wrong person", "raise knowledge to 95", day(11, 19))
+            .investigate_appeal(
+                &t.hr,
+                id,
+                "peer rated the wrong person",
+                "raise knowledge to 95",
+                day(11, 19),
+            )
             .await
             .unwrap();
-        assert!(t.store.rule_appeal(&t.hr, id, None, "x", day(11, 20)).await.is_err());
+        assert!(
+            t.store
+                .rule_appeal(&t.hr, id, None, "x", day(11, 20))
+                .await
+                .is_err()
+        );
         let fix = Correction {
             // 0.5 × 100 + 0.5 × 95 = 97.5.
             score: 97.5,
@@ -745,13 +1043,25 @@ async fn a_locked_result_changes_only_through_an_upheld_appeal_and_keeps_its_his
             compensation: Some(compensation(300, "bonus difference")),
         };
         t.store
-            .rule_appeal(&t.committee, id, Some(fix), "upheld: rating error", day(11, 20))
+            .rule_appeal(
+                &t.committee,
+                id,
+                Some(fix),
+                "upheld: rating error",
+                day(11, 20),
+            )
             .await
             .unwrap();
         let versions = t.store.scorecard_versions(&t.hr, oct(), 1).await.unwrap();
         assert_eq!(versions.len(), 2, "{backend}");
-        assert_eq!((versions[0].0, versions[0].1, versions[0].3), (1, Some(91.5), false));
-        assert_eq!((versions[1].0, versions[1].1, versions[1].3), (2, Some(97.5), true));
+        assert_eq!(
+            (versions[0].0, versions[0].1, versions[0].3),
+            (1, Some(91.5), false)
+        );
+        assert_eq!(
+            (versions[1].0, versions[1].1, versions[1].3),
+            (2, Some(97.5), true)
+        );
         assert!(versions[1].4.starts_with(&format!("appeal {id}")));
         let lines: Vec<(i32, Option<f64>)> = t
             .store
@@ -771,7 +1081,9 @@ async fn a_locked_result_changes_only_through_an_upheld_appeal_and_keeps_its_his
         assert_eq!(rows[0].evidence, "ratings-sheet.pdf");
         assert_eq!(rows[0].compensation_cents, 30_000);
         assert!(rows[0].corrected_scorecard_id.is_some());
-        let audited = t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE entity = 'appeal'").await;
+        let audited = t
+            .count("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE entity = 'appeal'")
+            .await;
         assert_eq!(audited, 4, "filed, accepted, investigated, ruled");
         // The current scorecard the web reads is the new version.
         let cards = t.store.scorecards(&t.hr, "2026-10", Some(1)).await.unwrap();
@@ -784,7 +1096,11 @@ async fn an_appeal_rejected_or_dismissed_changes_nothing() {
     for db in every_backend().await {
         let t = setup(db.open().await).await;
         t.to_published().await;
-        let id = t.store.file_appeal(&t.subject, oct(), "too low", &[], day(11, 13)).await.unwrap();
+        let id = t
+            .store
+            .file_appeal(&t.subject, oct(), "too low", &[], day(11, 13))
+            .await
+            .unwrap();
         // A rejection needs a reason.
         let r = t.store.reject_appeal(&t.hr, id, "  ", day(11, 16)).await;
         assert!(matches!(r, Err(StoreError::Refused(ref x)) if x.kind == RefusalKind::Invalid));
@@ -793,15 +1109,36 @@ async fn an_appeal_rejected_or_dismissed_changes_nothing() {
             .await
             .unwrap();
         let rows = t.store.appeals(&t.hr, oct()).await.unwrap();
-        assert_eq!((rows[0].status.as_str(), rows[0].hr_reason.as_str()), ("rejected", "no factual basis (无客观事实依据)"));
+        assert_eq!(
+            (rows[0].status.as_str(), rows[0].hr_reason.as_str()),
+            ("rejected", "no factual basis (无客观事实依据)")
+        );
         // A rejected appeal cannot be accepted afterwards.
         assert!(t.store.accept_appeal(&t.hr, id, day(11, 16)).await.is_err());
         // A new appeal, accepted, investigated and dismissed.
-        let id2 = t.store.file_appeal(&t.subject, oct(), "still too low", &[], day(11, 16)).await.unwrap();
-        t.store.accept_appeal(&t.hr, id2, day(11, 16)).await.unwrap();
-        t.store.investigate_appeal(&t.hr, id2, "ratings checked", "dismiss", day(11, 17)).await.unwrap();
-        t.store.rule_appeal(&t.committee, id2, None, "ratings stand", day(11, 18)).await.unwrap();
-        assert_eq!(t.store.appeals(&t.hr, oct()).await.unwrap()[1].status, "dismissed", "{}", db.backend);
+        let id2 = t
+            .store
+            .file_appeal(&t.subject, oct(), "still too low", &[], day(11, 16))
+            .await
+            .unwrap();
+        t.store
+            .accept_appeal(&t.hr, id2, day(11, 16))
+            .await
+            .unwrap();
+        t.store
+            .investigate_appeal(&t.hr, id2, "ratings checked", "dismiss", day(11, 17))
+            .await
+            .unwrap();
+        t.store
+            .rule_appeal(&t.committee, id2, None, "ratings stand", day(11, 18))
+            .await
+            .unwrap();
+        assert_eq!(
+            t.store.appeals(&t.hr, oct()).await.unwrap()[1].status,
+            "dismissed",
+            "{}",
+            db.backend
+        );
         let versions = t.store.scorecard_versions(&t.hr, oct(), 1).await.unwrap();
         assert_eq!(versions.len(), 1);
         assert_eq!(t.state().await.results().len(), 1);
@@ -883,7 +1220,11 @@ async fn the_ladder_recommends_exactly_at_its_thresholds_and_a_manager_decides()
         let june = Period::parse("2026-06").unwrap();
         let aug = Period::parse("2026-08").unwrap();
         let sep = Period::parse("2026-09").unwrap();
-        assert!(s.evaluate_ladder(&t.hr, may).await.unwrap().is_empty(), "{}", db.backend);
+        assert!(
+            s.evaluate_ladder(&t.hr, may).await.unwrap().is_empty(),
+            "{}",
+            db.backend
+        );
         let r = s.evaluate_ladder(&t.hr, june).await.unwrap();
         assert_eq!(r.len(), 1);
         assert_eq!((r[0].employee_id, r[0].kind.as_str()), (5, "dismiss"));
@@ -897,36 +1238,81 @@ async fn the_ladder_recommends_exactly_at_its_thresholds_and_a_manager_decides()
         assert_eq!(got, vec![(1, "demote"), (5, "dismiss"), (6, "demote")]);
         // Only a manager (or the superior) decides; a rejection needs a reason.
         let senior = r.iter().find(|x| x.employee_id == 1).unwrap().id;
-        assert!(s.decide_ladder(&t.hr, senior, Decision::Confirm, day(10, 1)).await.is_err());
+        assert!(
+            s.decide_ladder(&t.hr, senior, Decision::Confirm, day(10, 1))
+                .await
+                .is_err()
+        );
         let empty = Decision::Reject { reason: " ".into() };
-        assert!(s.decide_ladder(&t.boss, senior, empty, day(10, 1)).await.is_err());
-        let why = Decision::Reject { reason: "big deal pending".into() };
-        s.decide_ladder(&t.boss, senior, why, day(10, 1)).await.unwrap();
+        assert!(
+            s.decide_ladder(&t.boss, senior, empty, day(10, 1))
+                .await
+                .is_err()
+        );
+        let why = Decision::Reject {
+            reason: "big deal pending".into(),
+        };
+        s.decide_ladder(&t.boss, senior, why, day(10, 1))
+            .await
+            .unwrap();
         // The consultant's demotion confirmed: level history and the current level move.
         let consultant = r.iter().find(|x| x.employee_id == 6).unwrap().id;
-        s.decide_ladder(&t.boss, consultant, Decision::Confirm, day(10, 1)).await.unwrap();
+        s.decide_ladder(&t.boss, consultant, Decision::Confirm, day(10, 1))
+            .await
+            .unwrap();
         let h = s.level_history(&t.hr, 6).await.unwrap();
-        let got: Vec<_> = h.iter().map(|x| (x.level.as_str(), x.valid_from, x.reason.as_str())).collect();
-        assert_eq!(got, vec![("consultant", day(1, 1), "placed"), ("trainee", day(10, 1), "demoted")]);
-        let lvl = t.count("SELECT CAST(level_id AS BIGINT) FROM employees WHERE id = 6").await;
+        let got: Vec<_> = h
+            .iter()
+            .map(|x| (x.level.as_str(), x.valid_from, x.reason.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("consultant", day(1, 1), "placed"),
+                ("trainee", day(10, 1), "demoted")
+            ]
+        );
+        let lvl = t
+            .count("SELECT CAST(level_id AS BIGINT) FROM employees WHERE id = 6")
+            .await;
         assert_eq!(lvl, 1);
         // The trainee gets the one-time 15-day grace period instead of dismissal.
         let trainee = r.iter().find(|x| x.employee_id == 5).unwrap().id;
-        s.decide_ladder(&t.boss, trainee, Decision::GrantGrace, day(10, 1)).await.unwrap();
+        s.decide_ladder(&t.boss, trainee, Decision::GrantGrace, day(10, 1))
+            .await
+            .unwrap();
         let rows = s.ladder_decisions(sep).await.unwrap();
         let t5 = rows.iter().find(|x| x.employee_id == 5).unwrap();
-        assert_eq!((t5.status.as_str(), t5.grace_until), ("grace_granted", Some(day(10, 16))));
+        assert_eq!(
+            (t5.status.as_str(), t5.grace_until),
+            ("grace_granted", Some(day(10, 16)))
+        );
         let r1 = rows.iter().find(|x| x.employee_id == 1).unwrap();
-        assert_eq!((r1.status.as_str(), r1.reason.as_str()), ("rejected", "big deal pending"));
+        assert_eq!(
+            (r1.status.as_str(), r1.reason.as_str()),
+            ("rejected", "big deal pending")
+        );
         // Decided once: a second decision is refused.
-        assert!(s.decide_ladder(&t.boss, trainee, Decision::Confirm, day(10, 2)).await.is_err());
+        assert!(
+            s.decide_ladder(&t.boss, trainee, Decision::Confirm, day(10, 2))
+                .await
+                .is_err()
+        );
         // The grace ran to Oct 16 without a deal: October's evaluation recommends dismissal
         // again, now without a second grace.
         let oct_rows = s.evaluate_ladder(&t.hr, oct()).await.unwrap();
         let t5 = oct_rows.iter().find(|x| x.employee_id == 5).unwrap();
         assert!(t5.basis.contains("grace period ended"), "{}", t5.basis);
-        assert!(t5.recommendation.contains("\"grace_days\":null"), "{}", t5.recommendation);
-        let audited = t.count("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE entity = 'ladder_decision'").await;
+        assert!(
+            t5.recommendation.contains("\"grace_days\":null"),
+            "{}",
+            t5.recommendation
+        );
+        let audited = t
+            .count(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE entity = 'ladder_decision'",
+            )
+            .await;
         assert_eq!(audited, 3);
     }
 }

@@ -120,9 +120,7 @@ impl Store {
                 "an appeal against this result is already under way",
             ));
         }
-        let mut card = Sql::new(
-            "SELECT id FROM scorecards WHERE current = TRUE AND period = ",
-        );
+        let mut card = Sql::new("SELECT id FROM scorecards WHERE current = TRUE AND period = ");
         card.bind(period.to_string())
             .push(" AND employee_id = ")
             .bind(me);
@@ -158,8 +156,16 @@ impl Store {
         audit(&mut tx, viewer, &appeal, "create").await?;
         for hr in people_in_role(&mut tx, "hr").await? {
             let subject = format!("受理或驳回申诉 #{id} / accept or reject appeal #{id}");
-            notify(&mut tx, hr, "appeal_answer", &subject, &link(id), Some(appeal.hr_due), None)
-                .await?;
+            notify(
+                &mut tx,
+                hr,
+                "appeal_answer",
+                &subject,
+                &link(id),
+                Some(appeal.hr_due),
+                None,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(id)
@@ -203,7 +209,10 @@ impl Store {
     /// Loads an appeal, applies one HR step and saves it.
     async fn appeal_step<F>(&self, viewer: &Viewer, id: i64, f: F) -> Result<()>
     where
-        F: FnOnce(&Appeal, &kaohe_domain::cycle::Actor) -> Result<Appeal, kaohe_domain::cycle::Refusal>,
+        F: FnOnce(
+            &Appeal,
+            &kaohe_domain::cycle::Actor,
+        ) -> Result<Appeal, kaohe_domain::cycle::Refusal>,
     {
         let appeal = self.appeal(id).await?;
         let actor = self.actor_for(viewer, appeal.subject_id).await?;
@@ -225,13 +234,13 @@ impl Store {
     pub async fn appeal(&self, id: i64) -> Result<Appeal> {
         let mut sql = Sql::new("SELECT snapshot FROM appeals WHERE id = ");
         sql.bind(id);
-        let (text,): (String,) = self
-            .fetch_optional(&sql)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "appeal",
-                key: id.to_string(),
-            })?;
+        let (text,): (String,) =
+            self.fetch_optional(&sql)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    entity: "appeal",
+                    key: id.to_string(),
+                })?;
         serde_json::from_str(&text).map_err(|e| StoreError::Invalid {
             field: format!("appeal {id}"),
             message: e.to_string(),
@@ -350,7 +359,10 @@ fn corrected(
     current: Option<AssessmentResult>,
     scheme: Option<&kaohe_domain::scheme::Scheme>,
 ) -> AssessmentResult {
-    let mut lines = current.as_ref().map(|r| r.lines.clone()).unwrap_or_default();
+    let mut lines = current
+        .as_ref()
+        .map(|r| r.lines.clone())
+        .unwrap_or_default();
     for (code, score) in &c.lines {
         match lines.iter_mut().find(|l| &l.indicator == code) {
             Some(l) => l.score = *score,
@@ -433,7 +445,16 @@ async fn new_version(
          FROM scorecard_lines WHERE scorecard_id = ",
     );
     q.bind(old_id);
-    type Line = (String, Option<f64>, Option<f64>, Option<f64>, Option<f64>, f64, f64, bool);
+    type Line = (
+        String,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        f64,
+        f64,
+        bool,
+    );
     let old_lines: Vec<Line> = tx.fetch_all(&q).await?;
     for (code, value, num, den, score, weight, eff, applicable) in old_lines {
         // The corrected score where the committee changed it, else the appealed one.
@@ -445,8 +466,21 @@ async fn new_version(
         let mut ins = Sql::new(
             "INSERT INTO scorecard_lines (scorecard_id, indicator_code, value, numerator, denominator, score, weight, effective_weight, applicable) VALUES (",
         );
-        ins.bind(new_id).push(", ").bind(code).push(", ").bind(value).push(", ").bind(num);
-        ins.push(", ").bind(den).push(", ").bind(score).push(", ").bind(weight).push(", ").bind(eff);
+        ins.bind(new_id)
+            .push(", ")
+            .bind(code)
+            .push(", ")
+            .bind(value)
+            .push(", ")
+            .bind(num);
+        ins.push(", ")
+            .bind(den)
+            .push(", ")
+            .bind(score)
+            .push(", ")
+            .bind(weight)
+            .push(", ")
+            .bind(eff);
         ins.push(", ").bind(applicable).push(")");
         tx.run(&ins).await?;
     }
@@ -461,18 +495,20 @@ async fn save_appeal(tx: &mut Tx, a: &Appeal) -> Result<()> {
         Ruling::Upheld { compensation, .. } => compensation.clone(),
         Ruling::Dismissed { .. } => None,
     });
-    let investigation = a
-        .investigation
-        .as_ref()
-        .map_or(String::new(), |i| format!("{}\n建议 / proposal: {}", i.notes, i.proposal));
+    let investigation = a.investigation.as_ref().map_or(String::new(), |i| {
+        format!("{}\n建议 / proposal: {}", i.notes, i.proposal)
+    });
     let mut sql = Sql::new("UPDATE appeals SET status = ");
     sql.bind(status_of(a.stage))
         .push(", snapshot = ")
         .bind(to_json(a))
         .push(", hr_decided_at = ");
-    sql.bind(a.hr_answered_on.map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()))
-        .push(", hr_reason = ")
-        .bind(a.rejection_reason.clone().unwrap_or_default());
+    sql.bind(
+        a.hr_answered_on
+            .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()),
+    )
+    .push(", hr_reason = ")
+    .bind(a.rejection_reason.clone().unwrap_or_default());
     sql.push(", investigation = ")
         .bind(investigation)
         .push(", ruling = ")

@@ -43,7 +43,10 @@ impl Store {
             return Err(refuse(
                 RefusalKind::WrongState,
                 format!("当前阶段为「{}」，不能评定行为系数", stage.name_zh()),
-                format!("the cycle is {}; the behaviour factor cannot change now", stage.name_en()),
+                format!(
+                    "the cycle is {}; the behaviour factor cannot change now",
+                    stage.name_en()
+                ),
             ));
         }
         let mut tx = self.begin().await?;
@@ -76,7 +79,9 @@ impl Store {
                 entity: "behaviour",
                 entity_id: format!("{period}/{employee}"),
                 before: None,
-                after: Some(serde_json::json!({ "factor": factor, "serious_violation": serious_violation })),
+                after: Some(
+                    serde_json::json!({ "factor": factor, "serious_violation": serious_violation }),
+                ),
             },
         )
         .await?;

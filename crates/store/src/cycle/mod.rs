@@ -29,8 +29,8 @@ mod reminders;
 mod tokens;
 
 pub use appeals::{AppealRow, Correction, compensation};
-pub use publish::result_of;
 pub(crate) use publish::FROZEN_STAGES;
+pub use publish::result_of;
 pub use reminders::{InboxItem, OutboxMessage, OverdueStep};
 pub use tokens::IssuedToken;
 
@@ -164,7 +164,11 @@ impl Store {
     }
 
     /// People employed in `period` and the scheme that assesses them.
-    async fn people_with_schemes(&self, period: Period, lib: &Library) -> Result<Vec<(i64, String)>> {
+    async fn people_with_schemes(
+        &self,
+        period: Period,
+        lib: &Library,
+    ) -> Result<Vec<(i64, String)>> {
         let mut sql = Sql::new(
             "SELECT e.id, p.code, p.scheme_code FROM employees e JOIN positions p ON p.id = e.position_id \
              WHERE e.hired_on < ",
@@ -242,7 +246,12 @@ impl Store {
     }
 
     /// One person's cycle state (within the viewer's scope, or the viewer's own).
-    pub async fn cycle(&self, viewer: &Viewer, period: Period, employee: i64) -> Result<CycleState> {
+    pub async fn cycle(
+        &self,
+        viewer: &Viewer,
+        period: Period,
+        employee: i64,
+    ) -> Result<CycleState> {
         let mut sql = Sql::new(
             "SELECT c.id, c.employee_id, c.scheme_code, c.snapshot FROM cycles c WHERE c.period = ",
         );
@@ -301,9 +310,8 @@ impl Store {
     }
 
     async fn cycle_row(&self, period: Period, employee: i64) -> Result<CycleRow> {
-        let mut sql = Sql::new(
-            "SELECT id, employee_id, scheme_code, snapshot FROM cycles WHERE period = ",
-        );
+        let mut sql =
+            Sql::new("SELECT id, employee_id, scheme_code, snapshot FROM cycles WHERE period = ");
         sql.bind(period.to_string())
             .push(" AND employee_id = ")
             .bind(employee);
@@ -446,9 +454,8 @@ pub(crate) async fn ensure_period(tx: &mut Tx, period: Period) -> Result<()> {
 
 /// Reads a cycle inside `tx`, locking its row against concurrent steps on PostgreSQL.
 pub(crate) async fn lock_cycle(tx: &mut Tx, period: Period, employee: i64) -> Result<CycleRow> {
-    let mut sql = Sql::new(
-        "SELECT id, employee_id, scheme_code, snapshot FROM cycles WHERE period = ",
-    );
+    let mut sql =
+        Sql::new("SELECT id, employee_id, scheme_code, snapshot FROM cycles WHERE period = ");
     sql.bind(period.to_string())
         .push(" AND employee_id = ")
         .bind(employee);
@@ -463,9 +470,8 @@ pub(crate) async fn lock_cycle(tx: &mut Tx, period: Period, employee: i64) -> Re
 
 /// Every cycle row of a period (optionally one person's), inside `tx`.
 async fn cycle_rows(tx: &mut Tx, period: &str, employee: Option<i64>) -> Result<Vec<CycleRow>> {
-    let mut sql = Sql::new(
-        "SELECT id, employee_id, scheme_code, snapshot FROM cycles WHERE period = ",
-    );
+    let mut sql =
+        Sql::new("SELECT id, employee_id, scheme_code, snapshot FROM cycles WHERE period = ");
     sql.bind(period);
     if let Some(e) = employee {
         sql.push(" AND employee_id = ").bind(e);
@@ -498,10 +504,13 @@ pub(crate) async fn save_state(
 }
 
 /// A refusal made by the store itself, in the domain's words.
-pub(crate) fn refuse(kind: RefusalKind, zh: impl Into<String>, en: impl Into<String>) -> StoreError {
+pub(crate) fn refuse(
+    kind: RefusalKind,
+    zh: impl Into<String>,
+    en: impl Into<String>,
+) -> StoreError {
     Refusal::new(kind, zh, en).into()
 }
-
 
 /// A wrong-state refusal made by the store (a step already decided).
 pub(crate) fn refuse_now(zh: impl Into<String>, en: impl Into<String>) -> StoreError {

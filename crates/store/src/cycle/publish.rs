@@ -103,7 +103,12 @@ impl Store {
 }
 
 /// Points the cycle at the scorecard it consolidated (inside the step's transaction).
-pub(crate) async fn link_scorecard(tx: &mut Tx, cycle_id: i64, period: &str, employee: i64) -> Result<()> {
+pub(crate) async fn link_scorecard(
+    tx: &mut Tx,
+    cycle_id: i64,
+    period: &str,
+    employee: i64,
+) -> Result<()> {
     let mut sql = Sql::new(
         "UPDATE cycles SET scorecard_id = (SELECT id FROM scorecards WHERE current = TRUE AND period = ",
     );
@@ -117,9 +122,15 @@ pub(crate) async fn link_scorecard(tx: &mut Tx, cycle_id: i64, period: &str, emp
 }
 
 /// Locks the period once none of its cycles is unlocked (audited).
-pub(crate) async fn lock_period_when_done(tx: &mut Tx, viewer: &Viewer, period: Period) -> Result<()> {
+pub(crate) async fn lock_period_when_done(
+    tx: &mut Tx,
+    viewer: &Viewer,
+    period: Period,
+) -> Result<()> {
     let code = period.to_string();
-    let mut sql = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) FROM cycles WHERE state <> 'locked' AND period = ");
+    let mut sql = Sql::new(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM cycles WHERE state <> 'locked' AND period = ",
+    );
     sql.bind(code.as_str());
     let left: Vec<(i64,)> = tx.fetch_all(&sql).await?;
     if left.first().map_or(0, |r| r.0) > 0 {

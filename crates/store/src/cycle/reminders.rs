@@ -77,9 +77,13 @@ fn wanted(
     let sup: Vec<i64> = supervisor.into_iter().collect();
     let targets = d.targets_due(p, cal);
     match state.stage() {
-        Stage::Drafting | Stage::TargetsReturned => {
-            each(&sup, "propose_targets", targets, "提出考核指标", "propose targets")
-        }
+        Stage::Drafting | Stage::TargetsReturned => each(
+            &sup,
+            "propose_targets",
+            targets,
+            "提出考核指标",
+            "propose targets",
+        ),
         Stage::TargetsProposed => out.push((
             subject,
             "confirm_targets",
@@ -87,7 +91,13 @@ fn wanted(
             "确认考核指标",
             "confirm your targets",
         )),
-        Stage::TargetsConfirmed => each(hr, "review_targets", targets, "审核考核指标", "review targets"),
+        Stage::TargetsConfirmed => each(
+            hr,
+            "review_targets",
+            targets,
+            "审核考核指标",
+            "review targets",
+        ),
         Stage::TargetsReviewed => each(
             committee,
             "approve_targets",
@@ -140,7 +150,13 @@ fn wanted(
         Stage::Published => {
             let due = d.feedback_due(p, cal);
             if state.interview().is_none() {
-                each(&sup, "interview", due, "绩效面谈", "hold the feedback interview");
+                each(
+                    &sup,
+                    "interview",
+                    due,
+                    "绩效面谈",
+                    "hold the feedback interview",
+                );
             }
             each(hr, "lock", due, "锁定考核结果", "lock the result");
         }
@@ -200,8 +216,18 @@ pub(crate) async fn sync(
         if open.iter().any(|o| o.1 == who && o.2 == kind) {
             continue;
         }
-        let subject_text = format!("{zh}：{name}（{code}）{period} / {en}: {name} ({code}) {period}");
-        notify(tx, who, kind, &subject_text, &link, Some(due), Some(cycle_id)).await?;
+        let subject_text =
+            format!("{zh}：{name}（{code}）{period} / {en}: {name} ({code}) {period}");
+        notify(
+            tx,
+            who,
+            kind,
+            &subject_text,
+            &link,
+            Some(due),
+            Some(cycle_id),
+        )
+        .await?;
     }
     Ok(())
 }

@@ -74,7 +74,9 @@ impl Store {
                 entity: "customer_token",
                 entity_id: row.id.to_string(),
                 before: None,
-                after: Some(serde_json::json!({ "customer_id": customer_id, "expires_at": expires_at })),
+                after: Some(
+                    serde_json::json!({ "customer_id": customer_id, "expires_at": expires_at }),
+                ),
             },
         )
         .await?;
@@ -97,7 +99,8 @@ impl Store {
         let mut tx = self.begin().await?;
         let t = lock_token(&mut tx, &hash).await?;
         let (period, employee, scheme): (String, i64, String) = {
-            let mut sql = Sql::new("SELECT period, employee_id, scheme_code FROM cycles WHERE id = ");
+            let mut sql =
+                Sql::new("SELECT period, employee_id, scheme_code FROM cycles WHERE id = ");
             sql.bind(t.cycle_id);
             let rows: Vec<(String, i64, String)> = tx.fetch_all(&sql).await?;
             rows.into_iter().next().ok_or_else(unknown_link)?
