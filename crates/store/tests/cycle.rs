@@ -1088,6 +1088,22 @@ async fn a_locked_result_changes_only_through_an_upheld_appeal_and_keeps_its_his
         // The current scorecard the web reads is the new version.
         let cards = t.store.scorecards(&t.hr, "2026-10", Some(1)).await.unwrap();
         assert_eq!((cards[0].version, cards[0].total), (2, Some(97.5)));
+        // The bonus follows the corrected version: base 3,000 yuan × 1.5 = 4,500 yuan.
+        t.store
+            .execute(&Sql::new(
+                "INSERT INTO bonus_bases (employee_id, base_cents) VALUES (1, 300000)",
+            ))
+            .await
+            .unwrap();
+        assert!(
+            t.store.compute_bonuses(&t.subject, oct()).await.is_err(),
+            "not for a rep"
+        );
+        let b = t.store.compute_bonuses(&t.hr, oct()).await.unwrap();
+        assert_eq!(
+            (b[0].bonus.0, b[0].result_version, b[0].coefficient),
+            (450_000, 2, 1.5)
+        );
     }
 }
 
@@ -1314,5 +1330,120 @@ async fn the_ladder_recommends_exactly_at_its_thresholds_and_a_manager_decides()
             )
             .await;
         assert_eq!(audited, 3);
+    }
+}
+
+#[tokio::test]
+async fn awards_come_from_the_records_with_their_tie_break_shown_then_a_manager_decides() {
+    for db in every_backend().await {
+        let t = setup(db.open().await).await;
+        // Person 5 is assessed too this time.
+        t.store
+            .execute(&Sql::new(
+                "UPDATE employees SET position_id = 1 WHERE id = 5",
+            ))
+            .await
+            .unwrap();
+        t.store.open_cycles(&t.hr, oct()).await.unwrap();
+        let mut sql = Sql::new(
+            "INSERT INTO customers (archive_no, name, class, owner_id, created_at, updated_at) VALUES ('C1', 'ACME', 'key', 1, ",
+        );
+        sql.bind(Utc::now()).push(", ").bind(Utc::now()).push(")");
+        t.store.execute(&sql).await.unwrap();
+        // Person 1: 2,000,000 on Oct 5 and 3,000,000 on Oct 12; person 5: 5,000,000 on Oct 10.
+        // Both signed 5,000,000 (the champion's minimum): person 5 reached it first and wins,
+        // the tie shown; person 1 signed the month's first contract.
+        deal(&t.store, 1, 1, day(10, 5), 2_000_000).await;
+        deal(&t.store, 2, 1, day(10, 12), 3_000_000).await;
+        deal(&t.store, 3, 5, day(10, 10), 5_000_000).await;
+        let rows = t.store.compute_awards(&t.hr, oct()).await.unwrap();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|a| (a.rule_code.as_str(), a.employee_id, a.amount_cents))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("first_deal", Some(1), 10_000),
+                ("sales_champion", Some(5), 100_000)
+            ],
+            "{}",
+            db.backend
+        );
+        let champion = &rows[1];
+        assert!(
+            champion.tie_break.contains("reaching the amount first"),
+            "{}",
+            champion.tie_break
+        );
+        assert!(rows[0].tie_break.is_empty());
+        // A rep cannot confirm; a rejection needs a reason.
+        let confirm = kaohe_store::awards::AwardDecision::Confirm { amount: None };
+        let r = t
+            .store
+            .decide_award(&t.subject, champion.id, confirm.clone(), day(11, 2))
+            .await;
+        assert!(matches!(r, Err(StoreError::Refused(ref x)) if x.kind == RefusalKind::WrongRole));
+        let no_reason = kaohe_store::awards::AwardDecision::Reject {
+            reason: String::new(),
+        };
+        assert!(
+            t.store
+                .decide_award(&t.boss, rows[0].id, no_reason, day(11, 2))
+                .await
+                .is_err()
+        );
+        t.store
+            .decide_award(&t.boss, champion.id, confirm.clone(), day(11, 2))
+            .await
+            .unwrap();
+        let reject = kaohe_store::awards::AwardDecision::Reject {
+            reason: "disputed contract".into(),
+        };
+        t.store
+            .decide_award(&t.boss, rows[0].id, reject, day(11, 2))
+            .await
+            .unwrap();
+        assert!(
+            t.store
+                .decide_award(&t.boss, champion.id, confirm, day(11, 2))
+                .await
+                .is_err(),
+            "decided once"
+        );
+        // Finance pays; recomputing keeps the decided awards and adds nothing twice.
+        let finance = Viewer {
+            role: Role::Finance,
+            ..t.hr.clone()
+        };
+        assert!(
+            t.store.mark_award_paid(&t.hr, champion.id).await.is_err(),
+            "finance pays"
+        );
+        t.store
+            .mark_award_paid(&finance, champion.id)
+            .await
+            .unwrap();
+        assert!(
+            t.store.mark_award_paid(&finance, rows[0].id).await.is_err(),
+            "a rejected award is not paid"
+        );
+        let again = t.store.compute_awards(&t.hr, oct()).await.unwrap();
+        let got: Vec<_> = again
+            .iter()
+            .map(|a| (a.rule_code.as_str(), a.status.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("first_deal", "rejected"), ("sales_champion", "paid")]
+        );
+        // Payroll: the paid award (no result is published yet, so no bonus).
+        let pay = t.store.payroll(&finance, oct()).await.unwrap();
+        assert_eq!(pay.len(), 1);
+        assert_eq!(
+            (pay[0].item.as_str(), pay[0].amount.0),
+            ("sales_champion", 100_000)
+        );
+        assert_eq!(pay[0].employee_no, "E005");
     }
 }
