@@ -94,7 +94,7 @@ fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("domain values serialise")
 }
 
-/// Refuses viewers who are not HR or an administrator.
+/// Refuses viewers whose role is not one of `roles`; `what` names the step in the message.
 pub(crate) fn require_role(viewer: &Viewer, roles: &[Role], what: &str) -> Result<()> {
     if roles.contains(&viewer.role) {
         Ok(())
