@@ -71,6 +71,37 @@ pub enum Command {
         #[command(subcommand)]
         command: RollupCommand,
     },
+    /// The assessment cycle: open, status, act, consolidate, overdue, demo
+    Cycle {
+        #[command(subcommand)]
+        command: crate::cycle::CycleCommand,
+    },
+    /// A user's open to-do items (inbox)
+    Inbox {
+        /// The user
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+    },
+    /// Appeals against published results: file, accept, reject, investigate, rule
+    Appeal {
+        #[command(subcommand)]
+        command: crate::cycle::AppealCommand,
+    },
+    /// Monthly awards: compute candidates, confirm or reject them
+    Awards {
+        #[command(subcommand)]
+        command: crate::cycle::AwardsCommand,
+    },
+    /// Performance bonuses: compute and export payroll (CSV or xlsx)
+    Bonus {
+        #[command(subcommand)]
+        command: crate::cycle::BonusCommand,
+    },
+    /// The career ladder: evaluate a month, decide on recommendations
+    Ladder {
+        #[command(subcommand)]
+        command: crate::cycle::LadderCommand,
+    },
 }
 
 /// Roll-up maintenance.
@@ -292,6 +323,30 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Gen(a) => generate(&cli, a).await,
+        Command::Cycle { command } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::cycle::cycle(&open(&cfg).await?, command, today(&cfg)).await
+        }
+        Command::Inbox { as_user } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::cycle::inbox(&open(&cfg).await?, as_user).await
+        }
+        Command::Appeal { command } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::cycle::appeal(&open(&cfg).await?, command, today(&cfg)).await
+        }
+        Command::Awards { command } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::cycle::awards(&open(&cfg).await?, command, today(&cfg)).await
+        }
+        Command::Bonus { command } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::cycle::bonus(&open(&cfg).await?, command).await
+        }
+        Command::Ladder { command } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::cycle::ladder(&open(&cfg).await?, command, today(&cfg)).await
+        }
         Command::Import(a) => {
             let cfg = cli.config(None, None, DEFAULT_DB)?;
             crate::records::import(&open(&cfg).await?, &cfg, a).await

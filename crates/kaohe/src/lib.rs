@@ -3,6 +3,8 @@
 pub mod assess;
 pub mod cli;
 pub mod config;
+pub mod cycle;
+pub mod demo_cycle;
 pub mod load;
 pub mod records;
 pub mod scoretable;

@@ -26,6 +26,10 @@ pub enum StoreError {
     /// Input that breaks a rule.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// The domain refused a step of the assessment cycle, an appeal, an award or a ladder
+    /// decision: why (zh / en) and what the actor may do now.
+    #[error("{0}")]
+    Refused(Box<kaohe_domain::cycle::Refusal>),
     /// Any other database failure (logged in full, shown to people only as "internal error").
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -84,4 +88,20 @@ const UNIQUE_KEYS: &[(&str, &str, &str)] = &[
 
 fn key_table(constraint: &str) -> &str {
     constraint.split('_').next().unwrap_or(constraint)
+}
+
+impl From<kaohe_domain::cycle::Refusal> for StoreError {
+    fn from(r: kaohe_domain::cycle::Refusal) -> Self {
+        StoreError::Refused(Box::new(r))
+    }
+}
+
+impl StoreError {
+    /// The domain's refusal, when this is one.
+    pub fn refusal(&self) -> Option<&kaohe_domain::cycle::Refusal> {
+        match self {
+            StoreError::Refused(r) => Some(r),
+            _ => None,
+        }
+    }
 }

@@ -5,10 +5,14 @@
 //! pool by [`on_read!`] / [`on_write!`], so both run natively typed statements.
 
 pub mod audit;
+pub mod awards;
 pub mod backup;
+pub mod bonus;
+pub mod cycle;
 pub mod db;
 pub mod error;
 pub mod evaluate;
+pub mod ladder;
 pub mod library;
 pub mod org;
 pub mod records;

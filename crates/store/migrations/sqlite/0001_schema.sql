@@ -557,6 +557,10 @@ CREATE TABLE ratings (
     score DOUBLE PRECISION NOT NULL CHECK (score BETWEEN 0 AND 120),
     comment TEXT NOT NULL DEFAULT '',
     submitted_at TIMESTAMPTZ NOT NULL,
+    -- A customer's rating (rater_id NULL) names the customer whose single-use link it came through.
+    customer_id BIGINT REFERENCES customers(id),
+    -- How many times the rater replaced this rating before the deadline (0 for the first).
+    revisions INTEGER NOT NULL DEFAULT 0,
     UNIQUE (period, employee_id, rater_id, rater_group, indicator_code)
 );
 CREATE INDEX ratings_employee_period ON ratings (employee_id, period);
@@ -575,32 +579,57 @@ CREATE TABLE behaviour_assessments (
 
 -- The assessment cycle (SPEC §6) -------------------------------------------------------------
 
+-- One cycle per person and period. `state` is the stage (for queries); `snapshot` is the whole
+-- domain CycleState as JSON, the single truth the next step is applied to. The tables below
+-- (targets, ratings, self_reviews, feedback_interviews, improvement_items) are projections of
+-- it that evaluation, reports and the web read.
 CREATE TABLE cycles (
     id INTEGER PRIMARY KEY,
     period TEXT NOT NULL,
     employee_id BIGINT NOT NULL REFERENCES employees(id),
+    scheme_code TEXT NOT NULL DEFAULT '',
     state TEXT NOT NULL,
+    snapshot TEXT NOT NULL DEFAULT '{}',
+    scorecard_id BIGINT REFERENCES scorecards(id),
     due_on DATE,
     updated_at TIMESTAMPTZ NOT NULL,
     UNIQUE (period, employee_id)
 );
+CREATE INDEX cycles_period_state ON cycles (period, state);
 
 CREATE TABLE cycle_events (
     id INTEGER PRIMARY KEY,
     cycle_id BIGINT NOT NULL REFERENCES cycles(id),
     from_state TEXT NOT NULL,
     to_state TEXT NOT NULL,
+    action TEXT NOT NULL DEFAULT '',
     actor_user_id BIGINT REFERENCES users(id),
+    actor TEXT NOT NULL DEFAULT '',
+    day DATE,
+    late BOOLEAN NOT NULL DEFAULT FALSE,
     at TIMESTAMPTZ NOT NULL,
-    note TEXT NOT NULL DEFAULT ''
+    note TEXT NOT NULL DEFAULT '',
+    data TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX cycle_events_cycle ON cycle_events (cycle_id);
 
 CREATE TABLE self_reviews (
     cycle_id BIGINT PRIMARY KEY REFERENCES cycles(id),
     work_report TEXT NOT NULL,
+    self_evaluation TEXT NOT NULL DEFAULT '',
     self_score DOUBLE PRECISION,
+    late BOOLEAN NOT NULL DEFAULT FALSE,
     submitted_at TIMESTAMPTZ NOT NULL
+);
+
+-- Customer rating links (客户评分链接): only the SHA-256 of the secret is kept.
+CREATE TABLE customer_tokens (
+    secret_hash TEXT PRIMARY KEY,
+    cycle_id BIGINT NOT NULL REFERENCES cycles(id),
+    customer_id BIGINT NOT NULL REFERENCES customers(id),
+    issued_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    used_at TIMESTAMPTZ
 );
 
 CREATE TABLE feedback_interviews (
@@ -636,8 +665,13 @@ CREATE TABLE appeals (
     investigation TEXT NOT NULL DEFAULT '',
     ruling TEXT NOT NULL DEFAULT '',
     compensation_cents BIGINT NOT NULL DEFAULT 0,
-    corrected_scorecard_id BIGINT REFERENCES scorecards(id)
+    compensation_note TEXT NOT NULL DEFAULT '',
+    corrected_scorecard_id BIGINT REFERENCES scorecards(id),
+    cycle_id BIGINT REFERENCES cycles(id),
+    -- The domain Appeal as JSON, the truth the next step is applied to.
+    snapshot TEXT NOT NULL DEFAULT '{}'
 );
+CREATE INDEX appeals_employee ON appeals (employee_id);
 
 -- Incentives, awards, career ladder (SPEC §7) --------------------------------------------------
 
@@ -652,7 +686,14 @@ CREATE TABLE awards (
     status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'confirmed', 'rejected', 'paid')),
     confirmed_by BIGINT REFERENCES users(id),
     decided_at TIMESTAMPTZ,
-    created_at TIMESTAMPTZ NOT NULL
+    created_at TIMESTAMPTZ NOT NULL,
+    tier TEXT,
+    prize TEXT,
+    tie_break TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT '',
+    paid_at TIMESTAMPTZ,
+    -- The domain AwardCandidate as JSON (basis in both languages, tie-break).
+    candidate TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX awards_period ON awards (period);
 
@@ -663,7 +704,18 @@ CREATE TABLE bonuses (
     coefficient DOUBLE PRECISION NOT NULL,
     amount_cents BIGINT NOT NULL,
     status TEXT NOT NULL DEFAULT 'computed' CHECK (status IN ('computed', 'approved', 'paid')),
+    result_version INTEGER NOT NULL DEFAULT 1,
+    score DOUBLE PRECISION,
+    grade TEXT NOT NULL DEFAULT '',
+    computed_at TIMESTAMPTZ,
     PRIMARY KEY (period, employee_id)
+);
+
+-- Each person's performance-bonus base (绩效奖金基数); people without a row get the
+-- `bonus_base_cents` setting.
+CREATE TABLE bonus_bases (
+    employee_id BIGINT PRIMARY KEY REFERENCES employees(id),
+    base_cents BIGINT NOT NULL CHECK (base_cents >= 0)
 );
 
 CREATE TABLE ladder_decisions (
@@ -674,10 +726,14 @@ CREATE TABLE ladder_decisions (
     to_level_id BIGINT REFERENCES levels(id),
     kind TEXT NOT NULL CHECK (kind IN ('promote', 'demote', 'dismiss', 'grace')),
     basis TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT 'recommended' CHECK (status IN ('recommended', 'confirmed', 'rejected')),
+    status TEXT NOT NULL DEFAULT 'recommended' CHECK (status IN ('recommended', 'confirmed', 'rejected', 'grace_granted')),
     decided_by BIGINT REFERENCES users(id),
     reason TEXT NOT NULL DEFAULT '',
     created_at TIMESTAMPTZ NOT NULL,
+    decided_on DATE,
+    grace_until DATE,
+    -- The domain Recommendation as JSON.
+    recommendation TEXT NOT NULL DEFAULT '{}',
     UNIQUE (period, employee_id)
 );
 
@@ -686,7 +742,8 @@ CREATE TABLE level_history (
     employee_id BIGINT NOT NULL REFERENCES employees(id),
     level_id BIGINT NOT NULL REFERENCES levels(id),
     valid_from DATE NOT NULL,
-    reason TEXT NOT NULL DEFAULT ''
+    reason TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX level_history_employee ON level_history (employee_id, valid_from);
 
@@ -698,6 +755,7 @@ CREATE TABLE inbox (
     kind TEXT NOT NULL,
     subject TEXT NOT NULL,
     link TEXT NOT NULL DEFAULT '',
+    cycle_id BIGINT REFERENCES cycles(id),
     due_on DATE,
     created_at TIMESTAMPTZ NOT NULL,
     done_at TIMESTAMPTZ
@@ -733,3 +791,37 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- A locked period's results change only through an upheld appeal (SPEC §6): the database
+-- itself refuses any other write to its scorecards, whatever interface attempts it. An
+-- appeal's new version is a row whose reason starts with 'appeal '; the old version may only
+-- lose its `current` mark, and only once that newer appeal version exists.
+CREATE TRIGGER scorecards_locked_insert BEFORE INSERT ON scorecards
+WHEN NEW.reason NOT LIKE 'appeal %' AND EXISTS (SELECT 1 FROM periods WHERE code = NEW.period AND status = 'locked')
+BEGIN SELECT RAISE(ABORT, 'the period is locked: its results change only through an upheld appeal'); END;
+CREATE TRIGGER scorecards_locked_update BEFORE UPDATE ON scorecards
+WHEN EXISTS (SELECT 1 FROM periods WHERE code = OLD.period AND status = 'locked')
+ AND NOT (OLD.current = 1 AND NEW.current = 0 AND NEW.period = OLD.period AND NEW.employee_id = OLD.employee_id
+   AND NEW.version = OLD.version AND NEW.total IS OLD.total AND NEW.grade IS OLD.grade
+   AND NEW.bonus_coefficient IS OLD.bonus_coefficient AND NEW.detail = OLD.detail AND NEW.reason = OLD.reason
+   AND EXISTS (SELECT 1 FROM scorecards n WHERE n.period = OLD.period AND n.employee_id = OLD.employee_id
+     AND n.version > OLD.version AND n.current = 1 AND n.reason LIKE 'appeal %'))
+BEGIN SELECT RAISE(ABORT, 'the period is locked: its results change only through an upheld appeal'); END;
+CREATE TRIGGER scorecards_locked_delete BEFORE DELETE ON scorecards
+WHEN EXISTS (SELECT 1 FROM periods WHERE code = OLD.period AND status = 'locked')
+BEGIN SELECT RAISE(ABORT, 'the period is locked: its results change only through an upheld appeal'); END;
+CREATE TRIGGER scorecard_lines_locked_insert BEFORE INSERT ON scorecard_lines
+WHEN EXISTS (SELECT 1 FROM scorecards s JOIN periods p ON p.code = s.period
+  WHERE s.id = NEW.scorecard_id AND p.status = 'locked' AND s.reason NOT LIKE 'appeal %')
+BEGIN SELECT RAISE(ABORT, 'the period is locked: its results change only through an upheld appeal'); END;
+CREATE TRIGGER scorecard_lines_locked_update BEFORE UPDATE ON scorecard_lines
+WHEN EXISTS (SELECT 1 FROM scorecards s JOIN periods p ON p.code = s.period
+  WHERE s.id = OLD.scorecard_id AND p.status = 'locked')
+BEGIN SELECT RAISE(ABORT, 'the period is locked: its results change only through an upheld appeal'); END;
+CREATE TRIGGER scorecard_lines_locked_delete BEFORE DELETE ON scorecard_lines
+WHEN EXISTS (SELECT 1 FROM scorecards s JOIN periods p ON p.code = s.period
+  WHERE s.id = OLD.scorecard_id AND p.status = 'locked')
+BEGIN SELECT RAISE(ABORT, 'the period is locked: its results change only through an upheld appeal'); END;
+CREATE TRIGGER periods_stay_locked BEFORE UPDATE ON periods
+WHEN OLD.status = 'locked' AND NEW.status <> 'locked'
+BEGIN SELECT RAISE(ABORT, 'a locked period cannot be reopened'); END;

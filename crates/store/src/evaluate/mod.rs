@@ -74,11 +74,39 @@ pub struct Evaluation {
 
 impl Store {
     /// Evaluates and stores the scorecards of `req` (see the module documentation).
+    ///
+    /// People whose cycle is consolidated, published or locked keep their stored scorecard:
+    /// the committee approves exactly what HR consolidated, and afterwards only an upheld
+    /// appeal changes it. Asked for one such person, evaluation is refused; asked for many,
+    /// they are left out of the result.
     pub async fn evaluate(&self, viewer: &Viewer, req: &EvalRequest) -> Result<Evaluation> {
         self.refuse_if_closed(req.period).await?;
-        let evaluation = self.preview(viewer, req).await?;
+        let frozen = self.frozen_people(req.period).await?;
+        if let Some(id) = req.employee.filter(|e| frozen.contains(e)) {
+            return Err(StoreError::Invalid {
+                field: "employee".into(),
+                message: format!(
+                    "the result of employee {id} for {} is consolidated or published; it changes only through the cycle or an upheld appeal (考核结果已汇总或公布)",
+                    req.period
+                ),
+            });
+        }
+        let mut evaluation = self.preview(viewer, req).await?;
+        evaluation
+            .results
+            .retain(|r| !frozen.contains(&r.employee_id));
         self.save_scorecards(viewer, &evaluation).await?;
         Ok(evaluation)
+    }
+
+    /// People whose scorecard of `period` is frozen by their cycle's stage.
+    async fn frozen_people(&self, period: Period) -> Result<std::collections::HashSet<i64>> {
+        let mut sql = Sql::new("SELECT employee_id FROM cycles WHERE state IN ");
+        sql.bind_list(crate::cycle::FROZEN_STAGES)
+            .push(" AND period = ")
+            .bind(period.to_string());
+        let rows: Vec<(i64,)> = self.fetch_all(&sql).await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
     /// Computes the scorecards of `req` without storing them: the live view of an open

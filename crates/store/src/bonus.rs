@@ -1,0 +1,182 @@
+//! Performance bonuses (绩效奖金 = base × coefficient, SPEC §5/§7) per person and period, from
+//! the published result of each cycle, and the payroll rows finance pays from.
+
+use crate::audit::AuditEntry;
+use crate::cycle::require_role;
+use crate::sql::Sql;
+use crate::{Result, Store, StoreError, Viewer};
+use chrono::Utc;
+use kaohe_domain::awards::ConfirmedAward;
+use kaohe_domain::bonus::{BonusLine, Payee, PayrollRow, payroll_rows};
+use kaohe_domain::cycle::{CycleState, Stage};
+use kaohe_domain::money::Cents;
+use kaohe_domain::period::Period;
+use kaohe_domain::roles::Role;
+use std::collections::BTreeMap;
+
+/// The bonus base of people without a `bonus_bases` row when the `bonus_base_cents` setting
+/// is not set: 2,000 yuan (kaohe's default; the seeds name no amount).
+pub const DEFAULT_BONUS_BASE_CENTS: i64 = 200_000;
+
+impl Store {
+    /// Computes every performance bonus of a period from the current result of each published
+    /// or locked cycle (HR, finance or an administrator) and stores them, replacing earlier
+    /// computations: a result corrected by an appeal gives its new amount and version.
+    pub async fn compute_bonuses(&self, viewer: &Viewer, period: Period) -> Result<Vec<BonusLine>> {
+        require_role(
+            viewer,
+            &[Role::Hr, Role::Finance, Role::Admin],
+            "compute bonuses",
+        )?;
+        let default_base = match self.setting("bonus_base_cents").await? {
+            Some(t) => t.trim().parse::<i64>().map_err(|e| StoreError::Invalid {
+                field: "bonus_base_cents".into(),
+                message: e.to_string(),
+            })?,
+            None => DEFAULT_BONUS_BASE_CENTS,
+        };
+        let mut sql = Sql::new(
+            "SELECT c.employee_id, e.code, e.name, c.snapshot, b.base_cents FROM cycles c \
+             JOIN employees e ON e.id = c.employee_id LEFT JOIN bonus_bases b ON b.employee_id = c.employee_id \
+             WHERE c.state IN ('published', 'locked') AND c.period = ",
+        );
+        sql.bind(period.to_string()).push(" ORDER BY e.code");
+        let rows: Vec<(i64, String, String, String, Option<i64>)> = self.fetch_all(&sql).await?;
+        let mut lines = Vec::new();
+        for (id, code, name, snapshot, base) in rows {
+            let state: CycleState =
+                serde_json::from_str(&snapshot).map_err(|e| StoreError::Invalid {
+                    field: format!("cycle of employee {id}"),
+                    message: e.to_string(),
+                })?;
+            debug_assert!(matches!(state.stage(), Stage::Published | Stage::Locked));
+            let Some(result) = state.current_result() else {
+                continue;
+            };
+            let payee = Payee {
+                employee_id: id,
+                employee_no: code,
+                name,
+            };
+            let base = Cents(base.unwrap_or(default_base));
+            lines.extend(BonusLine::from_result(payee, period, result, base));
+        }
+        let mut tx = self.begin().await?;
+        let now = Utc::now();
+        for l in &lines {
+            let mut sql = Sql::new(
+                "INSERT INTO bonuses (period, employee_id, base_cents, coefficient, amount_cents, status, result_version, score, grade, computed_at) VALUES (",
+            );
+            sql.bind(period.to_string())
+                .push(", ")
+                .bind(l.payee.employee_id)
+                .push(", ")
+                .bind(l.base.0)
+                .push(", ")
+                .bind(l.coefficient);
+            sql.push(", ")
+                .bind(l.bonus.0)
+                .push(", 'computed', ")
+                .bind(i64::from(l.result_version))
+                .push(", ")
+                .bind(l.score)
+                .push(", ")
+                .bind(l.grade.as_str());
+            sql.push(", ").bind(now).push(
+                ") ON CONFLICT (period, employee_id) DO UPDATE SET base_cents = excluded.base_cents, \
+                 coefficient = excluded.coefficient, amount_cents = excluded.amount_cents, status = 'computed', \
+                 result_version = excluded.result_version, score = excluded.score, grade = excluded.grade, \
+                 computed_at = excluded.computed_at",
+            );
+            tx.run(&sql).await?;
+        }
+        let total: i64 = lines.iter().map(|l| l.bonus.0).sum();
+        tx.audit(
+            viewer,
+            AuditEntry {
+                action: "update",
+                entity: "bonuses",
+                entity_id: period.to_string(),
+                before: None,
+                after: Some(serde_json::json!({ "people": lines.len(), "total_cents": total })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(lines)
+    }
+
+    /// The stored bonuses of a period.
+    pub async fn bonuses(&self, viewer: &Viewer, period: Period) -> Result<Vec<BonusLine>> {
+        let mut sql = Sql::new(
+            "SELECT b.employee_id, e.code, e.name, b.result_version, b.score, b.grade, b.coefficient, b.base_cents, b.amount_cents \
+             FROM bonuses b JOIN employees e ON e.id = b.employee_id WHERE b.period = ",
+        );
+        sql.bind(period.to_string());
+        viewer.restrict(&mut sql, "b.employee_id");
+        sql.push(" ORDER BY e.code");
+        type Row = (i64, String, String, i32, Option<f64>, String, f64, i64, i64);
+        let rows: Vec<Row> = self.fetch_all(&sql).await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, code, name, v, score, grade, coef, base, amount)| BonusLine {
+                    payee: Payee {
+                        employee_id: id,
+                        employee_no: code,
+                        name,
+                    },
+                    period,
+                    result_version: u32::try_from(v).unwrap_or(0),
+                    score: score.unwrap_or(0.0),
+                    grade,
+                    coefficient: coef,
+                    base: Cents(base),
+                    bonus: Cents(amount),
+                },
+            )
+            .collect())
+    }
+
+    /// The payroll rows of a period (HR, finance or an administrator): every stored
+    /// performance bonus, then every confirmed or paid award, audited as an export.
+    pub async fn payroll(&self, viewer: &Viewer, period: Period) -> Result<Vec<PayrollRow>> {
+        require_role(
+            viewer,
+            &[Role::Hr, Role::Finance, Role::Admin],
+            "export payroll",
+        )?;
+        let bonuses = self.bonuses(viewer, period).await?;
+        let awards: Vec<ConfirmedAward> = self.confirmed_awards(period).await?;
+        let mut sql = Sql::new("SELECT id, code, name FROM employees");
+        sql.push(" ORDER BY id");
+        let people: BTreeMap<i64, Payee> = self
+            .fetch_all::<(i64, String, String)>(&sql)
+            .await?
+            .into_iter()
+            .map(|(id, no, name)| {
+                (
+                    id,
+                    Payee {
+                        employee_id: id,
+                        employee_no: no,
+                        name,
+                    },
+                )
+            })
+            .collect();
+        let rows = payroll_rows(period, &bonuses, &awards, &people);
+        self.audit(
+            viewer,
+            AuditEntry {
+                action: "export",
+                entity: "payroll",
+                entity_id: period.to_string(),
+                before: None,
+                after: Some(serde_json::json!({ "rows": rows.len() })),
+            },
+        )
+        .await?;
+        Ok(rows)
+    }
+}
