@@ -80,6 +80,7 @@ impl Resolver {
         viewer: &Viewer,
         kind: RefKind,
         key: &str,
+        scoped_as: Option<&KindSpec>,
     ) -> Result<Option<i64>> {
         if let Some(hit) = self.known.get(&kind).and_then(|m| m.get(key)) {
             return Ok(*hit);
@@ -94,6 +95,10 @@ impl Resolver {
         // People outside the viewer's scope do not exist for this import.
         if kind == RefKind::Employee {
             viewer.restrict(&mut sql, "t.id");
+        }
+        // Neither do parents (the order of an order line, …) the viewer may not see.
+        if let Some(parent) = scoped_as {
+            super::filter::scope(parent, viewer, &mut sql);
         }
         let found: Vec<(i64,)> = tx.fetch_all(&sql).await?;
         let id = found.first().map(|r| r.0);
@@ -303,10 +308,16 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             let (Ty::Ref(kind), Cell::Text(key)) = (col.ty, &cells[i]) else {
                 continue;
             };
-            match self.resolver.id(tx, self.viewer, kind, key).await? {
+            let parent = self
+                .spec
+                .parent
+                .as_ref()
+                .filter(|p| p.column == col.field)
+                .map(|p| p.spec);
+            match self.resolver.id(tx, self.viewer, kind, key, parent).await? {
                 Some(id) => cells[i] = Cell::Int(id),
                 None => {
-                    let scope = if kind == RefKind::Employee {
+                    let scope = if kind == RefKind::Employee || parent.is_some() {
                         " or outside your data scope"
                     } else {
                         ""

@@ -46,14 +46,8 @@ macro_rules! funnel {
     };
 }
 
-funnel!(
-    Customer,
-    write_customers,
-    "Writes customer archives (客户档案)."
-);
 funnel!(Call, write_calls, "Writes calls (电话记录).");
 funnel!(Visit, write_visits, "Writes visits (拜访).");
-funnel!(Order, write_orders, "Writes orders (订单).");
 funnel!(Shipment, write_shipments, "Writes shipments (发货).");
 funnel!(Contract, write_contracts, "Writes contracts (合同).");
 funnel!(
@@ -70,6 +64,75 @@ funnel!(
 );
 funnel!(Report, write_reports, "Writes reports (报告).");
 funnel!(Document, write_documents, "Writes documents (文档).");
+funnel!(
+    OrderLine,
+    write_order_lines,
+    "Writes order lines (订单明细)."
+);
+funnel!(
+    OrderEvent,
+    write_order_events,
+    "Writes order progress feedback and problems (订单进度反馈与问题)."
+);
+funnel!(
+    OrderCredit,
+    write_order_credits,
+    "Writes split credit on orders (订单业绩分成)."
+);
+funnel!(
+    ContractStep,
+    write_contract_steps,
+    "Writes contract step histories (合同流转记录) as they happened elsewhere; a step taken now goes through `Tx::contract_step`."
+);
+funnel!(
+    ExpenseStep,
+    write_expense_steps,
+    "Writes expense review histories (费用审批记录) as they happened elsewhere; a step taken now goes through `Tx::expense_step`."
+);
+funnel!(
+    Budget,
+    write_budgets,
+    "Writes expense budgets (费用预算); company-wide roles only."
+);
+funnel!(Meeting, write_meetings, "Writes meetings (会议).");
+funnel!(
+    MeetingAttendee,
+    write_meeting_attendance,
+    "Writes who attended meetings (会议出席)."
+);
+funnel!(
+    TrainingCourse,
+    write_training_courses,
+    "Writes the training plan (培训计划); company-wide roles only."
+);
+funnel!(
+    TrainingSession,
+    write_training_sessions,
+    "Writes training sessions (培训场次); company-wide roles only."
+);
+funnel!(
+    TrainingResult,
+    write_training_results,
+    "Writes training attendance and scores (培训考核成绩)."
+);
+impl StoredRecord for Customer {
+    fn write(
+        tx: &mut Tx,
+        viewer: &Viewer,
+        records: &[Self],
+    ) -> impl Future<Output = Result<u64>> + Send {
+        tx.write_customers(viewer, records)
+    }
+}
+impl StoredRecord for Order {
+    fn write(
+        tx: &mut Tx,
+        viewer: &Viewer,
+        records: &[Self],
+    ) -> impl Future<Output = Result<u64>> + Send {
+        tx.write_orders(viewer, records)
+    }
+}
 impl StoredRecord for Expense {
     fn write(
         tx: &mut Tx,
@@ -96,6 +159,21 @@ funnel!(
 );
 
 impl Tx {
+    /// Writes customer archives (客户档案), each with the class its purchases give it.
+    pub async fn write_customers(&mut self, viewer: &Viewer, records: &[Customer]) -> Result<u64> {
+        let mut classed = records.to_vec();
+        self.assign_customer_classes(&mut classed).await?;
+        self.write_records(viewer, &classed).await
+    }
+
+    /// Writes orders (订单) and re-derives the class of their customers.
+    pub async fn write_orders(&mut self, viewer: &Viewer, records: &[Order]) -> Result<u64> {
+        let n = self.write_records(viewer, records).await?;
+        self.reclassify_customers(records.iter().map(|o| o.customer_id).collect())
+            .await?;
+        Ok(n)
+    }
+
     /// Writes expense claims (销售费用), flagging each that takes its department past the
     /// budget of its period and category.
     pub async fn write_expenses(&mut self, viewer: &Viewer, records: &[Expense]) -> Result<u64> {
@@ -119,7 +197,7 @@ impl Tx {
 
     /// The budget of the claim's department, month and category, and what was claimed there
     /// already (returned claims do not count).
-    async fn budget_and_spent(&mut self, e: &Expense) -> Result<(Option<Cents>, i64)> {
+    pub(super) async fn budget_and_spent(&mut self, e: &Expense) -> Result<(Option<Cents>, i64)> {
         let month = Period::month_of(e.day);
         let mut sql = Sql::new("SELECT amount_cents FROM budgets WHERE department_id = ");
         sql.bind(e.department_id)
@@ -128,8 +206,9 @@ impl Tx {
             .push(" AND category = ")
             .bind(e.category.as_str());
         let budget: Vec<(i64,)> = self.fetch_all(&sql).await?;
-        let mut sql =
-            Sql::new("SELECT COALESCE(SUM(amount_cents), 0) FROM expenses WHERE department_id = ");
+        let mut sql = Sql::new(
+            "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM expenses WHERE department_id = ",
+        );
         sql.bind(e.department_id)
             .push(" AND category = ")
             .bind(e.category.as_str());
@@ -138,12 +217,10 @@ impl Tx {
             .push(" AND day < ")
             .bind(month.end_exclusive());
         sql.push(" AND status NOT IN ('manager_returned', 'finance_returned')");
-        sql.push(if e.id != 0 {
-            " AND id <> "
-        } else {
-            " AND 0 <> "
-        })
-        .bind(e.id);
+        // A stored claim does not count against itself; a new one has nothing to exclude.
+        if e.id != 0 {
+            sql.push(" AND id <> ").bind(e.id);
+        }
         let spent: Vec<(i64,)> = self.fetch_all(&sql).await?;
         Ok((
             budget.first().map(|b| Cents(b.0)),
@@ -174,6 +251,7 @@ impl Tx {
         }
         self.check_in_scope(viewer, records.iter().filter_map(ImportRecord::owner))
             .await?;
+        self.check_parents_in_scope(viewer, records).await?;
         if records.iter().all(|r| r.record_id() == 0) {
             return self.insert_new_rows(records).await;
         }
