@@ -99,12 +99,22 @@ impl Jobs {
     }
 }
 
+/// `?kind=calls`: the kind chosen at first (the list page links its own kind).
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub kind: Option<String>,
+}
+
 /// `GET /import`: the upload form.
 pub async fn page(
     State(state): State<AppState>,
     me: CurrentUser,
+    Query(q): Query<PageQuery>,
 ) -> Result<Html<String>, WebError> {
-    let ctx = minijinja::context! { kinds => crate::records::kind_links(me.lang) };
+    let ctx = minijinja::context! {
+        kinds => crate::records::kind_links(me.lang),
+        chosen => q.kind,
+    };
     crate::pages::render_page(&state, &me, "import.html", ctx)
 }
 
