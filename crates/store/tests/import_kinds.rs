@@ -285,14 +285,23 @@ async fn budgets_are_monthly_company_wide_and_a_repeated_key_is_refused() {
         let report = rejected(import(&store, &sys, &spec::BUDGETS, bad).await);
         assert_eq!(errors(&report), [(2, "期间", "2026-Q4")], "{}", db.backend);
         import(&store, &sys, &spec::BUDGETS, file).await.unwrap();
-        let repeated = "部门编码,期间,费用类别,预算金额(元)\nTS,2026-10,travel,6000\n";
-        let e = import(&store, &sys, &spec::BUDGETS, repeated)
-            .await
-            .unwrap_err();
-        assert!(
-            e.to_string().contains("already exists"),
-            "{}: {e}",
+        // The same department, month and category again: in the database, or twice in a file.
+        let repeated = "部门编码,期间,费用类别,预算金额(元)
+TS,2026-10,travel,6000
+TS,2026-11,差旅费,1
+TS,2026-11,travel,2
+";
+        let report = rejected(import(&store, &sys, &spec::BUDGETS, repeated).await);
+        assert_eq!(
+            errors(&report),
+            [(4, "部门编码", "TS"), (2, "部门编码", "")],
+            "{}: {report}",
             db.backend
+        );
+        assert!(report.errors[0].reason.contains("as row 3"), "{report}");
+        assert!(
+            report.errors[1].reason.contains("stored already"),
+            "{report}"
         );
         assert_eq!(store.count_rows("budgets").await.unwrap(), 1);
     }

@@ -12,7 +12,9 @@ use crate::sql::Sql;
 use crate::{Result, Store, StoreError, Tx, Viewer};
 use chrono::{NaiveDate, Utc};
 use kaohe_domain::import::files::RowSource;
-use kaohe_domain::import::{Cell, ErrorReport, HeaderMap, KindSpec, LocalZone, RefKind, Ty, row};
+use kaohe_domain::import::{
+    Cell, Column, ErrorReport, HeaderMap, KindSpec, LocalZone, RefKind, Ty, row,
+};
 use kaohe_domain::rules::customer::CustomerIdentity;
 use std::collections::HashMap;
 
@@ -65,6 +67,27 @@ impl Store {
     ) -> std::result::Result<ImportOutcome, ImportFailure> {
         crate::with_record_type!(spec, T => Importer::<T>::run(self, viewer, source, opts).await)
     }
+}
+
+/// The columns that together identify a record of a kind without a single business key (its
+/// table's primary key); attendance has its own check of (工号, 日期).
+fn composite_key(spec: &KindSpec) -> Option<&'static [&'static str]> {
+    match spec.kind {
+        "order_credits" => Some(&["order_id", "employee_id"]),
+        "budgets" => Some(&["department_id", "period", "category"]),
+        "meeting_attendance" => Some(&["meeting_id", "employee_id"]),
+        "training_results" => Some(&["session_id", "employee_id"]),
+        _ => None,
+    }
+}
+
+/// "(订单编号, 工号)": the Chinese headers of a key, for messages.
+fn key_names(spec: &KindSpec, key: &[&str]) -> String {
+    let names: Vec<&str> = key
+        .iter()
+        .filter_map(|f| spec.column(f).map(|(_, c)| c.zh))
+        .collect();
+    format!("({})", names.join(", "))
 }
 
 /// Business keys resolved to ids, remembered (hits and misses) for the whole file.
@@ -125,6 +148,8 @@ struct Importer<'a, T> {
     resolver: Resolver,
     /// Business keys seen in this file → their row.
     keys: HashMap<String, u64>,
+    /// Keys of kinds keyed by several columns seen in this file → their row.
+    tuples: HashMap<Vec<String>, u64>,
     /// Attendance days seen in this file → their row.
     days: HashMap<(i64, NaiveDate), u64>,
     /// Customers seen in this file, for duplicate detection → their row.
@@ -147,6 +172,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             report: ErrorReport::new(opts.file_name),
             resolver: Resolver::default(),
             keys: HashMap::new(),
+            tuples: HashMap::new(),
             days: HashMap::new(),
             phones: HashMap::new(),
             names: HashMap::new(),
@@ -285,6 +311,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             }
         }
         self.check_in_file_duplicates(map, row_no, text, &cells);
+        self.check_in_file_tuples(map, row_no, text, &cells);
         if self.report.total == errors_before {
             self.batch.push(Pending {
                 row: row_no,
@@ -395,6 +422,63 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         }
     }
 
+    /// A row of a kind keyed by several columns that repeats an earlier row's key.
+    fn check_in_file_tuples(
+        &mut self,
+        map: &HeaderMap,
+        row_no: u64,
+        text: &[String],
+        cells: &[Cell],
+    ) {
+        let Some(key) = composite_key(self.spec) else {
+            return;
+        };
+        let idx: Vec<usize> = key
+            .iter()
+            .filter_map(|f| self.spec.column(f).map(|(i, _)| i))
+            .collect();
+        let tuple: Vec<String> = idx.iter().map(|i| format!("{:?}", cells[*i])).collect();
+        if let Some(first) = self.tuples.get(&tuple) {
+            let i = idx[0];
+            let reason = format!("the same {} as row {first}", key_names(self.spec, key));
+            self.report
+                .push(row_no, map.header(i), map.text(text, i), reason);
+        } else {
+            self.tuples.insert(tuple, row_no);
+        }
+    }
+
+    /// Rows of the batch whose several-column key is stored already.
+    async fn check_existing_tuples(&mut self, tx: &mut Tx) -> Result<()> {
+        let Some(key) = composite_key(self.spec) else {
+            return Ok(());
+        };
+        let cols: Vec<(usize, &Column)> = key.iter().filter_map(|f| self.spec.column(f)).collect();
+        let mut found = Vec::new();
+        for p in &self.batch {
+            let cells = row::to_cells(self.spec, &p.record);
+            let mut sql = Sql::new(&format!("SELECT 1 FROM {} WHERE 1=1", self.spec.table));
+            for (i, col) in &cols {
+                sql.push(&format!(" AND {} = ", col.field))
+                    .bind(super::cells::val(col.ty, &cells[*i]));
+            }
+            if !tx.fetch_all::<(i32,)>(&sql).await?.is_empty() {
+                found.push(p.row);
+            }
+        }
+        let first = cols.first().map_or("", |(_, c)| c.zh);
+        let names = key_names(self.spec, key);
+        for row in found {
+            self.report.push(
+                row,
+                first,
+                "",
+                format!("a {} {names} is stored already", self.spec.zh),
+            );
+        }
+        Ok(())
+    }
+
     /// Checks a batch against the database and, while the file has no error, writes it.
     async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
         if self.batch.is_empty() {
@@ -403,6 +487,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         self.check_existing_keys(tx).await?;
         match self.spec.kind {
             "attendance" => self.check_existing_days(tx).await?,
+            _ if composite_key(self.spec).is_some() => self.check_existing_tuples(tx).await?,
             "customers" => self.check_existing_customers(tx).await?,
             _ => {}
         }
