@@ -206,7 +206,101 @@ async fn records_import_export_and_the_score_table_work_through_the_browser_rout
             other_id(&app, my_id).await
         );
         assert_eq!(text(&rep, app.url(&url)).await.0, 404, "{backend}");
+
+        expense_steps_through_the_api(&app, &rep, &csrf, backend).await;
     }
+}
+
+/// A claim in the manager's scope: the rep may not review it, the manager must comment a
+/// return, and the step lands with the claim's new status.
+async fn expense_steps_through_the_api(
+    app: &TestApp,
+    rep: &reqwest::Client,
+    rep_csrf: &str,
+    backend: &str,
+) {
+    use kaohe_domain::records::Expense;
+    let user = app.store.user_by_name("manager").await.unwrap().unwrap();
+    let viewer = app.store.viewer_for(&user).await.unwrap();
+    // A claim of someone in the manager's department, submitted an hour ago.
+    let people = app.store.employees(&viewer).await.unwrap();
+    let claimant = people
+        .iter()
+        .find(|p| Some(p.id) != viewer.employee_id)
+        .expect("someone in the manager's department");
+    let at = chrono::Utc::now() - chrono::Duration::hours(1);
+    let claim = Expense {
+        id: 0,
+        employee_id: claimant.id,
+        department_id: claimant.department_id,
+        day: at.date_naive(),
+        category: "travel".into(),
+        amount_cents: 10_000,
+        receipts: 1,
+        description: "出差".into(),
+        status: "submitted".into(),
+        submitted_at: at,
+        over_budget: false,
+    };
+    let id = app
+        .store
+        .create(&Viewer::system("test"), &claim)
+        .await
+        .unwrap();
+    let url = app.url(&format!("/api/expenses/{id}/steps"));
+    let step = |client: &reqwest::Client, csrf: &str, body: Value| {
+        client
+            .post(url.clone())
+            .header("x-csrf-token", csrf.to_string())
+            .json(&body)
+            .send()
+    };
+    let by_rep = step(
+        rep,
+        rep_csrf,
+        serde_json::json!({"action": "manager_review", "approved": true}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(by_rep.status(), 403, "{backend}");
+    let manager = app.sign_in("manager", "kaohe-demo").await;
+    let (_, page) = text(&manager, app.url("/import")).await;
+    let csrf = hidden_csrf(&page);
+    let forged = step(
+        &manager,
+        "forged",
+        serde_json::json!({"action": "manager_review", "approved": true}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(forged.status(), 403, "{backend}");
+    let silent = step(
+        &manager,
+        &csrf,
+        serde_json::json!({"action": "manager_review", "approved": false}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(silent.status(), 422, "{backend}");
+    let why: Value = silent.json().await.unwrap();
+    assert!(
+        why["error"].as_str().unwrap().contains("comment"),
+        "{backend}: {why}"
+    );
+    let returned = step(
+        &manager,
+        &csrf,
+        serde_json::json!({"action": "manager_review", "approved": false, "comment": "缺少发票"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(returned.status(), 200, "{backend}");
+    let done: Value = returned.json().await.unwrap();
+    assert_eq!(
+        (done["before"].as_str(), done["after"].as_str()),
+        (Some("submitted"), Some("manager_returned")),
+        "{backend}"
+    );
 }
 
 /// Someone other than `me`.

@@ -9,6 +9,7 @@ pub mod pages;
 pub mod records;
 pub mod scorecard;
 pub mod scoretable;
+pub mod steps;
 
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::{get, post};
@@ -118,6 +119,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/import", post(import::start))
         .route("/api/import/{id}", get(import::progress))
         .route("/scoretable", get(scoretable::page))
+        .route("/api/contracts/{id}/steps", post(steps::contract))
+        .route("/api/expenses/{id}/steps", post(steps::expense))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
