@@ -308,6 +308,33 @@ TS,2026-11,travel,2
 }
 
 #[tokio::test]
+async fn split_credit_of_an_order_cannot_pass_100_percent() {
+    for db in every_backend().await {
+        let store = db.open().await;
+        seed(&store).await;
+        let sys = Viewer::system("t");
+        let over = "订单编号,工号,分成比例(%)\nDD-1,E001,60\nDD-1,E002,50\n";
+        let report = rejected(import(&store, &sys, &spec::ORDER_CREDITS, over).await);
+        assert_eq!(
+            errors(&report),
+            [(3, "分成比例(%)", "50")],
+            "{}: {report}",
+            db.backend
+        );
+        let split = "订单编号,工号,分成比例(%)\nDD-1,E001,60\nDD-1,E002,40\n";
+        import(&store, &sys, &spec::ORDER_CREDITS, split)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.count_rows("order_credits").await.unwrap(),
+            2,
+            "{}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
 async fn meetings_and_training_import_with_their_attendance() {
     for db in every_backend().await {
         let store = db.open().await;

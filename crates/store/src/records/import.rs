@@ -150,6 +150,8 @@ struct Importer<'a, T> {
     keys: HashMap<String, u64>,
     /// Keys of kinds keyed by several columns seen in this file → their row.
     tuples: HashMap<Vec<String>, u64>,
+    /// Split credit per order so far (stored shares plus this file's): order id → percent.
+    shares: HashMap<i64, f64>,
     /// Attendance days seen in this file → their row.
     days: HashMap<(i64, NaiveDate), u64>,
     /// Customers seen in this file, for duplicate detection → their row.
@@ -173,6 +175,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             resolver: Resolver::default(),
             keys: HashMap::new(),
             tuples: HashMap::new(),
+            shares: HashMap::new(),
             days: HashMap::new(),
             phones: HashMap::new(),
             names: HashMap::new(),
@@ -479,6 +482,48 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         Ok(())
     }
 
+    /// Split credit on a shared deal sums to 100 (SPEC §7a): a row that takes an order's shares,
+    /// stored and earlier in the file, past 100 percent is refused. Shares may arrive in several
+    /// files, so less than 100 is not an error.
+    async fn check_credit_shares(&mut self, tx: &mut Tx) -> Result<()> {
+        let cells: Vec<(u64, Vec<Cell>)> = self
+            .batch
+            .iter()
+            .map(|p| (p.row, row::to_cells(self.spec, &p.record)))
+            .collect();
+        let unseen: Vec<i64> = cells
+            .iter()
+            .filter_map(|(_, c)| match c[0] {
+                Cell::Int(order) if !self.shares.contains_key(&order) => Some(order),
+                _ => None,
+            })
+            .collect();
+        if !unseen.is_empty() {
+            let mut sql =
+                Sql::new("SELECT order_id, SUM(share_pct) FROM order_credits WHERE order_id IN ");
+            sql.bind_list(unseen.iter().copied())
+                .push(" GROUP BY order_id");
+            let stored: Vec<(i64, f64)> = tx.fetch_all(&sql).await?;
+            for order in unseen {
+                let sum = stored.iter().find(|s| s.0 == order).map_or(0.0, |s| s.1);
+                self.shares.insert(order, sum);
+            }
+        }
+        for (row, c) in cells {
+            let (Cell::Int(order), Cell::Float(share)) = (&c[0], &c[2]) else {
+                continue;
+            };
+            let total = self.shares.entry(*order).or_default();
+            *total += share;
+            if *total > 100.0 + 1e-9 {
+                let reason = format!("the shares of this order add up to {total}%, more than 100%");
+                self.report
+                    .push(row, "分成比例(%)", &share.to_string(), reason);
+            }
+        }
+        Ok(())
+    }
+
     /// Checks a batch against the database and, while the file has no error, writes it.
     async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
         if self.batch.is_empty() {
@@ -487,6 +532,10 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         self.check_existing_keys(tx).await?;
         match self.spec.kind {
             "attendance" => self.check_existing_days(tx).await?,
+            "order_credits" => {
+                self.check_existing_tuples(tx).await?;
+                self.check_credit_shares(tx).await?;
+            }
             _ if composite_key(self.spec).is_some() => self.check_existing_tuples(tx).await?,
             "customers" => self.check_existing_customers(tx).await?,
             _ => {}
