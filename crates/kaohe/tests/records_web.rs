@@ -301,6 +301,52 @@ async fn expense_steps_through_the_api(
         (Some("submitted"), Some("manager_returned")),
         "{backend}"
     );
+
+    // A contract of the same person: archiving before signing is refused, a review passes.
+    let contract = kaohe_domain::records::Contract {
+        id: 0,
+        contract_no: format!("HT-WEB-{backend}"),
+        customer_id: first_customer(app).await,
+        order_id: None,
+        employee_id: claimant.id,
+        amount_cents: 500_000,
+        status: "drafted".into(),
+        drafted_at: at,
+        sign_due_at: at + chrono::Duration::days(7),
+        signed_at: None,
+        signed_day: None,
+        archived_at: None,
+        review_passed_first: true,
+    };
+    let id = app
+        .store
+        .create(&Viewer::system("test"), &contract)
+        .await
+        .unwrap();
+    let url = app.url(&format!("/api/contracts/{id}/steps"));
+    let post = |body: Value| {
+        manager
+            .post(url.clone())
+            .header("x-csrf-token", csrf.clone())
+            .json(&body)
+            .send()
+    };
+    let early = post(serde_json::json!({"action": "archive"}))
+        .await
+        .unwrap();
+    assert_eq!(early.status(), 422, "{backend}");
+    let passed = post(serde_json::json!({"action": "review", "passed": true}))
+        .await
+        .unwrap();
+    assert_eq!(passed.status(), 200, "{backend}");
+    let done: Value = passed.json().await.unwrap();
+    assert_eq!(done["after"], "in_review", "{backend}");
+}
+
+/// Any customer's id.
+async fn first_customer(app: &TestApp) -> i64 {
+    let sql = kaohe_store::Sql::new("SELECT MIN(id) FROM customers");
+    app.store.fetch_i64(&sql).await.unwrap()
 }
 
 /// Someone other than `me`.
