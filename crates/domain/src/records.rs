@@ -336,7 +336,16 @@ pub struct Meeting {
     pub day: NaiveDate,
     pub held_at: DateTime<Utc>,
     pub minutes: String,
+    /// Kept in `meeting_attendance`; files give them as their own kind.
+    #[serde(default)]
     pub attendees: Vec<EmployeeId>,
+}
+
+/// One person who attended a meeting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingAttendee {
+    pub meeting_id: i64,
+    pub employee_id: EmployeeId,
 }
 
 /// A training course in the annual plan (培训计划).
@@ -360,8 +369,19 @@ pub struct TrainingSession {
     pub id: i64,
     pub course_id: i64,
     pub held_on: NaiveDate,
-    /// (employee, attended, exam score)
+    /// (employee, attended, exam score); kept in `training_results`, files give them as
+    /// their own kind.
+    #[serde(default)]
     pub results: Vec<(EmployeeId, bool, Option<f64>)>,
+}
+
+/// One person's attendance and post-training score (0–100) in a training session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingResult {
+    pub session_id: i64,
+    pub employee_id: EmployeeId,
+    pub attended: bool,
+    pub score: Option<f64>,
 }
 
 #[cfg(test)]

@@ -556,6 +556,7 @@ async fn serve(store: Store, cfg: &Config) -> Result<()> {
     let demo_hint = store.setting(DEMO_HINT_SETTING).await?;
     let state = kaohe_web::AppState::new(store.clone(), &cfg.company_name, cfg.secure_cookies)
         .with_language(&cfg.language)
+        .with_time_zone(cfg.time_zone)
         .with_demo_hint(demo_hint);
     kaohe_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;

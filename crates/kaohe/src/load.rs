@@ -4,8 +4,9 @@
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use kaohe_domain::period::Period;
+use kaohe_domain::records::{MeetingAttendee, TrainingResult};
 use kaohe_gen::{DayBatch, Generator, Org};
-use kaohe_store::rows::{MeetingAttendee, MeetingRow, SessionRow, TrainingResult};
+use kaohe_store::rows::{MeetingRow, SessionRow};
 use kaohe_store::tx::ID_TABLES;
 use kaohe_store::users::NewUser;
 use kaohe_store::{Sql, Store, Tx};

@@ -3,15 +3,13 @@
 use crate::config::Config;
 use crate::load;
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, NaiveDateTime, Utc};
 use clap::Args;
 use kaohe_domain::Period;
-use kaohe_domain::import::cell::{self, OutCell};
+use kaohe_domain::import::LocalZone;
 use kaohe_domain::import::files::{
     CsvRows, CsvWriter, RowSource, TableWriter, XlsxRows, XlsxWriter,
 };
 use kaohe_domain::import::spec::{self, KindSpec};
-use kaohe_domain::import::{Cell, LocalZone};
 use kaohe_store::records::{ImportFailure, ImportOptions, Query};
 use kaohe_store::{Store, Viewer};
 use sha2::{Digest, Sha256};
@@ -21,8 +19,10 @@ use std::path::{Path, PathBuf};
 /// `kaohe import KIND FILE`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Record kind: teams, employees, customers, credit, calls, visits, orders, shipments,
-    /// contracts, receivables, payments, complaints, expenses, attendance, reports, documents
+    /// Record kind: teams, employees, customers, credit, calls, visits, orders, order_lines,
+    /// order_events, order_credits, shipments, contracts, contract_steps, receivables, payments,
+    /// complaints, budgets, expenses, expense_steps, attendance, reports, documents, meetings,
+    /// meeting_attendance, training_courses, training_sessions, training_results
     pub kind: String,
     /// A .csv (UTF-8) or .xlsx file
     pub file: PathBuf,
@@ -59,21 +59,7 @@ pub struct ExportArgs {
     pub employee: Option<String>,
 }
 
-/// The company time zone, for the local times in files.
-pub struct CompanyZone(pub chrono_tz::Tz);
-
-impl LocalZone for CompanyZone {
-    fn to_utc(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-        use chrono::TimeZone;
-        self.0
-            .from_local_datetime(&local)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-    }
-    fn to_local(&self, at: DateTime<Utc>) -> NaiveDateTime {
-        at.with_timezone(&self.0).naive_local()
-    }
-}
+pub use kaohe_store::records::CompanyZone;
 
 /// The viewer whose scope applies: a named user's, or the system's.
 async fn viewer(store: &Store, user: Option<&str>, command: &str) -> Result<Viewer> {
@@ -249,23 +235,8 @@ pub async fn write_table(
     target: &str,
     w: &mut (dyn TableWriter + Send),
 ) -> Result<u64> {
-    let header: Vec<OutCell> = spec
-        .columns
-        .iter()
-        .map(|c| OutCell::Text((if zh { c.zh } else { c.en }).into()))
-        .collect();
-    w.write_row(&header).map_err(anyhow::Error::msg)?;
-    let mut sink = |cells: &[Cell]| {
-        let out: Vec<OutCell> = spec
-            .columns
-            .iter()
-            .zip(cells)
-            .map(|(c, v)| cell::format(c, v, zone, zh))
-            .collect();
-        w.write_row(&out)
-    };
     Ok(store
-        .export(viewer, spec, query, zone, target, &mut sink)
+        .export_table(viewer, spec, query, zone, zh, target, w)
         .await?)
 }
 

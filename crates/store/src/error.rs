@@ -49,6 +49,16 @@ impl StoreError {
                     };
                 }
             }
+            for (table, text) in COMPOSITE_KEYS {
+                if constraint == format!("{table}_pkey")
+                    || msg.contains(&format!("UNIQUE constraint failed: {table}."))
+                {
+                    return StoreError::Conflict {
+                        field: table.to_string(),
+                        message: text.to_string(),
+                    };
+                }
+            }
             if db.is_foreign_key_violation() {
                 return StoreError::Invalid {
                     field: constraint,
@@ -84,6 +94,30 @@ const UNIQUE_KEYS: &[(&str, &str, &str)] = &[
         "contract number already exists",
     ),
     ("users_username_key", "username", "username already exists"),
+];
+
+/// Tables keyed by several columns and the message a person sees when a key repeats.
+const COMPOSITE_KEYS: &[(&str, &str)] = &[
+    (
+        "attendance",
+        "this person's attendance on this day already exists",
+    ),
+    (
+        "order_credits",
+        "this person already has a share of this order",
+    ),
+    (
+        "budgets",
+        "a budget for this department, month and category already exists",
+    ),
+    (
+        "meeting_attendance",
+        "this person is already recorded at this meeting",
+    ),
+    (
+        "training_results",
+        "this person already has a result in this session",
+    ),
 ];
 
 fn key_table(constraint: &str) -> &str {

@@ -363,6 +363,17 @@ row!(
     ]
 );
 
+row!(
+    Meeting,
+    "meetings",
+    [id, team_id, kind, day, held_at, minutes]
+);
+row!(
+    TrainingSession,
+    "training_sessions",
+    [id, course_id, held_on]
+);
+
 /// A meeting's own row (attendees go to `meeting_attendance`).
 pub struct MeetingRow<'a>(pub &'a Meeting);
 
@@ -383,11 +394,6 @@ impl Row for MeetingRow<'_> {
     }
 }
 
-/// One attendee of a meeting.
-pub struct MeetingAttendee {
-    pub meeting_id: i64,
-    pub employee_id: i64,
-}
 row!(
     MeetingAttendee,
     "meeting_attendance",
@@ -409,13 +415,6 @@ impl Row for SessionRow<'_> {
     }
 }
 
-/// One person's result in a training session.
-pub struct TrainingResult {
-    pub session_id: i64,
-    pub employee_id: i64,
-    pub attended: bool,
-    pub score: Option<f64>,
-}
 row!(
     TrainingResult,
     "training_results",

@@ -4,8 +4,12 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod import;
 pub mod pages;
+pub mod records;
 pub mod scorecard;
+pub mod scoretable;
+pub mod steps;
 
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::{get, post};
@@ -32,6 +36,10 @@ pub struct AppState {
     pub default_lang: i18n::Lang,
     /// Shown on the sign-in page of a demo database: the demo logins.
     pub demo_hint: Option<Arc<str>>,
+    /// The company time zone of local times in lists, files and forms.
+    pub zone: kaohe_store::records::CompanyZone,
+    /// Imports running in the background and their outcomes.
+    pub imports: Arc<import::Jobs>,
 }
 
 impl AppState {
@@ -44,7 +52,15 @@ impl AppState {
             secure_cookies,
             default_lang: i18n::Lang::Zh,
             demo_hint: None,
+            zone: kaohe_store::records::CompanyZone(chrono_tz::Asia::Shanghai),
+            imports: Arc::default(),
         }
+    }
+
+    /// Sets the company time zone (default Asia/Shanghai).
+    pub fn with_time_zone(mut self, tz: chrono_tz::Tz) -> Self {
+        self.zone = kaohe_store::records::CompanyZone(tz);
+        self
     }
 
     /// Sets the company's default language (`zh-CN` or `en`).
@@ -96,6 +112,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/scorecard", get(scorecard::api))
         .route("/scorecard", get(scorecard::page))
         .route("/api/explain", get(scorecard::explain))
+        .route("/records", get(records::index))
+        .route("/records/{kind}", get(records::page))
+        .route("/records/{kind}/export", get(records::export))
+        .route("/import", get(import::page))
+        .route("/api/import", post(import::start))
+        .route("/api/import/{id}", get(import::progress))
+        .route("/scoretable", get(scoretable::page))
+        .route("/api/contracts/{id}/steps", post(steps::contract))
+        .route("/api/expenses/{id}/steps", post(steps::expense))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

@@ -49,7 +49,7 @@ pub struct CardView {
     pub lines: Vec<LineView>,
 }
 
-async fn load(
+pub(crate) async fn load(
     state: &AppState,
     me: &CurrentUser,
     q: &ScorecardQuery,

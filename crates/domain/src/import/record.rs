@@ -18,12 +18,18 @@ pub trait ImportRecord: Serialize + DeserializeOwned + Validate + Send + Sync + 
     fn owner(&self) -> Option<i64>;
     /// The record's id; 0 for a new record (and for kinds keyed otherwise, e.g. attendance).
     fn record_id(&self) -> i64;
+    /// The id of the record this one belongs to (see [`spec::Parent`]), whose owner is this
+    /// record's owner.
+    fn parent_id(&self) -> Option<i64> {
+        None
+    }
 }
 
 macro_rules! import_record {
     ($ty:ty, $spec:expr, |$r:ident| $owner:expr, $id:expr) => {
         impl ImportRecord for $ty {
             const SPEC: &'static KindSpec = &$spec;
+            #[allow(unused_variables)]
             fn owner(&self) -> Option<i64> {
                 let $r = self;
                 $owner
@@ -75,6 +81,52 @@ import_record!(
     r.id
 );
 import_record!(Team, spec::TEAMS, |r| r.leader_id, r.id);
+import_record!(
+    OrderEvent,
+    spec::ORDER_EVENTS,
+    |r| Some(r.employee_id),
+    r.id
+);
+import_record!(OrderCredit, spec::ORDER_CREDITS, |r| Some(r.employee_id), 0);
+import_record!(Budget, spec::BUDGETS, |r| None, 0);
+import_record!(
+    MeetingAttendee,
+    spec::MEETING_ATTENDANCE,
+    |r| Some(r.employee_id),
+    0
+);
+import_record!(TrainingCourse, spec::TRAINING_COURSES, |r| None, r.id);
+import_record!(TrainingSession, spec::TRAINING_SESSIONS, |r| None, r.id);
+import_record!(
+    TrainingResult,
+    spec::TRAINING_RESULTS,
+    |r| Some(r.employee_id),
+    0
+);
+
+/// A kind whose records belong to a parent record (see [`spec::Parent`]).
+macro_rules! child_record {
+    ($ty:ty, $spec:expr, |$r:ident| $parent:expr) => {
+        impl ImportRecord for $ty {
+            const SPEC: &'static KindSpec = &$spec;
+            fn owner(&self) -> Option<i64> {
+                None
+            }
+            fn record_id(&self) -> i64 {
+                self.id
+            }
+            fn parent_id(&self) -> Option<i64> {
+                let $r = self;
+                Some($parent)
+            }
+        }
+    };
+}
+
+child_record!(OrderLine, spec::ORDER_LINES, |r| r.order_id);
+child_record!(ContractStep, spec::CONTRACT_STEPS, |r| r.contract_id);
+child_record!(ExpenseStep, spec::EXPENSE_STEPS, |r| r.expense_id);
+child_record!(Meeting, spec::MEETINGS, |r| r.team_id);
 
 #[cfg(test)]
 mod tests {

@@ -37,6 +37,12 @@ pub enum RefKind {
     Team,
     Position,
     Level,
+    /// Expense claims have no number either: files give the claim's id.
+    Expense,
+    /// Meetings, training courses and sessions are named by their id too.
+    Meeting,
+    TrainingCourse,
+    TrainingSession,
 }
 
 impl RefKind {
@@ -52,6 +58,10 @@ impl RefKind {
             RefKind::Team => ("teams", "code"),
             RefKind::Position => ("positions", "code"),
             RefKind::Level => ("levels", "code"),
+            RefKind::Expense => ("expenses", "id"),
+            RefKind::Meeting => ("meetings", "id"),
+            RefKind::TrainingCourse => ("training_courses", "id"),
+            RefKind::TrainingSession => ("training_sessions", "id"),
         }
     }
 
@@ -67,6 +77,10 @@ impl RefKind {
             RefKind::Team => "team (小组编码)",
             RefKind::Position => "position (岗位编码)",
             RefKind::Level => "level (职级编码)",
+            RefKind::Expense => "expense claim (费用ID)",
+            RefKind::Meeting => "meeting (会议ID)",
+            RefKind::TrainingCourse => "training course (课程ID)",
+            RefKind::TrainingSession => "training session (培训场次ID)",
         }
     }
 }
@@ -110,8 +124,13 @@ pub struct KindSpec {
     /// Chinese name.
     pub zh: &'static str,
     pub table: &'static str,
-    /// The column holding the responsible employee (data scopes narrow on it).
+    /// The column holding the responsible employee (data scopes narrow on it); empty when
+    /// the records belong to nobody in particular (only company-wide roles see and write them)
+    /// or to their parent's owner.
     pub owner: &'static str,
+    /// The record this one belongs to (an order line to its order), whose responsible person
+    /// is this record's too.
+    pub parent: Option<Parent>,
     /// The business key that must be unique (order number, …), if the kind has one.
     pub key: Option<&'static str>,
     /// The date column periods filter on.
@@ -119,7 +138,33 @@ pub struct KindSpec {
     pub columns: &'static [Column],
 }
 
+/// A record another belongs to, for data scopes: an order line is seen by whoever sees its
+/// order.
+#[derive(Debug, PartialEq)]
+pub struct Parent {
+    /// The column of the child naming the parent (by id once resolved).
+    pub column: &'static str,
+    /// The parent's kind.
+    pub spec: &'static KindSpec,
+}
+
 impl KindSpec {
+    /// The SQL expression, over the kind's table aliased `t`, of the responsible employee
+    /// (`None` when the records belong to nobody).
+    pub fn owner_expr(&self) -> Option<String> {
+        match &self.parent {
+            Some(p) => p.spec.owner_expr().map(|o| {
+                let inner = o.replacen("t.", "p.", 1);
+                format!(
+                    "(SELECT {inner} FROM {} p WHERE p.id = t.{})",
+                    p.spec.table, p.column
+                )
+            }),
+            None if self.owner.is_empty() => None,
+            None => Some(format!("t.{}", self.owner)),
+        }
+    }
+
     /// The column of `field`.
     pub fn column(&self, field: &str) -> Option<(usize, &Column)> {
         self.columns
@@ -187,6 +232,13 @@ const CUSTOMER_OPT: Column = col(
     Ty::Ref(RefKind::Customer),
     Null,
 );
+const ORDER: Column = col(
+    "order_id",
+    "订单编号",
+    "order_no",
+    Ty::Ref(RefKind::Order),
+    Required,
+);
 const TEXT: Absent = Absent::Text("");
 const FALSE: Absent = Absent::Bool(false);
 const TRUE: Absent = Absent::Bool(true);
@@ -197,6 +249,7 @@ pub static CUSTOMERS: KindSpec = KindSpec {
     zh: "客户档案",
     table: "customers",
     owner: "owner_id",
+    parent: None,
     key: Some("archive_no"),
     day: None,
     columns: &[
@@ -270,6 +323,7 @@ pub static CALLS: KindSpec = KindSpec {
     zh: "电话记录",
     table: "calls",
     owner: "employee_id",
+    parent: None,
     key: None,
     day: Some("day"),
     columns: &[
@@ -317,6 +371,7 @@ pub static VISITS: KindSpec = KindSpec {
     zh: "拜访记录",
     table: "visits",
     owner: "employee_id",
+    parent: None,
     key: None,
     day: Some("day"),
     columns: &[
@@ -344,6 +399,7 @@ pub static ORDERS: KindSpec = KindSpec {
     zh: "订单",
     table: "orders",
     owner: "employee_id",
+    parent: None,
     key: Some("order_no"),
     day: Some("day"),
     columns: &[
@@ -399,6 +455,7 @@ pub static SHIPMENTS: KindSpec = KindSpec {
     zh: "发货",
     table: "shipments",
     owner: "employee_id",
+    parent: None,
     key: None,
     day: Some("day"),
     columns: &[
@@ -439,6 +496,7 @@ pub static CONTRACTS: KindSpec = KindSpec {
     zh: "合同",
     table: "contracts",
     owner: "employee_id",
+    parent: None,
     key: Some("contract_no"),
     day: Some("signed_day"),
     columns: &[
@@ -500,6 +558,7 @@ pub static RECEIVABLES: KindSpec = KindSpec {
     zh: "应收款",
     table: "receivables",
     owner: "employee_id",
+    parent: None,
     key: None,
     day: Some("due_on"),
     columns: &[
@@ -538,6 +597,7 @@ pub static PAYMENTS: KindSpec = KindSpec {
     zh: "回款",
     table: "payments",
     owner: "employee_id",
+    parent: None,
     key: None,
     day: Some("received_on"),
     columns: &[
@@ -567,6 +627,7 @@ pub static COMPLAINTS: KindSpec = KindSpec {
     zh: "投诉",
     table: "complaints",
     owner: "employee_id",
+    parent: None,
     key: None,
     day: Some("day"),
     columns: &[
@@ -589,6 +650,7 @@ pub static EXPENSES: KindSpec = KindSpec {
     zh: "销售费用",
     table: "expenses",
     owner: "employee_id",
+    parent: None,
     key: None,
     day: Some("day"),
     columns: &[
@@ -636,6 +698,7 @@ pub static ATTENDANCE: KindSpec = KindSpec {
     zh: "考勤",
     table: "attendance",
     owner: "employee_id",
+    parent: None,
     key: None,
     day: Some("day"),
     columns: &[
@@ -657,6 +720,7 @@ pub static REPORTS: KindSpec = KindSpec {
     zh: "报告",
     table: "reports",
     owner: "employee_id",
+    parent: None,
     key: None,
     day: Some("day"),
     columns: &[
@@ -683,6 +747,7 @@ pub static DOCUMENTS: KindSpec = KindSpec {
     zh: "文档",
     table: "documents",
     owner: "employee_id",
+    parent: None,
     key: None,
     day: Some("day"),
     columns: &[
@@ -702,6 +767,7 @@ pub static CREDIT: KindSpec = KindSpec {
     zh: "信用评估",
     table: "credit_assessments",
     owner: "assessor_id",
+    parent: None,
     key: None,
     day: Some("assessed_on"),
     columns: &[
@@ -734,6 +800,7 @@ pub static EMPLOYEES: KindSpec = KindSpec {
     zh: "员工",
     table: "employees",
     owner: "id",
+    parent: None,
     key: Some("code"),
     day: None,
     columns: &[
@@ -790,6 +857,7 @@ pub static TEAMS: KindSpec = KindSpec {
     zh: "小组",
     table: "teams",
     owner: "leader_id",
+    parent: None,
     key: Some("code"),
     day: None,
     columns: &[
@@ -813,6 +881,340 @@ pub static TEAMS: KindSpec = KindSpec {
     ],
 };
 
+/// 订单明细.
+pub static ORDER_LINES: KindSpec = KindSpec {
+    kind: "order_lines",
+    zh: "订单明细",
+    table: "order_lines",
+    owner: "",
+    parent: Some(Parent {
+        column: "order_id",
+        spec: &ORDERS,
+    }),
+    key: None,
+    day: None,
+    columns: &[
+        ID,
+        ORDER,
+        col("product", "产品", "product", Ty::Text, Required),
+        col("product_group", "产品组", "product_group", Ty::Text, TEXT),
+        col("quantity", "数量", "quantity", Ty::Int, Required),
+        col(
+            "unit_price_cents",
+            "单价(元)",
+            "unit_price",
+            Ty::Money,
+            Required,
+        ),
+        col("amount_cents", "金额(元)", "amount", Ty::Money, Required),
+    ],
+};
+
+/// 订单进度反馈与问题.
+pub static ORDER_EVENTS: KindSpec = KindSpec {
+    kind: "order_events",
+    zh: "订单进度反馈与问题",
+    table: "order_events",
+    owner: "employee_id",
+    parent: None,
+    key: None,
+    day: None,
+    columns: &[
+        ID,
+        ORDER,
+        EMPLOYEE,
+        col(
+            "kind",
+            "类型",
+            "kind",
+            Ty::Choice(enums::ORDER_EVENT_KINDS),
+            Required,
+        ),
+        col("due_at", "截止时间", "due_at", Ty::Time, Required),
+        col("done_at", "完成时间", "done_at", Ty::Time, Null),
+        col("note", "说明", "note", Ty::Text, TEXT),
+    ],
+};
+
+/// 订单业绩分成.
+pub static ORDER_CREDITS: KindSpec = KindSpec {
+    kind: "order_credits",
+    zh: "订单业绩分成",
+    table: "order_credits",
+    owner: "employee_id",
+    parent: None,
+    key: None,
+    day: None,
+    columns: &[
+        ORDER,
+        EMPLOYEE,
+        col("share_pct", "分成比例(%)", "share_pct", Ty::Float, Required),
+    ],
+};
+
+/// 合同流转记录.
+pub static CONTRACT_STEPS: KindSpec = KindSpec {
+    kind: "contract_steps",
+    zh: "合同流转记录",
+    table: "contract_steps",
+    owner: "",
+    parent: Some(Parent {
+        column: "contract_id",
+        spec: &CONTRACTS,
+    }),
+    key: None,
+    day: None,
+    columns: &[
+        ID,
+        col(
+            "contract_id",
+            "合同编号",
+            "contract_no",
+            Ty::Ref(RefKind::Contract),
+            Required,
+        ),
+        col(
+            "step",
+            "环节",
+            "step",
+            Ty::Choice(enums::CONTRACT_STEPS),
+            Required,
+        ),
+        col(
+            "outcome",
+            "结果",
+            "outcome",
+            Ty::Choice(enums::CONTRACT_STEP_OUTCOMES),
+            Absent::Text("done"),
+        ),
+        col(
+            "actor_id",
+            "经办人工号",
+            "actor",
+            Ty::Ref(RefKind::Employee),
+            Null,
+        ),
+        col("at", "时间", "at", Ty::Time, Required),
+        col("comment", "意见", "comment", Ty::Text, TEXT),
+    ],
+};
+
+/// 费用审批记录.
+pub static EXPENSE_STEPS: KindSpec = KindSpec {
+    kind: "expense_steps",
+    zh: "费用审批记录",
+    table: "expense_steps",
+    owner: "",
+    parent: Some(Parent {
+        column: "expense_id",
+        spec: &EXPENSES,
+    }),
+    key: None,
+    day: None,
+    columns: &[
+        ID,
+        col(
+            "expense_id",
+            "费用ID",
+            "expense_id",
+            Ty::Ref(RefKind::Expense),
+            Required,
+        ),
+        col(
+            "step",
+            "环节",
+            "step",
+            Ty::Choice(enums::EXPENSE_STEPS),
+            Required,
+        ),
+        col(
+            "outcome",
+            "结果",
+            "outcome",
+            Ty::Choice(enums::EXPENSE_STEP_OUTCOMES),
+            Required,
+        ),
+        col(
+            "actor_id",
+            "审批人工号",
+            "actor",
+            Ty::Ref(RefKind::Employee),
+            Required,
+        ),
+        col("at", "时间", "at", Ty::Time, Required),
+        col("comment", "意见", "comment", Ty::Text, TEXT),
+    ],
+};
+
+/// 费用预算.
+pub static BUDGETS: KindSpec = KindSpec {
+    kind: "budgets",
+    zh: "费用预算",
+    table: "budgets",
+    owner: "",
+    parent: None,
+    key: None,
+    day: None,
+    columns: &[
+        col(
+            "department_id",
+            "部门编码",
+            "department",
+            Ty::Ref(RefKind::Department),
+            Required,
+        ),
+        col("period", "期间", "period", Ty::Text, Required),
+        col(
+            "category",
+            "费用类别",
+            "category",
+            Ty::Choice(enums::EXPENSE_CATEGORIES),
+            Required,
+        ),
+        col(
+            "amount_cents",
+            "预算金额(元)",
+            "amount",
+            Ty::Money,
+            Required,
+        ),
+    ],
+};
+
+/// 会议.
+pub static MEETINGS: KindSpec = KindSpec {
+    kind: "meetings",
+    zh: "会议",
+    table: "meetings",
+    owner: "",
+    parent: Some(Parent {
+        column: "team_id",
+        spec: &TEAMS,
+    }),
+    key: None,
+    day: Some("day"),
+    columns: &[
+        ID,
+        col(
+            "team_id",
+            "小组编码",
+            "team",
+            Ty::Ref(RefKind::Team),
+            Required,
+        ),
+        col(
+            "kind",
+            "会议类型",
+            "kind",
+            Ty::Choice(enums::MEETING_KINDS),
+            Required,
+        ),
+        col("day", "日期", "day", Ty::Date, DayOf("held_at")),
+        col("held_at", "召开时间", "held_at", Ty::Time, Required),
+        col("minutes", "会议纪要", "minutes", Ty::Text, TEXT),
+    ],
+};
+
+/// 会议出席.
+pub static MEETING_ATTENDANCE: KindSpec = KindSpec {
+    kind: "meeting_attendance",
+    zh: "会议出席",
+    table: "meeting_attendance",
+    owner: "employee_id",
+    parent: None,
+    key: None,
+    day: None,
+    columns: &[
+        col(
+            "meeting_id",
+            "会议ID",
+            "meeting_id",
+            Ty::Ref(RefKind::Meeting),
+            Required,
+        ),
+        EMPLOYEE,
+    ],
+};
+
+/// 培训计划.
+pub static TRAINING_COURSES: KindSpec = KindSpec {
+    kind: "training_courses",
+    zh: "培训计划",
+    table: "training_courses",
+    owner: "",
+    parent: None,
+    key: None,
+    day: Some("planned_on"),
+    columns: &[
+        ID,
+        col("year", "年度", "year", Ty::Int, Required),
+        col("title", "课程名称", "title", Ty::Text, Required),
+        col("content", "培训内容", "content", Ty::Text, TEXT),
+        col(
+            "method",
+            "培训方式",
+            "method",
+            Ty::Choice(enums::TRAINING_METHODS),
+            Required,
+        ),
+        col("trainer", "讲师", "trainer", Ty::Text, TEXT),
+        col("audience", "培训对象", "audience", Ty::Text, TEXT),
+        col("planned_on", "计划日期", "planned_on", Ty::Date, Required),
+        col(
+            "pass_mark",
+            "合格分数",
+            "pass_mark",
+            Ty::Float,
+            Absent::Int(60),
+        ),
+    ],
+};
+
+/// 培训场次.
+pub static TRAINING_SESSIONS: KindSpec = KindSpec {
+    kind: "training_sessions",
+    zh: "培训场次",
+    table: "training_sessions",
+    owner: "",
+    parent: None,
+    key: None,
+    day: Some("held_on"),
+    columns: &[
+        ID,
+        col(
+            "course_id",
+            "课程ID",
+            "course_id",
+            Ty::Ref(RefKind::TrainingCourse),
+            Required,
+        ),
+        col("held_on", "培训日期", "held_on", Ty::Date, Required),
+    ],
+};
+
+/// 培训考核成绩.
+pub static TRAINING_RESULTS: KindSpec = KindSpec {
+    kind: "training_results",
+    zh: "培训考核成绩",
+    table: "training_results",
+    owner: "employee_id",
+    parent: None,
+    key: None,
+    day: None,
+    columns: &[
+        col(
+            "session_id",
+            "培训场次ID",
+            "session_id",
+            Ty::Ref(RefKind::TrainingSession),
+            Required,
+        ),
+        EMPLOYEE,
+        col("attended", "出席", "attended", Ty::Bool, TRUE),
+        col("score", "考核成绩", "score", Ty::Float, Null),
+    ],
+};
+
 /// Every kind with files, in the order they are listed (and best imported: people before
 /// their records, customers before orders, orders before shipments and contracts).
 pub static KINDS: &[&KindSpec] = &[
@@ -823,15 +1225,26 @@ pub static KINDS: &[&KindSpec] = &[
     &CALLS,
     &VISITS,
     &ORDERS,
+    &ORDER_LINES,
+    &ORDER_EVENTS,
+    &ORDER_CREDITS,
     &SHIPMENTS,
     &CONTRACTS,
+    &CONTRACT_STEPS,
     &RECEIVABLES,
     &PAYMENTS,
     &COMPLAINTS,
+    &BUDGETS,
     &EXPENSES,
+    &EXPENSE_STEPS,
     &ATTENDANCE,
     &REPORTS,
     &DOCUMENTS,
+    &MEETINGS,
+    &MEETING_ATTENDANCE,
+    &TRAINING_COURSES,
+    &TRAINING_SESSIONS,
+    &TRAINING_RESULTS,
 ];
 
 /// The kind named `name` (as on the command line).
@@ -874,7 +1287,14 @@ mod tests {
                     assert_eq!(k.column(f).map(|(_, c)| c.ty), Some(Ty::Time), "{}", k.kind);
                 }
             }
-            assert!(k.column(k.owner).is_some(), "{}", k.kind);
+            assert!(
+                k.owner.is_empty() || k.column(k.owner).is_some(),
+                "{}",
+                k.kind
+            );
+            if let Some(p) = &k.parent {
+                assert!(k.column(p.column).is_some(), "{}", k.kind);
+            }
         }
     }
 

@@ -75,6 +75,38 @@ pub const CREDIT_RATINGS: Choices = &[("A", "A"), ("B", "B"), ("C", "C"), ("D", 
 /// Employment status (试用 / 正式 / 离职).
 pub const EMPLOYMENT_STATUSES: Choices =
     &[("probation", "试用"), ("regular", "正式"), ("left", "离职")];
+/// Order event kind: progress feedback (进度反馈) owed to the customer, or a problem.
+pub const ORDER_EVENT_KINDS: Choices = &[("progress_feedback", "进度反馈"), ("problem", "问题")];
+/// The steps of a contract's life.
+pub const CONTRACT_STEPS: Choices = &[
+    ("drafted", "草拟"),
+    ("review", "审核"),
+    ("signed", "签约"),
+    ("archived", "归档"),
+];
+/// The outcome of a contract step (a review passes or is returned; other steps are done).
+pub const CONTRACT_STEP_OUTCOMES: Choices =
+    &[("done", "完成"), ("passed", "通过"), ("returned", "退回")];
+/// The steps of an expense claim's review.
+pub const EXPENSE_STEPS: Choices = &[
+    ("manager_review", "经理初审"),
+    ("finance_review", "财务复审"),
+    ("payout", "付款"),
+];
+/// The outcome of an expense step.
+pub const EXPENSE_STEP_OUTCOMES: Choices = &[
+    ("approved", "批准"),
+    ("returned", "退回"),
+    ("paid", "已付款"),
+];
+/// Meeting kind: the weekly team meeting (周例会) or an ad-hoc one.
+pub const MEETING_KINDS: Choices = &[("weekly", "周例会"), ("adhoc", "临时会议")];
+/// How a training course is given.
+pub const TRAINING_METHODS: Choices = &[
+    ("internal", "内部培训"),
+    ("external", "外部培训"),
+    ("online", "在线培训"),
+];
 
 /// Finds the code for `text`, given as the code or its Chinese label (case-insensitive code).
 pub fn code_of(choices: Choices, text: &str) -> Option<&'static str> {

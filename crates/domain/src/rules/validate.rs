@@ -250,6 +250,169 @@ impl Validate for CreditAssessment {
     }
 }
 
+impl Validate for OrderLine {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        c.required("product", &self.product);
+        c.at_least("quantity", self.quantity.into(), 1);
+        c.at_least("unit_price_cents", self.unit_price_cents, 0);
+        c.at_least("amount_cents", self.amount_cents, 0);
+        c.0
+    }
+}
+
+impl Validate for OrderEvent {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        c.choice("kind", &self.kind, enums::ORDER_EVENT_KINDS);
+        c.0
+    }
+}
+
+impl Validate for OrderCredit {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        if !(self.share_pct > 0.0 && self.share_pct <= 100.0) {
+            c.fail(
+                "share_pct",
+                format!(
+                    "a share is more than 0 and at most 100 percent, not {}",
+                    self.share_pct
+                ),
+            );
+        }
+        c.0
+    }
+}
+
+/// The outcomes each step may have, and the comment a return needs (SPEC §3: each step
+/// approve / return with comment).
+fn check_step(
+    c: &mut Check,
+    step: &str,
+    outcome: &str,
+    comment: &str,
+    allowed: &[(&str, &[&str])],
+) {
+    if let Some((_, outcomes)) = allowed.iter().find(|(s, _)| *s == step)
+        && !outcomes.contains(&outcome)
+    {
+        c.fail(
+            "outcome",
+            format!(
+                "a {step} step ends {}, not {outcome}",
+                outcomes.join(" or ")
+            ),
+        );
+    }
+    if outcome == "returned" && comment.trim().is_empty() {
+        c.fail("comment", "a return needs a comment saying why");
+    }
+}
+
+impl Validate for ContractStep {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        c.choice("step", &self.step, enums::CONTRACT_STEPS);
+        c.choice("outcome", &self.outcome, enums::CONTRACT_STEP_OUTCOMES);
+        let allowed: &[(&str, &[&str])] = &[
+            ("drafted", &["done"]),
+            ("review", &["passed", "returned"]),
+            ("signed", &["done"]),
+            ("archived", &["done"]),
+        ];
+        check_step(&mut c, &self.step, &self.outcome, &self.comment, allowed);
+        c.0
+    }
+}
+
+impl Validate for ExpenseStep {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        c.choice("step", &self.step, enums::EXPENSE_STEPS);
+        c.choice("outcome", &self.outcome, enums::EXPENSE_STEP_OUTCOMES);
+        let allowed: &[(&str, &[&str])] = &[
+            ("manager_review", &["approved", "returned"]),
+            ("finance_review", &["approved", "returned"]),
+            ("payout", &["paid"]),
+        ];
+        check_step(&mut c, &self.step, &self.outcome, &self.comment, allowed);
+        c.0
+    }
+}
+
+impl Validate for Budget {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        match crate::Period::parse(&self.period) {
+            Ok(p) if p.kind() == crate::period::PeriodKind::Month => {}
+            _ => c.fail(
+                "period",
+                format!(
+                    "`{}` is not a month such as 2026-10 (budgets are monthly)",
+                    self.period
+                ),
+            ),
+        }
+        c.choice("category", &self.category, enums::EXPENSE_CATEGORIES);
+        c.at_least("amount_cents", self.amount_cents, 0);
+        c.0
+    }
+}
+
+impl Validate for Meeting {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        c.choice("kind", &self.kind, enums::MEETING_KINDS);
+        c.0
+    }
+}
+
+impl Validate for MeetingAttendee {
+    fn violations(&self) -> Vec<Violation> {
+        Vec::new()
+    }
+}
+
+impl Validate for TrainingCourse {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        c.required("title", &self.title);
+        c.choice("method", &self.method, enums::TRAINING_METHODS);
+        if !(2000..=2100).contains(&self.year) {
+            c.fail("year", format!("`{}` is not a plan year", self.year));
+        }
+        if !(0.0..=100.0).contains(&self.pass_mark) {
+            c.fail(
+                "pass_mark",
+                format!("must be 0 to 100, not {}", self.pass_mark),
+            );
+        }
+        c.0
+    }
+}
+
+impl Validate for TrainingSession {
+    fn violations(&self) -> Vec<Violation> {
+        Vec::new()
+    }
+}
+
+impl Validate for TrainingResult {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        if let Some(s) = self.score {
+            if !(0.0..=100.0).contains(&s) {
+                c.fail("score", format!("must be 0 to 100, not {s}"));
+            }
+            if !self.attended {
+                c.fail("score", "someone who did not attend has no score");
+            }
+        }
+        c.0
+    }
+}
+
 impl Validate for Employee {
     fn violations(&self) -> Vec<Violation> {
         let mut c = Check::default();
@@ -392,6 +555,47 @@ mod tests {
             ..k
         };
         assert_eq!(fields(drafted_with_signature.violations()), ["signed_at"]);
+    }
+
+    #[test]
+    fn a_returned_step_needs_a_comment_and_a_review_cannot_be_done() {
+        let at = Utc.with_ymd_and_hms(2026, 10, 8, 2, 0, 0).unwrap();
+        let step = |step: &str, outcome: &str, comment: &str| ContractStep {
+            id: 0,
+            contract_id: 1,
+            step: step.into(),
+            outcome: outcome.into(),
+            actor_id: None,
+            at,
+            comment: comment.into(),
+        };
+        assert!(
+            step("review", "returned", "金额有误")
+                .violations()
+                .is_empty()
+        );
+        assert_eq!(
+            fields(step("review", "returned", "").violations()),
+            ["comment"]
+        );
+        assert_eq!(fields(step("review", "done", "").violations()), ["outcome"]);
+        assert_eq!(
+            fields(step("signed", "passed", "").violations()),
+            ["outcome"]
+        );
+    }
+
+    #[test]
+    fn a_budget_is_for_a_month() {
+        let b = |period: &str| Budget {
+            department_id: 1,
+            period: period.into(),
+            category: "travel".into(),
+            amount_cents: 1,
+        };
+        assert!(b("2026-10").violations().is_empty());
+        assert_eq!(fields(b("2026-Q4").violations()), ["period"]);
+        assert_eq!(fields(b("October").violations()), ["period"]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::val::{Val, bind_all};
 use crate::{Backend, Result, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
-use kaohe_domain::import::{Cell, KindSpec, RefKind, Ty};
+use kaohe_domain::import::{Cell, KindSpec, Ty};
 use sqlx::Row as _;
 
 /// How a column is decoded. PostgreSQL decodes strictly by width, so `INTEGER` and `BIGINT`
@@ -25,7 +25,8 @@ enum Decode {
 fn decode(ty: Ty, export: bool) -> Decode {
     match ty {
         Ty::Id | Ty::Money => Decode::I64,
-        Ty::Ref(RefKind::Receivable) => Decode::I64,
+        // References by id (receivables, expense claims, …) are ids in files too.
+        Ty::Ref(kind) if kind.table_and_key().1 == "id" => Decode::I64,
         Ty::Ref(_) if export => Decode::Text,
         Ty::Ref(_) => Decode::I64,
         Ty::Int => Decode::I32,

@@ -134,10 +134,17 @@ pub(super) fn select(
         sql.push(&format!(" AND t.{day} < "))
             .bind(p.end_exclusive());
     }
-    sql.push(if spec.has_id() {
-        " ORDER BY t.id"
+    // Kinds without ids are keyed by their first two columns (工号 and 日期, …).
+    sql.push(&if spec.has_id() {
+        " ORDER BY t.id".to_string()
     } else {
-        " ORDER BY t.employee_id, t.day"
+        let key: Vec<_> = spec
+            .columns
+            .iter()
+            .take(2)
+            .map(|c| format!("t.{}", c.field))
+            .collect();
+        format!(" ORDER BY {}", key.join(", "))
     });
     if let Some(limit) = query.limit {
         sql.push(" LIMIT ")
@@ -148,9 +155,16 @@ pub(super) fn select(
     Ok(sql)
 }
 
-/// Narrows to the viewer's data scope on the kind's responsible-employee column.
+/// Narrows to the viewer's data scope on the kind's responsible employee (its own column or
+/// its parent's). Records that belong to nobody are for company-wide roles only.
 pub(super) fn scope(spec: &KindSpec, viewer: &Viewer, sql: &mut Sql) {
-    viewer.restrict(sql, &format!("t.{}", spec.owner));
+    match spec.owner_expr() {
+        Some(owner) => viewer.restrict(sql, &owner),
+        None if viewer.scope() == kaohe_domain::roles::Scope::All => {}
+        None => {
+            sql.push(" AND 1 = 0");
+        }
+    }
 }
 
 fn condition(spec: &KindSpec, f: &Filter, zone: &dyn LocalZone, sql: &mut Sql) -> Result<()> {

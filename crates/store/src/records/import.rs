@@ -12,7 +12,9 @@ use crate::sql::Sql;
 use crate::{Result, Store, StoreError, Tx, Viewer};
 use chrono::{NaiveDate, Utc};
 use kaohe_domain::import::files::RowSource;
-use kaohe_domain::import::{Cell, ErrorReport, HeaderMap, KindSpec, LocalZone, RefKind, Ty, row};
+use kaohe_domain::import::{
+    Cell, Column, ErrorReport, HeaderMap, KindSpec, LocalZone, RefKind, Ty, row,
+};
 use kaohe_domain::rules::customer::CustomerIdentity;
 use std::collections::HashMap;
 
@@ -67,6 +69,27 @@ impl Store {
     }
 }
 
+/// The columns that together identify a record of a kind without a single business key (its
+/// table's primary key); attendance has its own check of (工号, 日期).
+fn composite_key(spec: &KindSpec) -> Option<&'static [&'static str]> {
+    match spec.kind {
+        "order_credits" => Some(&["order_id", "employee_id"]),
+        "budgets" => Some(&["department_id", "period", "category"]),
+        "meeting_attendance" => Some(&["meeting_id", "employee_id"]),
+        "training_results" => Some(&["session_id", "employee_id"]),
+        _ => None,
+    }
+}
+
+/// "(订单编号, 工号)": the Chinese headers of a key, for messages.
+fn key_names(spec: &KindSpec, key: &[&str]) -> String {
+    let names: Vec<&str> = key
+        .iter()
+        .filter_map(|f| spec.column(f).map(|(_, c)| c.zh))
+        .collect();
+    format!("({})", names.join(", "))
+}
+
 /// Business keys resolved to ids, remembered (hits and misses) for the whole file.
 #[derive(Default)]
 struct Resolver {
@@ -80,6 +103,7 @@ impl Resolver {
         viewer: &Viewer,
         kind: RefKind,
         key: &str,
+        scoped_as: Option<&KindSpec>,
     ) -> Result<Option<i64>> {
         if let Some(hit) = self.known.get(&kind).and_then(|m| m.get(key)) {
             return Ok(*hit);
@@ -94,6 +118,10 @@ impl Resolver {
         // People outside the viewer's scope do not exist for this import.
         if kind == RefKind::Employee {
             viewer.restrict(&mut sql, "t.id");
+        }
+        // Neither do parents (the order of an order line, …) the viewer may not see.
+        if let Some(parent) = scoped_as {
+            super::filter::scope(parent, viewer, &mut sql);
         }
         let found: Vec<(i64,)> = tx.fetch_all(&sql).await?;
         let id = found.first().map(|r| r.0);
@@ -120,6 +148,10 @@ struct Importer<'a, T> {
     resolver: Resolver,
     /// Business keys seen in this file → their row.
     keys: HashMap<String, u64>,
+    /// Keys of kinds keyed by several columns seen in this file → their row.
+    tuples: HashMap<Vec<String>, u64>,
+    /// Split credit per order so far (stored shares plus this file's): order id → percent.
+    shares: HashMap<i64, f64>,
     /// Attendance days seen in this file → their row.
     days: HashMap<(i64, NaiveDate), u64>,
     /// Customers seen in this file, for duplicate detection → their row.
@@ -142,6 +174,8 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             report: ErrorReport::new(opts.file_name),
             resolver: Resolver::default(),
             keys: HashMap::new(),
+            tuples: HashMap::new(),
+            shares: HashMap::new(),
             days: HashMap::new(),
             phones: HashMap::new(),
             names: HashMap::new(),
@@ -280,6 +314,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             }
         }
         self.check_in_file_duplicates(map, row_no, text, &cells);
+        self.check_in_file_tuples(map, row_no, text, &cells);
         if self.report.total == errors_before {
             self.batch.push(Pending {
                 row: row_no,
@@ -303,10 +338,16 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             let (Ty::Ref(kind), Cell::Text(key)) = (col.ty, &cells[i]) else {
                 continue;
             };
-            match self.resolver.id(tx, self.viewer, kind, key).await? {
+            let parent = self
+                .spec
+                .parent
+                .as_ref()
+                .filter(|p| p.column == col.field)
+                .map(|p| p.spec);
+            match self.resolver.id(tx, self.viewer, kind, key, parent).await? {
                 Some(id) => cells[i] = Cell::Int(id),
                 None => {
-                    let scope = if kind == RefKind::Employee {
+                    let scope = if kind == RefKind::Employee || parent.is_some() {
                         " or outside your data scope"
                     } else {
                         ""
@@ -384,6 +425,105 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         }
     }
 
+    /// A row of a kind keyed by several columns that repeats an earlier row's key.
+    fn check_in_file_tuples(
+        &mut self,
+        map: &HeaderMap,
+        row_no: u64,
+        text: &[String],
+        cells: &[Cell],
+    ) {
+        let Some(key) = composite_key(self.spec) else {
+            return;
+        };
+        let idx: Vec<usize> = key
+            .iter()
+            .filter_map(|f| self.spec.column(f).map(|(i, _)| i))
+            .collect();
+        let tuple: Vec<String> = idx.iter().map(|i| format!("{:?}", cells[*i])).collect();
+        if let Some(first) = self.tuples.get(&tuple) {
+            let i = idx[0];
+            let reason = format!("the same {} as row {first}", key_names(self.spec, key));
+            self.report
+                .push(row_no, map.header(i), map.text(text, i), reason);
+        } else {
+            self.tuples.insert(tuple, row_no);
+        }
+    }
+
+    /// Rows of the batch whose several-column key is stored already.
+    async fn check_existing_tuples(&mut self, tx: &mut Tx) -> Result<()> {
+        let Some(key) = composite_key(self.spec) else {
+            return Ok(());
+        };
+        let cols: Vec<(usize, &Column)> = key.iter().filter_map(|f| self.spec.column(f)).collect();
+        let mut found = Vec::new();
+        for p in &self.batch {
+            let cells = row::to_cells(self.spec, &p.record);
+            let mut sql = Sql::new(&format!("SELECT 1 FROM {} WHERE 1=1", self.spec.table));
+            for (i, col) in &cols {
+                sql.push(&format!(" AND {} = ", col.field))
+                    .bind(super::cells::val(col.ty, &cells[*i]));
+            }
+            if !tx.fetch_all::<(i32,)>(&sql).await?.is_empty() {
+                found.push(p.row);
+            }
+        }
+        let first = cols.first().map_or("", |(_, c)| c.zh);
+        let names = key_names(self.spec, key);
+        for row in found {
+            self.report.push(
+                row,
+                first,
+                "",
+                format!("a {} {names} is stored already", self.spec.zh),
+            );
+        }
+        Ok(())
+    }
+
+    /// Split credit on a shared deal sums to 100 (SPEC §7a): a row that takes an order's shares,
+    /// stored and earlier in the file, past 100 percent is refused. Shares may arrive in several
+    /// files, so less than 100 is not an error.
+    async fn check_credit_shares(&mut self, tx: &mut Tx) -> Result<()> {
+        let cells: Vec<(u64, Vec<Cell>)> = self
+            .batch
+            .iter()
+            .map(|p| (p.row, row::to_cells(self.spec, &p.record)))
+            .collect();
+        let unseen: Vec<i64> = cells
+            .iter()
+            .filter_map(|(_, c)| match c[0] {
+                Cell::Int(order) if !self.shares.contains_key(&order) => Some(order),
+                _ => None,
+            })
+            .collect();
+        if !unseen.is_empty() {
+            let mut sql =
+                Sql::new("SELECT order_id, SUM(share_pct) FROM order_credits WHERE order_id IN ");
+            sql.bind_list(unseen.iter().copied())
+                .push(" GROUP BY order_id");
+            let stored: Vec<(i64, f64)> = tx.fetch_all(&sql).await?;
+            for order in unseen {
+                let sum = stored.iter().find(|s| s.0 == order).map_or(0.0, |s| s.1);
+                self.shares.insert(order, sum);
+            }
+        }
+        for (row, c) in cells {
+            let (Cell::Int(order), Cell::Float(share)) = (&c[0], &c[2]) else {
+                continue;
+            };
+            let total = self.shares.entry(*order).or_default();
+            *total += share;
+            if *total > 100.0 + 1e-9 {
+                let reason = format!("the shares of this order add up to {total}%, more than 100%");
+                self.report
+                    .push(row, "分成比例(%)", &share.to_string(), reason);
+            }
+        }
+        Ok(())
+    }
+
     /// Checks a batch against the database and, while the file has no error, writes it.
     async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
         if self.batch.is_empty() {
@@ -392,6 +532,11 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         self.check_existing_keys(tx).await?;
         match self.spec.kind {
             "attendance" => self.check_existing_days(tx).await?,
+            "order_credits" => {
+                self.check_existing_tuples(tx).await?;
+                self.check_credit_shares(tx).await?;
+            }
+            _ if composite_key(self.spec).is_some() => self.check_existing_tuples(tx).await?,
             "customers" => self.check_existing_customers(tx).await?,
             _ => {}
         }

@@ -11,15 +11,24 @@
 //!   audits the export; [`Store::import`] reads a file row by row, all-or-nothing.
 
 mod cells;
+mod children;
+mod class;
 mod filter;
 mod import;
+mod steps;
 mod write;
+mod zone;
 
+pub use class::CLASS_THRESHOLDS_SETTING;
 pub use filter::{Filter, Op, Query};
 pub use import::{ImportFailure, ImportOptions, ImportOutcome};
+pub use steps::StepOutcome;
 pub use write::StoredRecord;
+pub use zone::CompanyZone;
 
 use crate::{Result, Store, StoreError, Viewer};
+use kaohe_domain::import::cell::{self, OutCell};
+use kaohe_domain::import::files::TableWriter;
 use kaohe_domain::import::{Cell, KindSpec, LocalZone, row};
 
 impl Store {
@@ -108,6 +117,58 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The rows of `spec` the viewer may see that match `query`, as cells with references as
+    /// business keys (工号, 订单编号, …), for showing a list. Not audited: showing a page of a
+    /// list the viewer may see is no export.
+    pub async fn list_cells(
+        &self,
+        viewer: &Viewer,
+        spec: &'static KindSpec,
+        query: &Query,
+        zone: &dyn LocalZone,
+    ) -> Result<Vec<Vec<Cell>>> {
+        let sql = filter::select(spec, viewer, query, zone, true)?;
+        cells::fetch_cells(self, spec, &sql, true).await
+    }
+
+    /// Writes the header (Chinese or English) and every row the viewer may see to `w` as
+    /// a file exports them (Chinese labels and 是/否 when `zh`), through [`Store::export`] and
+    /// so audited; returns how many rows.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn export_table(
+        &self,
+        viewer: &Viewer,
+        spec: &'static KindSpec,
+        query: &Query,
+        zone: &(dyn LocalZone + Sync),
+        zh: bool,
+        target: &str,
+        w: &mut (dyn TableWriter + Send),
+    ) -> Result<u64> {
+        let header: Vec<OutCell> = spec
+            .columns
+            .iter()
+            .map(|c| OutCell::Text((if zh { c.zh } else { c.en }).into()))
+            .collect();
+        w.write_row(&header).map_err(|m| StoreError::Invalid {
+            field: "export".into(),
+            message: m,
+        })?;
+        let mut sink = |cells: &[Cell]| {
+            let out: Vec<OutCell> = spec
+                .columns
+                .iter()
+                .zip(cells)
+                .map(|(c, v)| cell::format(c, v, zone, zh))
+                .collect();
+            w.write_row(&out)
+        };
+        self.export(viewer, spec, query, zone, target, &mut sink)
+            .await
+    }
+}
+
 /// The record kinds by name, for callers that know a kind only at run time (the CLI):
 /// calls `$body` with `$T` bound to the record type of `$spec`.
 #[macro_export]
@@ -178,6 +239,50 @@ macro_rules! with_record_type {
             }
             "teams" => {
                 type $T = Team;
+                $body
+            }
+            "order_lines" => {
+                type $T = OrderLine;
+                $body
+            }
+            "order_events" => {
+                type $T = OrderEvent;
+                $body
+            }
+            "order_credits" => {
+                type $T = OrderCredit;
+                $body
+            }
+            "contract_steps" => {
+                type $T = ContractStep;
+                $body
+            }
+            "expense_steps" => {
+                type $T = ExpenseStep;
+                $body
+            }
+            "budgets" => {
+                type $T = Budget;
+                $body
+            }
+            "meetings" => {
+                type $T = Meeting;
+                $body
+            }
+            "meeting_attendance" => {
+                type $T = MeetingAttendee;
+                $body
+            }
+            "training_courses" => {
+                type $T = TrainingCourse;
+                $body
+            }
+            "training_sessions" => {
+                type $T = TrainingSession;
+                $body
+            }
+            "training_results" => {
+                type $T = TrainingResult;
                 $body
             }
             other => unreachable!("record kind {other} has no record type"),

@@ -48,14 +48,8 @@ macro_rules! funnel {
     };
 }
 
-funnel!(
-    Customer,
-    write_customers,
-    "Writes customer archives (客户档案)."
-);
 funnel!(Call, write_calls, "Writes calls (电话记录).");
 funnel!(Visit, write_visits, "Writes visits (拜访).");
-funnel!(Order, write_orders, "Writes orders (订单).");
 funnel!(Shipment, write_shipments, "Writes shipments (发货).");
 funnel!(Contract, write_contracts, "Writes contracts (合同).");
 funnel!(
@@ -72,6 +66,75 @@ funnel!(
 );
 funnel!(Report, write_reports, "Writes reports (报告).");
 funnel!(Document, write_documents, "Writes documents (文档).");
+funnel!(
+    OrderLine,
+    write_order_lines,
+    "Writes order lines (订单明细)."
+);
+funnel!(
+    OrderEvent,
+    write_order_events,
+    "Writes order progress feedback and problems (订单进度反馈与问题)."
+);
+funnel!(
+    OrderCredit,
+    write_order_credits,
+    "Writes split credit on orders (订单业绩分成)."
+);
+funnel!(
+    ContractStep,
+    write_contract_steps,
+    "Writes contract step histories (合同流转记录) as they happened elsewhere; a step taken now goes through `Tx::contract_step`."
+);
+funnel!(
+    ExpenseStep,
+    write_expense_steps,
+    "Writes expense review histories (费用审批记录) as they happened elsewhere; a step taken now goes through `Tx::expense_step`."
+);
+funnel!(
+    Budget,
+    write_budgets,
+    "Writes expense budgets (费用预算); company-wide roles only."
+);
+funnel!(Meeting, write_meetings, "Writes meetings (会议).");
+funnel!(
+    MeetingAttendee,
+    write_meeting_attendance,
+    "Writes who attended meetings (会议出席)."
+);
+funnel!(
+    TrainingCourse,
+    write_training_courses,
+    "Writes the training plan (培训计划); company-wide roles only."
+);
+funnel!(
+    TrainingSession,
+    write_training_sessions,
+    "Writes training sessions (培训场次); company-wide roles only."
+);
+funnel!(
+    TrainingResult,
+    write_training_results,
+    "Writes training attendance and scores (培训考核成绩)."
+);
+impl StoredRecord for Customer {
+    fn write(
+        tx: &mut Tx,
+        viewer: &Viewer,
+        records: &[Self],
+    ) -> impl Future<Output = Result<u64>> + Send {
+        tx.write_customers(viewer, records)
+    }
+}
+impl StoredRecord for Order {
+    fn write(
+        tx: &mut Tx,
+        viewer: &Viewer,
+        records: &[Self],
+    ) -> impl Future<Output = Result<u64>> + Send {
+        tx.write_orders(viewer, records)
+    }
+}
 impl StoredRecord for Expense {
     fn write(
         tx: &mut Tx,
@@ -98,6 +161,21 @@ funnel!(
 );
 
 impl Tx {
+    /// Writes customer archives (客户档案), each with the class its purchases give it.
+    pub async fn write_customers(&mut self, viewer: &Viewer, records: &[Customer]) -> Result<u64> {
+        let mut classed = records.to_vec();
+        self.assign_customer_classes(&mut classed).await?;
+        self.write_records(viewer, &classed).await
+    }
+
+    /// Writes orders (订单) and re-derives the class of their customers.
+    pub async fn write_orders(&mut self, viewer: &Viewer, records: &[Order]) -> Result<u64> {
+        let n = self.write_records(viewer, records).await?;
+        self.reclassify_customers(records.iter().map(|o| o.customer_id).collect())
+            .await?;
+        Ok(n)
+    }
+
     /// Writes expense claims (销售费用), flagging each that takes its department past the
     /// budget of its period and category.
     pub async fn write_expenses(&mut self, viewer: &Viewer, records: &[Expense]) -> Result<u64> {
@@ -121,7 +199,7 @@ impl Tx {
 
     /// The budget of the claim's department, month and category, and what was claimed there
     /// already (returned claims do not count).
-    async fn budget_and_spent(&mut self, e: &Expense) -> Result<(Option<Cents>, i64)> {
+    pub(super) async fn budget_and_spent(&mut self, e: &Expense) -> Result<(Option<Cents>, i64)> {
         let month = Period::month_of(e.day);
         let mut sql = Sql::new("SELECT amount_cents FROM budgets WHERE department_id = ");
         sql.bind(e.department_id)
@@ -130,8 +208,9 @@ impl Tx {
             .push(" AND category = ")
             .bind(e.category.as_str());
         let budget: Vec<(i64,)> = self.fetch_all(&sql).await?;
-        let mut sql =
-            Sql::new("SELECT COALESCE(SUM(amount_cents), 0) FROM expenses WHERE department_id = ");
+        let mut sql = Sql::new(
+            "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM expenses WHERE department_id = ",
+        );
         sql.bind(e.department_id)
             .push(" AND category = ")
             .bind(e.category.as_str());
@@ -140,12 +219,10 @@ impl Tx {
             .push(" AND day < ")
             .bind(month.end_exclusive());
         sql.push(" AND status NOT IN ('manager_returned', 'finance_returned')");
-        sql.push(if e.id != 0 {
-            " AND id <> "
-        } else {
-            " AND 0 <> "
-        })
-        .bind(e.id);
+        // A stored claim does not count against itself; a new one has nothing to exclude.
+        if e.id != 0 {
+            sql.push(" AND id <> ").bind(e.id);
+        }
         let spent: Vec<(i64,)> = self.fetch_all(&sql).await?;
         Ok((
             budget.first().map(|b| Cents(b.0)),
@@ -176,6 +253,7 @@ impl Tx {
         }
         self.check_in_scope(viewer, records.iter().filter_map(ImportRecord::owner))
             .await?;
+        self.check_parents_in_scope(viewer, records).await?;
         self.touch_records(records.iter()).await?;
         if records.iter().all(|r| r.record_id() == 0) {
             return self.insert_new_rows(records).await;
@@ -194,6 +272,9 @@ impl Tx {
         &mut self,
         records: impl Iterator<Item = &'a T>,
     ) -> Result<()> {
+        if T::SPEC.kind == "order_credits" {
+            return self.touch_credited_orders(records).await;
+        }
         let Some(kind) = RecordKind::parse(T::SPEC.kind) else {
             return Ok(());
         };
@@ -209,6 +290,55 @@ impl Tx {
             }
         }
         self.touch_rollups(kind, &touched).await
+    }
+
+    /// Split credit changes the credited sums of its order's month for the order's owner and
+    /// for the credited people.
+    async fn touch_credited_orders<'a, T: StoredRecord>(
+        &mut self,
+        records: impl Iterator<Item = &'a T>,
+    ) -> Result<()> {
+        let order_col = T::SPEC.column("order_id").map(|(i, _)| i);
+        let mut credited: Vec<(i64, i64)> = Vec::new();
+        for r in records {
+            let cells = row::to_cells(T::SPEC, r);
+            if let (Some(Cell::Int(order)), Some(emp)) =
+                (order_col.and_then(|i| cells.get(i)), r.owner())
+            {
+                credited.push((*order, emp));
+            }
+        }
+        if credited.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new("SELECT id, employee_id, day FROM orders WHERE id IN ");
+        sql.bind_list(credited.iter().map(|c| c.0));
+        let orders: Vec<(i64, i64, chrono::NaiveDate)> = self.fetch_all(&sql).await?;
+        let mut touched = BTreeSet::new();
+        for (id, owner, day) in orders {
+            touched.insert((owner, day));
+            for (_, emp) in credited.iter().filter(|c| c.0 == id) {
+                touched.insert((*emp, day));
+            }
+        }
+        self.touch_rollups(RecordKind::Orders, &touched).await
+    }
+
+    /// Marks the roll-up buckets of stored record `id` of `spec`: called before and after an
+    /// `UPDATE` that does not go through the funnel (a contract or expense step, a derived
+    /// customer class), so the KPIs that read the changed fields follow.
+    pub(super) async fn touch_stored_id(&mut self, spec: &KindSpec, id: i64) -> Result<()> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {} FROM {} t WHERE t.id = ",
+            json_columns(spec),
+            spec.table
+        ));
+        sql.bind(id);
+        let rows: Vec<(String,)> = self.fetch_all(&sql).await?;
+        if let Some(v) = rows.first().and_then(|r| serde_json::from_str(&r.0).ok()) {
+            self.touch_stored(spec, &v).await?;
+        }
+        Ok(())
     }
 
     /// Marks the buckets a stored record (as read for the audit log) falls in, before it

@@ -1,0 +1,253 @@
+//! Record lists per kind (SPEC §3): filters, pages of 50 rows, and CSV / xlsx exports of the
+//! same filtered list. The store narrows every list and export to the viewer's data scope;
+//! exports are audited there.
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::WebError;
+use crate::i18n::{self, Lang};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use kaohe_domain::Period;
+use kaohe_domain::import::cell;
+use kaohe_domain::import::files::{CsvWriter, XlsxWriter};
+use kaohe_domain::import::spec::{self, KindSpec};
+use kaohe_store::records::{Filter, Op, Query as StoreQuery};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+/// Rows on one page of a list.
+pub const PAGE_ROWS: i64 = 50;
+
+/// `?period=2026-10&field=工号&op=eq&value=E001&page=2` (all optional).
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct ListQuery {
+    pub period: Option<String>,
+    pub field: Option<String>,
+    pub op: Option<String>,
+    pub value: Option<String>,
+    pub page: Option<i64>,
+    /// Exports only: `csv` (default) or `xlsx`.
+    pub format: Option<String>,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> WebError {
+    WebError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// The kind named in the URL.
+pub fn kind_spec(kind: &str) -> Result<&'static KindSpec, WebError> {
+    spec::kind(kind).map_err(WebError::NotFound)
+}
+
+fn op(text: &str) -> Result<Op, WebError> {
+    Ok(match text {
+        "" | "eq" => Op::Eq,
+        "ne" => Op::Ne,
+        "lt" => Op::Lt,
+        "le" => Op::Le,
+        "gt" => Op::Gt,
+        "ge" => Op::Ge,
+        "contains" => Op::Contains,
+        other => return Err(invalid("op", format!("unknown comparison `{other}`"))),
+    })
+}
+
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl ListQuery {
+    /// The store's query for this list (without paging).
+    fn to_store(&self) -> Result<StoreQuery, WebError> {
+        let period = non_empty(&self.period)
+            .map(Period::parse)
+            .transpose()
+            .map_err(|e| invalid("period", e.to_string()))?;
+        let mut filters = Vec::new();
+        if let (Some(field), Some(value)) = (non_empty(&self.field), non_empty(&self.value)) {
+            filters.push(Filter {
+                field: field.to_string(),
+                op: op(self.op.as_deref().unwrap_or(""))?,
+                value: value.to_string(),
+            });
+        }
+        Ok(StoreQuery {
+            filters,
+            period,
+            ..StoreQuery::default()
+        })
+    }
+
+    /// The query string of this list without `page` and `format`, for links.
+    fn link(&self) -> String {
+        let pairs = [
+            ("period", &self.period),
+            ("field", &self.field),
+            ("op", &self.op),
+            ("value", &self.value),
+        ];
+        pairs
+            .iter()
+            .filter_map(|(k, v)| non_empty(v).map(|v| format!("{k}={}", encode(v))))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// Percent-encodes a query value (UTF-8 bytes outside the unreserved set).
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The label of a kind in the UI language.
+pub fn kind_label(lang: Lang, kind: &str) -> &'static str {
+    i18n::t(lang, &format!("kind_{kind}"))
+}
+
+/// `GET /records`: the first list.
+pub async fn index(_me: CurrentUser) -> Redirect {
+    Redirect::to("/records/customers")
+}
+
+#[derive(Serialize)]
+struct KindLink {
+    kind: &'static str,
+    label: &'static str,
+}
+
+/// Every kind, for the kind menus of the list and import pages.
+pub fn kind_links(lang: Lang) -> Vec<impl Serialize> {
+    spec::KINDS
+        .iter()
+        .map(|k| KindLink {
+            kind: k.kind,
+            label: kind_label(lang, k.kind),
+        })
+        .collect()
+}
+
+/// `GET /records/{kind}`: one page of the list.
+pub async fn page(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(kind): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, WebError> {
+    let spec = kind_spec(&kind)?;
+    let page = q.page.unwrap_or(1).max(1);
+    let mut query = q.to_store()?;
+    query.limit = Some(PAGE_ROWS + 1);
+    query.offset = (page - 1) * PAGE_ROWS;
+    let mut rows = state
+        .store
+        .list_cells(&me.viewer, spec, &query, &state.zone)
+        .await?;
+    let has_next = rows.len() as i64 > PAGE_ROWS;
+    rows.truncate(PAGE_ROWS as usize);
+    let zh = me.lang == Lang::Zh;
+    let texts: Vec<Vec<String>> = rows
+        .iter()
+        .map(|cells| {
+            spec.columns
+                .iter()
+                .zip(cells)
+                .map(|(c, v)| cell::format(c, v, &state.zone, zh).text().to_string())
+                .collect()
+        })
+        .collect();
+    let columns: Vec<&str> = spec
+        .columns
+        .iter()
+        .map(|c| if zh { c.zh } else { c.en })
+        .collect();
+    let fields: Vec<(&str, &str)> = spec
+        .columns
+        .iter()
+        .map(|c| (c.field, if zh { c.zh } else { c.en }))
+        .collect();
+    let link = q.link();
+    let ctx = context! {
+        kind => spec.kind,
+        kind_label => kind_label(me.lang, spec.kind),
+        kinds => kind_links(me.lang),
+        columns,
+        fields,
+        rows => texts,
+        page,
+        has_next,
+        has_period => spec.day.is_some(),
+        link,
+        q,
+    };
+    crate::pages::render_page(&state, &me, "records.html", ctx)
+}
+
+/// `GET /records/{kind}/export?format=csv|xlsx&…`: the whole filtered list as a file, in the
+/// viewer's language and scope; audited by the store.
+pub async fn export(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(kind): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let spec = kind_spec(&kind)?;
+    let query = q.to_store()?;
+    let zh = me.lang == Lang::Zh;
+    let xlsx = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => false,
+        "xlsx" => true,
+        other => {
+            return Err(invalid(
+                "format",
+                format!("`{other}`: expected csv or xlsx"),
+            ));
+        }
+    };
+    let name = format!("{}.{}", spec.kind, if xlsx { "xlsx" } else { "csv" });
+    let target = format!("web download {name}");
+    let to_web = |m: String| WebError::Internal(format!("writing {name}: {m}"));
+    let store = &state.store;
+    let bytes = if xlsx {
+        let mut w = XlsxWriter::new(spec.zh).map_err(to_web)?;
+        store
+            .export_table(&me.viewer, spec, &query, &state.zone, zh, &target, &mut w)
+            .await?;
+        w.finish().map_err(to_web)?
+    } else {
+        let mut buf = Vec::new();
+        let mut w = CsvWriter::new(&mut buf).map_err(to_web)?;
+        store
+            .export_table(&me.viewer, spec, &query, &state.zone, zh, &target, &mut w)
+            .await?;
+        w.finish().map_err(to_web)?;
+        buf
+    };
+    let mime = if xlsx {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

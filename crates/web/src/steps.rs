@@ -1,0 +1,101 @@
+//! Taking a step on a contract or an expense claim through the JSON API (the approvals of
+//! SPEC §3): `POST /api/contracts/{id}/steps` and `POST /api/expenses/{id}/steps`, with the
+//! session's CSRF token in `X-CSRF-Token`. The store checks the order, the comment on a return,
+//! the actor's role and data scope, and audits; a refusal answers 422 (rule), 403 (role) or 404
+//! (outside the scope) with the reason.
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::WebError;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use chrono::Utc;
+use kaohe_domain::rules::contract::ContractAction;
+use kaohe_domain::rules::expense::ExpenseAction;
+use kaohe_store::records::StepOutcome;
+use serde::Deserialize;
+
+/// `{"action": "review", "passed": false, "comment": "金额有误"}`; actions: `review`, `sign`,
+/// `archive` (contracts) or `manager_review`, `finance_review`, `pay`, `resubmit` (expenses,
+/// with `approved`).
+#[derive(Debug, Deserialize)]
+pub struct StepRequest {
+    pub action: String,
+    #[serde(default)]
+    pub passed: bool,
+    #[serde(default)]
+    pub approved: bool,
+    #[serde(default)]
+    pub comment: String,
+}
+
+fn unknown(action: &str, known: &str) -> WebError {
+    WebError::Invalid {
+        field: "action".into(),
+        message: format!("unknown step `{action}` (expected one of: {known})"),
+    }
+}
+
+fn csrf(me: &CurrentUser, headers: &HeaderMap) -> Result<(), WebError> {
+    me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))
+}
+
+/// `POST /api/contracts/{id}/steps`.
+pub async fn contract(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(req): Json<StepRequest>,
+) -> Result<Json<StepOutcome>, WebError> {
+    csrf(&me, &headers)?;
+    let action = match req.action.as_str() {
+        "review" => ContractAction::Review {
+            passed: req.passed,
+            comment: req.comment,
+        },
+        "sign" => ContractAction::Sign,
+        "archive" => ContractAction::Archive,
+        other => return Err(unknown(other, "review, sign, archive")),
+    };
+    let done = state
+        .store
+        .contract_step(&me.viewer, id, &action, Utc::now(), &state.zone)
+        .await?;
+    Ok(Json(done))
+}
+
+/// `POST /api/expenses/{id}/steps`.
+pub async fn expense(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(req): Json<StepRequest>,
+) -> Result<Json<StepOutcome>, WebError> {
+    csrf(&me, &headers)?;
+    let action = match req.action.as_str() {
+        "manager_review" => ExpenseAction::ManagerReview {
+            approved: req.approved,
+            comment: req.comment,
+        },
+        "finance_review" => ExpenseAction::FinanceReview {
+            approved: req.approved,
+            comment: req.comment,
+        },
+        "pay" => ExpenseAction::Pay,
+        "resubmit" => ExpenseAction::Resubmit,
+        other => {
+            return Err(unknown(
+                other,
+                "manager_review, finance_review, pay, resubmit",
+            ));
+        }
+    };
+    let done = state
+        .store
+        .expense_step(&me.viewer, id, &action, Utc::now())
+        .await?;
+    Ok(Json(done))
+}
