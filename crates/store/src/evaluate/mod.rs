@@ -208,7 +208,7 @@ impl Store {
         let wanted = wanted_measures(lib, people.iter().map(|(_, s)| s));
         let computed =
             measures::compute(self, viewer, &wanted, req.period, req.employee, cal, source).await?;
-        let inputs = self.period_inputs(req.period).await?;
+        let inputs = self.period_inputs(req.period, req.employee).await?;
         let working_days = cal.working_days_between(req.period.start(), req.period.end_exclusive());
         let prev_working_days =
             cal.working_days_between(req.period.prev().start(), req.period.prev().end_exclusive());
@@ -236,13 +236,14 @@ impl Store {
     }
 
     /// Ratings, targets, attendance, behaviour factors and last period's values, read once.
-    async fn period_inputs(&self, period: Period) -> Result<PeriodInputs> {
+    async fn period_inputs(&self, period: Period, employee: Option<i64>) -> Result<PeriodInputs> {
         let code = period.to_string();
         let mut inputs = PeriodInputs::default();
         let mut sql = Sql::new(
             "SELECT employee_id, indicator_code, rater_group, score FROM ratings WHERE period = ",
         );
         sql.bind(code.as_str());
+        only(&mut sql, "employee_id", employee);
         for (emp, ind, group, score) in self.fetch_all::<(i64, String, String, f64)>(&sql).await? {
             if let Some(g) = RaterGroup::ALL.into_iter().find(|g| g.as_str() == group) {
                 inputs
@@ -258,6 +259,7 @@ impl Store {
             "SELECT employee_id, indicator_code, value FROM targets WHERE status <> 'disputed' AND period = ",
         );
         sql.bind(code.as_str());
+        only(&mut sql, "employee_id", employee);
         for (emp, ind, value) in self.fetch_all::<(i64, String, f64)>(&sql).await? {
             inputs.targets.entry(emp).or_default().insert(ind, value);
         }
@@ -266,8 +268,9 @@ impl Store {
         );
         sql.bind(period.start())
             .push(" AND day < ")
-            .bind(period.end_exclusive())
-            .push(" GROUP BY employee_id");
+            .bind(period.end_exclusive());
+        only(&mut sql, "employee_id", employee);
+        sql.push(" GROUP BY employee_id");
         for (emp, n) in self.fetch_all::<(i64, i64)>(&sql).await? {
             inputs
                 .absent_days
@@ -277,6 +280,7 @@ impl Store {
             "SELECT employee_id, factor, serious_violation FROM behaviour_assessments WHERE period = ",
         );
         sql.bind(code.as_str());
+        only(&mut sql, "employee_id", employee);
         for (emp, factor, serious_violation) in self.fetch_all::<(i64, f64, bool)>(&sql).await? {
             inputs.behaviour.insert(
                 emp,
@@ -291,6 +295,7 @@ impl Store {
              WHERE s.current = TRUE AND l.value IS NOT NULL AND s.period = ",
         );
         sql.bind(period.prev().to_string());
+        only(&mut sql, "s.employee_id", employee);
         for (emp, ind, value) in self.fetch_all::<(i64, String, f64)>(&sql).await? {
             inputs
                 .prev_values
@@ -299,6 +304,13 @@ impl Store {
                 .insert(ind, value);
         }
         Ok(inputs)
+    }
+}
+
+/// Narrows a period-input query to one person when only one is evaluated (a live scorecard).
+fn only(sql: &mut Sql, column: &str, employee: Option<i64>) {
+    if let Some(e) = employee {
+        sql.push(&format!(" AND {column} = ")).bind(e);
     }
 }
 
