@@ -1,10 +1,10 @@
 //! One error type for every handler; its `IntoResponse` decides the status in one place.
 //! Internal errors are logged with the request id and never shown in detail to the client.
 
+use crate::i18n::Lang;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use crate::i18n::Lang;
 use kaohe_domain::cycle::{Refusal, RefusalKind};
 use kaohe_store::StoreError;
 use serde_json::json;
@@ -161,9 +161,18 @@ mod tests {
 
     #[test]
     fn refusals_answer_409_or_403_in_the_users_language() {
-        assert_eq!(refused(RefusalKind::WrongState).status(), StatusCode::CONFLICT);
-        assert_eq!(refused(RefusalKind::PastDeadline).status(), StatusCode::CONFLICT);
-        assert_eq!(refused(RefusalKind::WrongRole).status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            refused(RefusalKind::WrongState).status(),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            refused(RefusalKind::PastDeadline).status(),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            refused(RefusalKind::WrongRole).status(),
+            StatusCode::FORBIDDEN
+        );
         let e = refused(RefusalKind::WrongRole);
         assert_eq!(e.message(), "不是你的步骤");
         assert_eq!(e.in_lang(Lang::En).message(), "not your step");

@@ -80,6 +80,7 @@ pub fn render_page(
         csrf => me.csrf.as_str(),
         company => &*state.company_name,
         user => &me.user,
+        inbox_count => me.inbox_count,
         role_name,
         scope => i18n::t(me.lang, scope_key(me.viewer.scope())),
         ..page
