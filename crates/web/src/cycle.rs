@@ -45,7 +45,8 @@ fn in_lang(text: &str, lang: Lang) -> String {
     }
 }
 
-async fn entries(state: &AppState, me: &CurrentUser) -> Result<Vec<InboxEntry>, WebError> {
+/// The viewer's open inbox items as shown.
+pub async fn entries(state: &AppState, me: &CurrentUser) -> Result<Vec<InboxEntry>, WebError> {
     let today = state.today();
     let items = state.store.inbox(&me.viewer).await?;
     Ok(items
