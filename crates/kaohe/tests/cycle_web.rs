@@ -94,7 +94,13 @@ async fn to_rating(app: &TestApp, rep_client: &reqwest::Client, rep: i64) {
         .await
         .unwrap();
     store
-        .act(&committee, oct(), rep, Action::ApproveTargetsCommittee, day(10, 2))
+        .act(
+            &committee,
+            oct(),
+            rep,
+            Action::ApproveTargetsCommittee,
+            day(10, 2),
+        )
         .await
         .unwrap();
     app.clock.set(Some(day(11, 2)));
@@ -137,14 +143,21 @@ async fn the_cycle_runs_through_inbox_forms_refusals_scope_and_a_customer_link()
         assert_eq!(confirm["link"], link.as_str());
         let (status, html) = page(&rep, app.url("/inbox")).await;
         assert_eq!(status, 200);
-        assert!(html.contains("data-kind=\"confirm_targets\"") && html.contains("class=\"badge\""), "{html}");
+        assert!(
+            html.contains("data-kind=\"confirm_targets\"") && html.contains("class=\"badge\""),
+            "{html}"
+        );
 
         // Confirm through the form; the item leaves the inbox.
         let (status, _) = step(&app, &rep, rep_id, &[("action", "confirm_targets")]).await;
         assert_eq!(status, 303, "{backend:?}");
         let inbox = json(&rep, app.url("/api/inbox")).await;
         assert!(
-            inbox.as_array().unwrap().iter().all(|i| i["kind"] != "confirm_targets"),
+            inbox
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["kind"] != "confirm_targets"),
             "{backend:?}: {inbox}"
         );
         let (_, html) = page(&rep, app.url(&link)).await;
@@ -155,37 +168,69 @@ async fn the_cycle_runs_through_inbox_forms_refusals_scope_and_a_customer_link()
         let (status, html) = step(&app, &rep, rep_id, &[("action", "confirm_targets")]).await;
         assert_eq!(status, 409, "{backend:?}: {html}");
         assert!(html.contains("class=\"error\""), "{html}");
-        let csrf = hidden_csrf(&page(&rep, app.url(&link)).await.1);
-        let resp = rep
-            .post(app.url("/api/cycle/act"))
-            .header("x-csrf-token", &csrf)
-            .json(&serde_json::json!({ "period": OCT, "employee": rep_id, "action": "approve_targets_hr" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 403, "{backend:?}");
-        let body: Value = resp.json().await.unwrap();
-        assert_eq!(body["error"].as_str().unwrap().is_empty(), false);
+        let body = approve_as_rep(&app, &rep, rep_id, 403).await;
+        assert_eq!(body["error"], body["zh"], "zh-CN is the rep's language");
         assert!(body["allowed_now"].is_array(), "{body}");
         assert_ne!(body["zh"], body["en"]);
+        let mut en =
+            kaohe_store::Sql::new("UPDATE users SET language = 'en' WHERE username = 'rep'");
+        en.push("");
+        app.store.execute(&en).await.unwrap();
+        let body = approve_as_rep(&app, &rep, rep_id, 403).await;
+        assert_eq!(body["error"], body["en"], "now in English");
+        let (status, html) = step(&app, &rep, rep_id, &[("action", "confirm_targets")]).await;
+        assert_eq!(status, 409);
+        assert!(
+            html.contains("class=\"error\"") && html.contains("lang=\"en\""),
+            "{html}"
+        );
 
         // A rep cannot open someone else's cycle.
         let (status, _) = page(&rep, app.url(&format!("/cycle/{OCT}/{sup}"))).await;
         assert_eq!(status, 404, "{backend:?}");
-        let other = json(&rep, app.url(&format!("/api/cycle?period={OCT}&employee={sup}"))).await;
+        let other = json(
+            &rep,
+            app.url(&format!("/api/cycle?period={OCT}&employee={sup}")),
+        )
+        .await;
         assert!(other["error"].is_string(), "{other}");
 
         to_rating(&app, &rep, rep_id).await;
         rate_as_leader(&app, rep_id, sup).await;
         customer_link(&app, rep_id).await;
+        let (_, html) = page(&rep, app.url("/")).await;
+        assert!(
+            html.contains("My pending steps") && !html.contains("overdue-steps"),
+            "{html}"
+        );
+        publish_and_appeal(&app, &rep, rep_id).await;
     }
+}
+
+/// The rep tries HR's approval through the JSON API; the refusal's body.
+async fn approve_as_rep(app: &TestApp, rep: &reqwest::Client, rep_id: i64, want: u16) -> Value {
+    let link = format!("/cycle/{OCT}/{rep_id}");
+    let csrf = hidden_csrf(&page(rep, app.url(&link)).await.1);
+    let resp = rep
+        .post(app.url("/api/cycle/act"))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "period": OCT, "employee": rep_id, "action": "approve_targets_hr" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), want);
+    resp.json().await.unwrap()
 }
 
 /// The rep's superior signs in and rates every rated indicator through the form.
 async fn rate_as_leader(app: &TestApp, rep_id: i64, sup: i64) {
     let leader = app.sign_in("leader", "kaohe-demo").await;
     let me = json(&leader, app.url("/api/me")).await;
-    assert_eq!(me["employee_id"].as_i64(), Some(sup), "the demo leader leads the rep");
+    assert_eq!(
+        me["employee_id"].as_i64(),
+        Some(sup),
+        "the demo leader leads the rep"
+    );
     app.clock.set(Some(day(11, 5)));
     let hr = viewer(&app.store, "hr").await;
     let rated = app
@@ -209,6 +254,16 @@ async fn rate_as_leader(app: &TestApp, rep_id: i64, sup: i64) {
         .filter(|r| r.group == kaohe_domain::scheme::RaterGroup::Superior && r.value == 88.0)
         .count();
     assert_eq!(mine, rated.len());
+    let (status, html) = page(&leader, app.url("/")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("class=\"overdue-steps\"") && html.contains("逾期步骤"),
+        "{html}"
+    );
+    assert!(
+        html.contains("我的待办"),
+        "everybody sees their pending steps"
+    );
 }
 
 /// HR keeps ratings open, issues a customer link; the customer answers once, then 410.
@@ -219,7 +274,10 @@ async fn customer_link(app: &TestApp, rep_id: i64) {
         until: NaiveDate::from_ymd_opt(2099, 12, 31).unwrap(),
         reason: "客户评价".into(),
     };
-    store.act(&hr, oct(), rep_id, extend, day(11, 5)).await.unwrap();
+    store
+        .act(&hr, oct(), rep_id, extend, day(11, 5))
+        .await
+        .unwrap();
     let customer: i64 = store
         .fetch_i64(&kaohe_store::Sql::new("SELECT MIN(id) FROM customers"))
         .await
@@ -228,12 +286,21 @@ async fn customer_link(app: &TestApp, rep_id: i64) {
         .issue_customer_token(&hr, oct(), rep_id, customer, Utc::now())
         .await
         .unwrap();
-    let rated = store.cycle(&hr, oct(), rep_id).await.unwrap().setup().rated_indicators.clone();
+    let rated = store
+        .cycle(&hr, oct(), rep_id)
+        .await
+        .unwrap()
+        .setup()
+        .rated_indicators
+        .clone();
     let stranger = app.client();
     let url = app.url(&format!("/rate/{}", issued.secret));
     let (status, html) = page(&stranger, url.clone()).await;
     assert_eq!(status, 200, "{html}");
-    assert!(!html.contains("测试公司"), "the link shows nothing of the company");
+    assert!(
+        !html.contains("测试公司"),
+        "the link shows nothing of the company"
+    );
     let csrf = hidden_csrf(&html);
     let names: Vec<String> = rated.iter().map(|c| format!("q_{c}")).collect();
     let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
@@ -243,9 +310,38 @@ async fn customer_link(app: &TestApp, rep_id: i64) {
     let resp = stranger.post(url.clone()).form(&form).send().await.unwrap();
     assert_eq!(resp.status(), 410);
     let html = resp.text().await.unwrap();
-    assert!(html.contains("链接已使用") && html.contains("used already"), "{html}");
+    assert!(
+        html.contains("链接已使用") && html.contains("used already"),
+        "{html}"
+    );
     let (status, _) = page(&stranger, url).await;
     assert_eq!(status, 410);
     let (status, _) = page(&stranger, app.url("/rate/not-a-link")).await;
     assert_eq!(status, 410);
+}
+
+/// HR consolidates and the committee approves through the forms; the rep appeals.
+async fn publish_and_appeal(app: &TestApp, rep: &reqwest::Client, rep_id: i64) {
+    app.clock.set(Some(day(11, 10)));
+    let hr = app.sign_in("hr", "kaohe-demo").await;
+    let (status, html) = step(app, &hr, rep_id, &[("action", "consolidate")]).await;
+    assert_eq!(status, 303, "{html}");
+    let committee = app.sign_in("committee", "kaohe-demo").await;
+    let (status, html) = step(app, &committee, rep_id, &[("action", "approve_result")]).await;
+    assert_eq!(status, 303, "{html}");
+    let (status, html) = step(
+        app,
+        rep,
+        rep_id,
+        &[
+            ("action", "appeal"),
+            ("reason", "客户评分有误"),
+            ("evidence", "回访记录"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{html}");
+    let hr_viewer = viewer(&app.store, "hr").await;
+    let appeals = app.store.appeals(&hr_viewer, oct()).await.unwrap();
+    assert_eq!(appeals.len(), 1);
 }
