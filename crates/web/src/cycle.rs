@@ -203,7 +203,34 @@ fn role_name(r: Role, lang: Lang) -> &'static str {
     }
 }
 
-fn history(cycle: &CycleState, lang: Lang) -> Vec<Value> {
+/// Who took a step, by name; raters stay anonymous (peer and customer ratings are anonymous
+/// to the person rated, SPEC §5).
+async fn actor_names(
+    state: &AppState,
+    cycle: &CycleState,
+) -> Result<HashMap<i64, String>, WebError> {
+    let system = kaohe_store::Viewer::system("cycle page");
+    let mut names = HashMap::new();
+    for t in cycle.history() {
+        let rating = matches!(
+            t.action,
+            ActionKind::SubmitRating | ActionKind::RecordCustomerRating
+        );
+        if rating || names.contains_key(&t.actor_id) {
+            continue;
+        }
+        match state.store.employee(&system, t.actor_id).await {
+            Ok(e) => {
+                names.insert(t.actor_id, e.name);
+            }
+            Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(names)
+}
+
+fn history(cycle: &CycleState, names: &HashMap<i64, String>, lang: Lang) -> Vec<Value> {
     cycle
         .history()
         .iter()
@@ -213,6 +240,7 @@ fn history(cycle: &CycleState, lang: Lang) -> Vec<Value> {
                 "action": action_name(t.action, lang),
                 "to": stage_name(t.to, lang),
                 "role": role_name(t.role, lang),
+                "who": names.get(&t.actor_id),
             })
         })
         .collect()
@@ -264,10 +292,11 @@ async fn render_cycle(
         json!({ "basis": t.basis, "names": names, "values": values })
     });
     let is_subject = me.viewer.employee_id == Some(employee);
+    let names = actor_names(state, &v.cycle).await?;
     let page = context! {
         period => period.to_string(), employee, name => v.name, code => v.code,
         stage => stage.as_str(), stage_name => stage_name(stage, lang),
-        history => history(&v.cycle, lang), allowed, codes, groups, targets,
+        history => history(&v.cycle, &names, lang), allowed, codes, groups, targets,
         rated => indicator_names(&v.cycle.setup().rated_indicators, &lib.library, lang),
         self_review => v.cycle.self_review(),
         result => v.cycle.current_result().map(|r| &r.result),
@@ -282,9 +311,17 @@ pub async fn page(
     State(state): State<AppState>,
     me: CurrentUser,
     Path((period, employee)): Path<(String, i64)>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let period = parse_period(&period)?;
-    render_cycle(&state, &me, period, employee, None).await
+    match render_cycle(&state, &me, period, employee, None).await {
+        Ok(html) => Ok(html.into_response()),
+        Err(WebError::NotFound(_)) => {
+            let ctx = context! { message => crate::i18n::t(me.lang, "no_cycle"), period => period.to_string() };
+            let html = render_page(&state, &me, "notice.html", ctx)?;
+            Ok((axum::http::StatusCode::NOT_FOUND, html).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 type Fields = HashMap<String, String>;
@@ -488,7 +525,7 @@ pub async fn api_state(
         "period": period.to_string(),
         "employee": employee,
         "stage": v.cycle.stage(),
-        "history": v.cycle.history(),
+        "history": history(&v.cycle, &actor_names(&state, &v.cycle).await?, me.lang),
         "allowed_now": v.allowed,
     })))
 }

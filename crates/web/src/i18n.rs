@@ -183,6 +183,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("no_overdue", "没有逾期的步骤。", "No step is overdue."),
     ("my_pending", "我的待办", "My pending steps"),
     ("days_late", "逾期天数", "Days late"),
+    ("no_cycle", "没有找到该期间的考核流程（或您无权查看）。", "No assessment cycle found for this period (or it is not yours to see)."),
     ("all_inbox", "全部待办", "All pending steps"),
     ("demo_logins", "演示账号（密码 kaohe-demo）", "Demo logins (password kaohe-demo)"),
 ];
