@@ -29,6 +29,8 @@ pub struct CurrentUser {
     pub viewer: Viewer,
     pub csrf: String,
     pub lang: Lang,
+    /// Open inbox items (the header's badge).
+    pub inbox_count: i64,
     token: String,
 }
 
@@ -42,7 +44,8 @@ impl CurrentUser {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares two secrets in time independent of where they differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -58,7 +61,8 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, `Secure` behind TLS.
+pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
@@ -83,11 +87,13 @@ impl FromRequestParts<AppState> for CurrentUser {
             .ok_or(WebError::Unauthenticated)?;
         let viewer = state.store.viewer_for(&user).await?;
         let lang = Lang::from_tag(&user.language);
+        let inbox_count = state.store.inbox_count(&viewer).await?;
         Ok(CurrentUser {
             user,
             viewer,
             csrf,
             lang,
+            inbox_count,
             token,
         })
     }

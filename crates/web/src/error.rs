@@ -1,9 +1,11 @@
 //! One error type for every handler; its `IntoResponse` decides the status in one place.
 //! Internal errors are logged with the request id and never shown in detail to the client.
 
+use crate::i18n::Lang;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use kaohe_domain::cycle::{Refusal, RefusalKind};
 use kaohe_store::StoreError;
 use serde_json::json;
 
@@ -30,6 +32,10 @@ pub enum WebError {
     /// A unique key or similar conflict.
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
+    /// The domain refused a cycle step: why (zh / en), what is allowed now, and the language
+    /// the person reads.
+    #[error("{}", .refusal.en)]
+    Refused { refusal: Box<Refusal>, lang: Lang },
     /// Anything else; the detail goes to the log only.
     #[error("internal error")]
     Internal(String),
@@ -44,19 +50,46 @@ impl From<StoreError> for WebError {
             StoreError::Forbidden(m) => WebError::Forbidden(m),
             StoreError::Conflict { field, message } => WebError::Conflict { field, message },
             StoreError::Invalid { field, message } => WebError::Invalid { field, message },
+            StoreError::Refused(refusal) => WebError::Refused {
+                refusal,
+                lang: Lang::Zh,
+            },
             other => WebError::Internal(other.to_string()),
         }
     }
 }
 
 impl WebError {
-    fn status(&self) -> StatusCode {
+    /// The same error, with a refusal worded in `lang`.
+    pub fn in_lang(self, lang: Lang) -> Self {
+        match self {
+            WebError::Refused { refusal, .. } => WebError::Refused { refusal, lang },
+            other => other,
+        }
+    }
+
+    /// Converts a store error for a person reading `lang`.
+    pub fn store(lang: Lang) -> impl Fn(StoreError) -> WebError {
+        move |e| WebError::from(e).in_lang(lang)
+    }
+
+    /// The message a person reads (a refusal in their language).
+    pub fn message(&self) -> String {
+        match self {
+            WebError::Refused { refusal, lang } => refusal_text(refusal, *lang),
+            other => other.to_string(),
+        }
+    }
+
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
         match self {
             WebError::Unauthenticated => StatusCode::UNAUTHORIZED,
             WebError::Csrf | WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
+            WebError::Refused { refusal, .. } => refusal_status(refusal.kind),
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -74,10 +107,74 @@ impl IntoResponse for WebError {
             }
             _ => None,
         };
-        (
-            status,
-            Json(json!({ "error": self.to_string(), "field": field })),
-        )
-            .into_response()
+        let body = match &self {
+            WebError::Refused { refusal, lang } => json!({
+                "error": refusal_text(refusal, *lang),
+                "kind": format!("{:?}", refusal.kind),
+                "zh": refusal.zh,
+                "en": refusal.en,
+                "allowed_now": refusal.allowed_now,
+            }),
+            _ => json!({ "error": self.to_string(), "field": field }),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// A refused cycle step's status: 403 when it is not the actor's part, 422 for bad data, 409
+/// when the cycle is not in a state that allows it (wrong stage, too early, too late, done).
+pub fn refusal_status(kind: RefusalKind) -> StatusCode {
+    match kind {
+        RefusalKind::WrongRole => StatusCode::FORBIDDEN,
+        RefusalKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        RefusalKind::WrongState
+        | RefusalKind::PastDeadline
+        | RefusalKind::TooEarly
+        | RefusalKind::Duplicate => StatusCode::CONFLICT,
+    }
+}
+
+/// Why, in `lang`, followed by what is allowed now.
+pub fn refusal_text(r: &Refusal, lang: Lang) -> String {
+    let (why, names): (&str, Vec<&str>) = match lang {
+        Lang::Zh => (&r.zh, r.allowed_now.iter().map(|a| a.zh).collect()),
+        Lang::En => (&r.en, r.allowed_now.iter().map(|a| a.en).collect()),
+    };
+    if names.is_empty() {
+        return why.to_string();
+    }
+    let why = why.trim_end_matches(['。', '.']);
+    match lang {
+        Lang::Zh => format!("{why}。现在可以：{}", names.join("、")),
+        Lang::En => format!("{why}. Allowed now: {}", names.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(kind: RefusalKind) -> WebError {
+        let r = Refusal::new(kind, "不是你的步骤", "not your step");
+        WebError::from(StoreError::from(r))
+    }
+
+    #[test]
+    fn refusals_answer_409_or_403_in_the_users_language() {
+        assert_eq!(
+            refused(RefusalKind::WrongState).status(),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            refused(RefusalKind::PastDeadline).status(),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            refused(RefusalKind::WrongRole).status(),
+            StatusCode::FORBIDDEN
+        );
+        let e = refused(RefusalKind::WrongRole);
+        assert_eq!(e.message(), "不是你的步骤");
+        assert_eq!(e.in_lang(Lang::En).message(), "not your step");
     }
 }

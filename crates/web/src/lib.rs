@@ -2,10 +2,12 @@
 
 pub mod api;
 pub mod auth;
+pub mod cycle;
 pub mod error;
 pub mod i18n;
 pub mod import;
 pub mod pages;
+pub mod rate;
 pub mod records;
 pub mod scorecard;
 pub mod scoretable;
@@ -40,6 +42,26 @@ pub struct AppState {
     pub zone: kaohe_store::records::CompanyZone,
     /// Imports running in the background and their outcomes.
     pub imports: Arc<import::Jobs>,
+    /// The company-local day of cycle steps.
+    pub clock: Clock,
+}
+
+/// The company-local "today" of cycle steps: the wall clock in the company time zone, or a
+/// fixed day (tests and demonstrations set one).
+#[derive(Clone, Default)]
+pub struct Clock(Arc<std::sync::RwLock<Option<chrono::NaiveDate>>>);
+
+impl Clock {
+    /// Fixes today to `day` (`None` follows the wall clock again).
+    pub fn set(&self, day: Option<chrono::NaiveDate>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = day;
+    }
+
+    /// Today in `zone`, or the fixed day.
+    pub fn today(&self, zone: chrono_tz::Tz) -> chrono::NaiveDate {
+        let fixed = *self.0.read().unwrap_or_else(|e| e.into_inner());
+        fixed.unwrap_or_else(|| chrono::Utc::now().with_timezone(&zone).date_naive())
+    }
 }
 
 impl AppState {
@@ -54,7 +76,13 @@ impl AppState {
             demo_hint: None,
             zone: kaohe_store::records::CompanyZone(chrono_tz::Asia::Shanghai),
             imports: Arc::default(),
+            clock: Clock::default(),
         }
+    }
+
+    /// The company-local day of a cycle step taken now.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today(self.zone.0)
     }
 
     /// Sets the company time zone (default Asia/Shanghai).
@@ -119,6 +147,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/import", post(import::start))
         .route("/api/import/{id}", get(import::progress))
         .route("/scoretable", get(scoretable::page))
+        .route("/inbox", get(cycle::inbox_page))
+        .route("/api/inbox", get(cycle::inbox_api))
+        .route("/cycle", get(cycle::find))
+        .route("/cycle/{period}/{employee}", get(cycle::page).post(cycle::form))
+        .route("/api/cycle", get(cycle::api_state))
+        .route("/api/cycle/act", post(cycle::api_act))
+        .route("/rate/{token}", get(rate::page).post(rate::submit))
         .route("/api/contracts/{id}/steps", post(steps::contract))
         .route("/api/expenses/{id}/steps", post(steps::expense))
         .with_state(state)

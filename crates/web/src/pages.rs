@@ -80,6 +80,7 @@ pub fn render_page(
         csrf => me.csrf.as_str(),
         company => &*state.company_name,
         user => &me.user,
+        inbox_count => me.inbox_count,
         role_name,
         scope => i18n::t(me.lang, scope_key(me.viewer.scope())),
         ..page
@@ -101,8 +102,42 @@ pub async fn dashboard(
     let departments = state.store.departments().await?;
     let teams = state.store.teams().await?;
     let people = state.store.employees(&me.viewer).await?;
-    let page = context! { counts, departments, teams, people };
+    let pending = crate::cycle::entries(&state, &me).await?;
+    let overdue = overdue_steps(&state, &me).await?;
+    let page = context! { counts, departments, teams, people, pending, overdue };
     Ok(render_page(&state, &me, "dashboard.html", page)?.into_response())
+}
+
+/// The overdue cycle steps in the viewer's scope (this month and last), for the roles that
+/// look after others; `None` for a rep.
+async fn overdue_steps(
+    state: &AppState,
+    me: &CurrentUser,
+) -> Result<Option<Vec<serde_json::Value>>, WebError> {
+    if me.viewer.scope() == Scope::Own {
+        return Ok(None);
+    }
+    let today = state.today();
+    let this = kaohe_domain::period::Period::Month {
+        year: chrono::Datelike::year(&today),
+        month: chrono::Datelike::month(&today),
+    };
+    let mut out = Vec::new();
+    for period in [this.prev(), this] {
+        for o in state.store.overdue(&me.viewer, period, today).await? {
+            let (stage, pending) = if me.lang == Lang::Zh {
+                (o.stage.name_zh(), o.pending.name_zh())
+            } else {
+                (o.stage.name_en(), o.pending.name_en())
+            };
+            out.push(serde_json::json!({
+                "link": format!("/cycle/{period}/{}", o.employee_id),
+                "period": period.to_string(), "code": o.employee_code, "name": o.name,
+                "stage": stage, "pending": pending, "due_on": o.due_on, "days": o.days,
+            }));
+        }
+    }
+    Ok(Some(out))
 }
 
 /// `GET /assets/{*path}`: embedded static files.

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub store: Store,
     pub generator: Generator,
     pub db: TestDb,
+    /// The server's day of cycle steps (wall clock unless set).
+    pub clock: kaohe_web::Clock,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -99,6 +101,7 @@ async fn spawn(db: TestDb, store: Store, generator: Generator) -> TestApp {
         .unwrap();
     let addr = listener.local_addr().unwrap();
     let state = kaohe_web::AppState::new(store.clone(), "测试公司", false);
+    let clock = state.clock.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(kaohe_web::serve(listener, state, async move {
         let _ = rx.await;
@@ -108,6 +111,7 @@ async fn spawn(db: TestDb, store: Store, generator: Generator) -> TestApp {
         store,
         generator,
         db,
+        clock,
         shutdown: Some(tx),
     }
 }

@@ -32,7 +32,7 @@ pub use appeals::{AppealRow, Correction, compensation};
 pub(crate) use publish::FROZEN_STAGES;
 pub use publish::result_of;
 pub use reminders::{InboxItem, OutboxMessage, OverdueStep};
-pub use tokens::IssuedToken;
+pub use tokens::{CustomerLink, IssuedToken, LinkQuestion};
 
 use crate::audit::AuditEntry;
 use crate::sql::Sql;

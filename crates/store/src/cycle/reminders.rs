@@ -311,6 +311,18 @@ impl Store {
         self.fetch_all(&sql).await
     }
 
+    /// How many open inbox items the viewer has (the header's badge).
+    pub async fn inbox_count(&self, viewer: &Viewer) -> Result<i64> {
+        let Some(me) = viewer.employee_id else {
+            return Ok(0);
+        };
+        let mut sql = Sql::new(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM inbox WHERE done_at IS NULL AND employee_id = ",
+        );
+        sql.bind(me);
+        self.fetch_i64(&sql).await
+    }
+
     /// Outbox messages not sent yet, oldest first.
     pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
         let mut sql = Sql::new(

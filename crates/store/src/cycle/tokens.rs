@@ -9,7 +9,8 @@ use crate::users::{random_token, token_hash};
 use crate::{Result, Store, StoreError, Tx, Viewer};
 use chrono::{DateTime, Duration, Utc};
 use kaohe_domain::cycle::{
-    Action, Actor, CustomerToken, DEFAULT_TOKEN_VALIDITY_DAYS, RefusalKind, Transition, apply,
+    Action, Actor, CustomerToken, DEFAULT_TOKEN_VALIDITY_DAYS, RefusalKind, TokenStatus,
+    Transition, apply,
 };
 use kaohe_domain::period::Period;
 use kaohe_domain::roles::Role;
@@ -178,4 +179,82 @@ async fn lock_token(tx: &mut Tx, hash: &str) -> Result<TokenRow> {
     }
     let rows: Vec<TokenRow> = tx.fetch_all(&sql).await?;
     rows.into_iter().next().ok_or_else(unknown_link)
+}
+
+/// One question of a customer's rating page: a rated indicator.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LinkQuestion {
+    pub indicator: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+/// What a customer's link may show: the rated person's name and the questions, nothing else.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CustomerLink {
+    pub person: String,
+    /// The highest value an answer may take.
+    pub cap: f64,
+    pub questions: Vec<LinkQuestion>,
+}
+
+impl Store {
+    /// Looks a link up without using it: its page, or why it cannot be used (`None` when no
+    /// such link exists).
+    pub async fn customer_link(
+        &self,
+        secret: &str,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<CustomerLink, Option<TokenStatus>>> {
+        let mut sql = Sql::new(
+            "SELECT t.cycle_id, t.customer_id, t.issued_at, t.expires_at, t.used_at FROM customer_tokens t WHERE t.secret_hash = ",
+        );
+        sql.bind(token_hash(secret));
+        let Some(t): Option<TokenRow> = self.fetch_optional(&sql).await? else {
+            return Ok(Err(None));
+        };
+        let mut c = Sql::new(
+            "SELECT c.id, c.employee_id, c.scheme_code, c.snapshot FROM cycles c WHERE c.id = ",
+        );
+        c.bind(t.cycle_id);
+        let Some(row): Option<CycleRow> = self.fetch_optional(&c).await? else {
+            return Ok(Err(None));
+        };
+        let state = row.state()?;
+        let token = CustomerToken {
+            secret_hash: String::new(),
+            subject_id: row.employee_id,
+            period: state.setup().period,
+            customer_id: t.customer_id,
+            issued_at: t.issued_at,
+            expires_at: t.expires_at,
+            used_at: t.used_at,
+        };
+        match token.status(now) {
+            TokenStatus::Valid => {}
+            other => return Ok(Err(Some(other))),
+        }
+        let mut n = Sql::new("SELECT name FROM employees WHERE id = ");
+        n.bind(row.employee_id);
+        let (person,): (String,) = self.fetch_optional(&n).await?.ok_or_else(unknown_link)?;
+        let lib = self.library().await?;
+        let questions = state
+            .setup()
+            .rated_indicators
+            .iter()
+            .map(|code| {
+                let ind = lib.library.indicator(code);
+                LinkQuestion {
+                    indicator: code.clone(),
+                    name_zh: ind.map_or(code.clone(), |i| i.name_zh.clone()),
+                    name_en: ind.map_or(code.clone(), |i| i.name_en.clone()),
+                }
+            })
+            .collect();
+        Ok(Ok(CustomerLink {
+            person,
+            cap: state.setup().rating_cap,
+            questions,
+        }))
+    }
 }

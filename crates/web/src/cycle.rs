@@ -1,0 +1,560 @@
+//! The assessment cycle in the browser (SPEC §6): the inbox of pending steps, one person's cycle
+//! page with the steps the viewer may take now, and the forms and JSON API that take them.
+//! Every step goes through [`kaohe_store::Store::act`] (or consolidation and appeals), so the
+//! domain decides; a refusal is shown with its reason in the user's language (409 / 403 / 422).
+//! A person outside the viewer's data scope answers 404.
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::WebError;
+use crate::i18n::Lang;
+use crate::pages::render_page;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use chrono::{Datelike, NaiveDate};
+use kaohe_domain::cycle::{Action, ActionKind, CycleState, Stage, Transition};
+use kaohe_domain::period::Period;
+use kaohe_domain::roles::Role;
+use kaohe_domain::scheme::RaterGroup;
+use kaohe_store::StoreError;
+use kaohe_store::cycle::InboxItem;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// An inbox item as shown: its subject in the viewer's language and whether it is overdue.
+#[derive(Debug, Serialize)]
+pub struct InboxEntry {
+    #[serde(flatten)]
+    pub item: InboxItem,
+    /// The subject in the viewer's language.
+    pub title: String,
+    /// Past its due date.
+    pub overdue: bool,
+}
+
+/// Picks one language out of a stored "中文 / English" text.
+fn in_lang(text: &str, lang: Lang) -> String {
+    match (text.split_once(" / "), lang) {
+        (Some((zh, _)), Lang::Zh) => zh.to_string(),
+        (Some((_, en)), Lang::En) => en.to_string(),
+        (None, _) => text.to_string(),
+    }
+}
+
+/// The viewer's open inbox items as shown.
+pub async fn entries(state: &AppState, me: &CurrentUser) -> Result<Vec<InboxEntry>, WebError> {
+    let today = state.today();
+    let items = state.store.inbox(&me.viewer).await?;
+    Ok(items
+        .into_iter()
+        .map(|item| InboxEntry {
+            title: in_lang(&item.subject, me.lang),
+            overdue: item.due_on.is_some_and(|d| d < today),
+            item,
+        })
+        .collect())
+}
+
+/// `GET /inbox`: the signed-in person's open steps, soonest due first.
+pub async fn inbox_page(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<Html<String>, WebError> {
+    let items = entries(&state, &me).await?;
+    render_page(&state, &me, "inbox.html", context! { items })
+}
+
+/// `GET /api/inbox`: the same as JSON.
+pub async fn inbox_api(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<Json<Vec<InboxEntry>>, WebError> {
+    Ok(Json(entries(&state, &me).await?))
+}
+
+/// `?period=2026-10&employee=12` (both optional: this month, oneself).
+#[derive(Debug, Deserialize)]
+pub struct Find {
+    pub period: Option<String>,
+    pub employee: Option<i64>,
+}
+
+fn parse_period(text: &str) -> Result<Period, WebError> {
+    Period::parse(text).map_err(|e| WebError::Invalid {
+        field: "period".into(),
+        message: e.to_string(),
+    })
+}
+
+fn this_month(day: NaiveDate) -> Period {
+    Period::Month {
+        year: day.year(),
+        month: day.month(),
+    }
+}
+
+fn who(me: &CurrentUser, employee: Option<i64>) -> Result<i64, WebError> {
+    employee
+        .or(me.viewer.employee_id)
+        .ok_or_else(|| WebError::NotFound("this account belongs to no employee".into()))
+}
+
+/// `GET /cycle?period=P&employee=ID`: redirects to the cycle page.
+pub async fn find(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<Find>,
+) -> Result<Redirect, WebError> {
+    let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => parse_period(p)?,
+        None => this_month(state.today()),
+    };
+    let employee = who(&me, q.employee)?;
+    Ok(Redirect::to(&format!("/cycle/{period}/{employee}")))
+}
+
+/// What the cycle page shows.
+struct View {
+    name: String,
+    code: String,
+    cycle: CycleState,
+    allowed: Vec<ActionKind>,
+    groups: Vec<RaterGroup>,
+}
+
+async fn allowed(
+    state: &AppState,
+    me: &CurrentUser,
+    period: Period,
+    employee: i64,
+) -> Result<Vec<ActionKind>, WebError> {
+    match state.store.allowed_now(&me.viewer, period, employee).await {
+        Ok(a) => Ok(a),
+        Err(StoreError::Forbidden(_)) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The groups the viewer rates the person in.
+fn rating_groups(cycle: &CycleState, me: &CurrentUser, superior: bool) -> Vec<RaterGroup> {
+    let Some(id) = me.viewer.employee_id else {
+        return Vec::new();
+    };
+    let mut groups: Vec<RaterGroup> = Vec::new();
+    if id == cycle.setup().subject_id {
+        groups.push(RaterGroup::SelfReview);
+    } else if superior {
+        groups.push(RaterGroup::Superior);
+    }
+    for a in cycle.raters() {
+        if a.rater_id == id && !groups.contains(&a.group) {
+            groups.push(a.group);
+        }
+    }
+    groups
+}
+
+async fn load(
+    state: &AppState,
+    me: &CurrentUser,
+    period: Period,
+    employee: i64,
+) -> Result<View, WebError> {
+    let cycle = state.store.cycle(&me.viewer, period, employee).await?;
+    let person = state.store.employee(&me.viewer, employee).await?;
+    let allowed = allowed(state, me, period, employee).await?;
+    let superior = state
+        .store
+        .supervisor_chain(employee)
+        .await?
+        .contains(&me.viewer.employee_id.unwrap_or(-1));
+    let groups = rating_groups(&cycle, me, superior);
+    Ok(View {
+        name: person.name,
+        code: person.code,
+        cycle,
+        allowed,
+        groups,
+    })
+}
+
+fn stage_name(stage: Stage, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => stage.name_zh(),
+        Lang::En => stage.name_en(),
+    }
+}
+
+fn action_name(a: ActionKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => a.name_zh(),
+        Lang::En => a.name_en(),
+    }
+}
+
+fn role_name(r: Role, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => r.name_zh(),
+        Lang::En => r.as_str(),
+    }
+}
+
+/// Who took a step, by name; raters stay anonymous (peer and customer ratings are anonymous
+/// to the person rated, SPEC §5).
+async fn actor_names(
+    state: &AppState,
+    cycle: &CycleState,
+) -> Result<HashMap<i64, String>, WebError> {
+    let system = kaohe_store::Viewer::system("cycle page");
+    let mut names = HashMap::new();
+    for t in cycle.history() {
+        let rating = matches!(
+            t.action,
+            ActionKind::SubmitRating | ActionKind::RecordCustomerRating
+        );
+        if rating || names.contains_key(&t.actor_id) {
+            continue;
+        }
+        match state.store.employee(&system, t.actor_id).await {
+            Ok(e) => {
+                names.insert(t.actor_id, e.name);
+            }
+            Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(names)
+}
+
+fn history(cycle: &CycleState, names: &HashMap<i64, String>, lang: Lang) -> Vec<Value> {
+    cycle
+        .history()
+        .iter()
+        .map(|t| {
+            json!({
+                "on": t.on, "late": t.late, "note": t.note,
+                "action": action_name(t.action, lang),
+                "to": stage_name(t.to, lang),
+                "role": role_name(t.role, lang),
+                "who": names.get(&t.actor_id),
+            })
+        })
+        .collect()
+}
+
+fn indicator_names(
+    codes: &[String],
+    lib: &kaohe_domain::library::Library,
+    lang: Lang,
+) -> Vec<Value> {
+    codes
+        .iter()
+        .map(|code| {
+            let name = lib.indicator(code).map_or(code.clone(), |i| match lang {
+                Lang::Zh => i.name_zh.clone(),
+                Lang::En => i.name_en.clone(),
+            });
+            json!({ "code": code, "name": name })
+        })
+        .collect()
+}
+
+async fn render_cycle(
+    state: &AppState,
+    me: &CurrentUser,
+    period: Period,
+    employee: i64,
+    error: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let v = load(state, me, period, employee).await?;
+    let lang = me.lang;
+    let lib = state.store.library().await?;
+    let allowed: Vec<Value> = v
+        .allowed
+        .iter()
+        .map(|a| json!({ "code": a.as_str(), "name": action_name(*a, lang) }))
+        .collect();
+    let codes: Vec<&str> = v.allowed.iter().map(|a| a.as_str()).collect();
+    let groups: Vec<Value> = v
+        .groups
+        .iter()
+        .map(|g| json!({ "code": g.as_str(), "name": if lang == Lang::Zh { g.name_zh() } else { g.as_str() } }))
+        .collect();
+    let stage = v.cycle.stage();
+    let targets = v.cycle.targets().map(|t| {
+        let codes: Vec<String> = t.targets.iter().map(|x| x.indicator.clone()).collect();
+        let names = indicator_names(&codes, &lib.library, lang);
+        let values: Vec<Option<f64>> = t.targets.iter().map(|x| x.value).collect();
+        json!({ "basis": t.basis, "names": names, "values": values })
+    });
+    let is_subject = me.viewer.employee_id == Some(employee);
+    let names = actor_names(state, &v.cycle).await?;
+    let page = context! {
+        period => period.to_string(), employee, name => v.name, code => v.code,
+        stage => stage.as_str(), stage_name => stage_name(stage, lang),
+        history => history(&v.cycle, &names, lang), allowed, codes, groups, targets,
+        rated => indicator_names(&v.cycle.setup().rated_indicators, &lib.library, lang),
+        self_review => v.cycle.self_review(),
+        result => v.cycle.current_result().map(|r| &r.result),
+        may_appeal => is_subject && matches!(stage, Stage::Published | Stage::Locked),
+        error,
+    };
+    render_page(state, me, "cycle.html", page)
+}
+
+/// `GET /cycle/{period}/{employee}`: the person's cycle.
+pub async fn page(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path((period, employee)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    let period = parse_period(&period)?;
+    match render_cycle(&state, &me, period, employee, None).await {
+        Ok(html) => Ok(html.into_response()),
+        Err(WebError::NotFound(_)) => {
+            let ctx = context! { message => crate::i18n::t(me.lang, "no_cycle"), period => period.to_string() };
+            let html = render_page(&state, &me, "notice.html", ctx)?;
+            Ok((axum::http::StatusCode::NOT_FOUND, html).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+type Fields = HashMap<String, String>;
+
+fn field(f: &Fields, key: &str) -> String {
+    f.get(key).map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
+/// The step a form or API call names, for the steps that carry only text.
+fn simple_action(name: &str, f: &Fields) -> Result<Action, WebError> {
+    let reason = || field(f, "reason");
+    Ok(match name {
+        "confirm_targets" => Action::ConfirmTargets,
+        "dispute_targets" => Action::DisputeTargets { reason: reason() },
+        "approve_targets_hr" => Action::ApproveTargetsHr,
+        "return_targets_hr" => Action::ReturnTargetsHr { reason: reason() },
+        "approve_targets_committee" => Action::ApproveTargetsCommittee,
+        "return_targets_committee" => Action::ReturnTargetsCommittee { reason: reason() },
+        "submit_self_review" => Action::SubmitSelfReview {
+            work_report: field(f, "work_report"),
+            self_evaluation: field(f, "self_evaluation"),
+        },
+        "close_self_review" => Action::CloseSelfReview { reason: reason() },
+        "approve_result" => Action::ApproveResult,
+        "return_result" => Action::ReturnResult { reason: reason() },
+        "lock" => Action::Lock,
+        other => {
+            return Err(WebError::Invalid {
+                field: "action".into(),
+                message: format!("unknown or unsupported step `{other}`"),
+            });
+        }
+    })
+}
+
+fn rater_group(code: &str) -> Result<RaterGroup, WebError> {
+    RaterGroup::ALL
+        .into_iter()
+        .find(|g| g.as_str() == code)
+        .ok_or_else(|| WebError::Invalid {
+            field: "group".into(),
+            message: format!("unknown rater group `{code}`"),
+        })
+}
+
+/// The ratings of a form: every `rating_<indicator>` with a value.
+fn ratings(f: &Fields) -> Result<Vec<(String, f64)>, WebError> {
+    let mut out = Vec::new();
+    for (k, v) in f {
+        let Some(code) = k.strip_prefix("rating_") else {
+            continue;
+        };
+        if v.trim().is_empty() {
+            continue;
+        }
+        let value = v.trim().parse::<f64>().map_err(|_| WebError::Invalid {
+            field: k.clone(),
+            message: format!("`{v}` is not a number"),
+        })?;
+        out.push((code.to_string(), value));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// What a step did.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Done {
+    /// Cycle transitions.
+    Steps(Vec<Transition>),
+    /// An appeal filed.
+    Appeal { appeal: i64 },
+}
+
+async fn rate(
+    state: &AppState,
+    me: &CurrentUser,
+    period: Period,
+    employee: i64,
+    f: &Fields,
+) -> Result<Done, WebError> {
+    let group = rater_group(&field(f, "group"))?;
+    let answers = ratings(f)?;
+    if answers.is_empty() {
+        return Err(WebError::Invalid {
+            field: "rating".into(),
+            message: "enter at least one rating".into(),
+        });
+    }
+    let mut done = Vec::new();
+    for (indicator, value) in answers {
+        let action = Action::SubmitRating {
+            group,
+            indicator,
+            value,
+            comment: field(f, "comment"),
+        };
+        let t = state
+            .store
+            .act(&me.viewer, period, employee, action, state.today())
+            .await?;
+        done.push(t);
+    }
+    Ok(Done::Steps(done))
+}
+
+async fn appeal(
+    state: &AppState,
+    me: &CurrentUser,
+    period: Period,
+    employee: i64,
+    f: &Fields,
+) -> Result<Done, WebError> {
+    if me.viewer.employee_id != Some(employee) {
+        return Err(WebError::Forbidden(
+            "only the person assessed may appeal".into(),
+        ));
+    }
+    let evidence: Vec<String> = field(f, "evidence")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let id = state
+        .store
+        .file_appeal(
+            &me.viewer,
+            period,
+            &field(f, "reason"),
+            &evidence,
+            state.today(),
+        )
+        .await?;
+    Ok(Done::Appeal { appeal: id })
+}
+
+/// Takes the step named by `f["action"]`.
+async fn take(
+    state: &AppState,
+    me: &CurrentUser,
+    period: Period,
+    employee: i64,
+    f: &Fields,
+) -> Result<Done, WebError> {
+    let today = state.today();
+    let v = &me.viewer;
+    let done = match field(f, "action").as_str() {
+        "submit_rating" => return rate(state, me, period, employee, f).await,
+        "appeal" => return appeal(state, me, period, employee, f).await,
+        "consolidate" => state.store.consolidate(v, period, employee, today).await?,
+        name => {
+            let action = simple_action(name, f)?;
+            state.store.act(v, period, employee, action, today).await?
+        }
+    };
+    Ok(Done::Steps(vec![done]))
+}
+
+/// `POST /cycle/{period}/{employee}`: a step through a form (field `action`, the session's
+/// `csrf`); back to the page on success, the page with the reason when refused.
+pub async fn form(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path((period, employee)): Path<(String, i64)>,
+    Form(f): Form<Fields>,
+) -> Result<Response, WebError> {
+    me.check_csrf(f.get("csrf").map(String::as_str))?;
+    let period = parse_period(&period)?;
+    state.store.cycle(&me.viewer, period, employee).await?;
+    match take(&state, &me, period, employee, &f).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cycle/{period}/{employee}")).into_response()),
+        Err(
+            e @ (WebError::Refused { .. }
+            | WebError::Invalid { .. }
+            | WebError::Forbidden(_)
+            | WebError::Conflict { .. }),
+        ) => {
+            let e = e.in_lang(me.lang);
+            let html = render_cycle(&state, &me, period, employee, Some(e.message())).await?;
+            Ok((e.status(), html).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /api/cycle?period=P&employee=ID`: the stage, history and what the caller may do now.
+pub async fn api_state(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<Find>,
+) -> Result<Json<Value>, WebError> {
+    let period = match q.period.as_deref() {
+        Some(p) => parse_period(p)?,
+        None => this_month(state.today()),
+    };
+    let employee = who(&me, q.employee)?;
+    let v = load(&state, &me, period, employee).await?;
+    Ok(Json(json!({
+        "period": period.to_string(),
+        "employee": employee,
+        "stage": v.cycle.stage(),
+        "history": history(&v.cycle, &actor_names(&state, &v.cycle).await?, me.lang),
+        "allowed_now": v.allowed,
+    })))
+}
+
+/// `POST /api/cycle/act` with `X-CSRF-Token`: `{"period": "2026-10", "employee": 12,
+/// "action": "confirm_targets"}`, plus the step's fields (`reason`, `work_report`,
+/// `self_evaluation`, `group` and `rating_<indicator>`, `evidence`). Actions: those of the
+/// cycle page, `submit_rating`, `consolidate` and `appeal`.
+pub async fn api_act(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    Json(body): Json<HashMap<String, Value>>,
+) -> Result<Json<Done>, WebError> {
+    me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let f: Fields = body
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().map_or_else(|| v.to_string(), str::to_string),
+            )
+        })
+        .collect();
+    let period = parse_period(&field(&f, "period"))?;
+    let employee = who(&me, field(&f, "employee").parse().ok())?;
+    state.store.cycle(&me.viewer, period, employee).await?;
+    let done = take(&state, &me, period, employee, &f)
+        .await
+        .map_err(|e| e.in_lang(me.lang))?;
+    Ok(Json(done))
+}
