@@ -287,13 +287,13 @@ impl Store {
     /// The months holding records of a group's window field, oldest first.
     async fn months_with_records(&self, key: GroupKey, tz: &str) -> Result<Vec<Period>> {
         let ty = key.kind.field(key.field).map_or(FieldType::Date, |f| f.ty);
-        let table = key.kind.def().name;
+        let sql = Sql::new(&format!(
+            "SELECT MIN(t.{0}), MAX(t.{0}) FROM {1} t",
+            key.field,
+            key.kind.def().name
+        ));
         let (lo, hi) = match ty {
             FieldType::Timestamp => {
-                let sql = Sql::new(&format!(
-                    "SELECT MIN(t.{0}), MAX(t.{0}) FROM {table} t",
-                    key.field
-                ));
                 let (lo, hi): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
                     self.fetch_optional(&sql).await?.unwrap_or((None, None));
                 let local = |t: DateTime<Utc>| {
@@ -302,15 +302,10 @@ impl Store {
                 };
                 (lo.map(local), hi.map(local))
             }
-            _ => {
-                let sql = Sql::new(&format!(
-                    "SELECT MIN(t.{0}), MAX(t.{0}) FROM {table} t",
-                    key.field
-                ));
-                self.fetch_optional::<(Option<NaiveDate>, Option<NaiveDate>)>(&sql)
-                    .await?
-                    .unwrap_or((None, None))
-            }
+            _ => self
+                .fetch_optional::<(Option<NaiveDate>, Option<NaiveDate>)>(&sql)
+                .await?
+                .unwrap_or((None, None)),
         };
         let (Some(lo), Some(hi)) = (lo, hi) else {
             return Ok(Vec::new());
