@@ -129,6 +129,12 @@ class Dialect:
         # so SQLite compares them as text, exactly as kaohe's own queries do.
         return f"'{t:%Y-%m-%dT%H:%M:%S}+00:00'"
 
+    def by_person(self, column):
+        """SQLite's best plan for a month of a big table: read it person by person through
+        the (person, day) index, already grouped, instead of sorting ten million rows into a
+        temporary B-tree (2.3x less CPU, ~0 instead of ~470 MB). DuckDB needs no such hint."""
+        return f" AND {column} IN (SELECT id FROM employees)" if self.name == "sqlite" else ""
+
 
 # -------------------------------------------------------------------------------------------
 # (b) The hand-written set-based SQL: one GROUP BY employee per record kind
@@ -224,7 +230,7 @@ doc AS (
 ),
 cal AS (
   SELECT employee_id, SUM(CASE WHEN is_callback THEN 1 ELSE 0 END) AS n_callbacks
-  FROM calls WHERE day >= {D0} AND day < {D1}
+  FROM calls WHERE day >= {D0} AND day < {D1}{dialect.by_person("employee_id")}
   GROUP BY employee_id
 ),
 cmp AS (
@@ -724,6 +730,7 @@ def main():
     best_duck, best_lite = min(duck_times), min(lite_times)
     e1, e2 = info.get("eval1_s"), info.get("eval2_s")
     rebuild = info.get("rebuild_s")
+    month_rebuild = info.get("month_rebuild_s")
     lines = [
         "",
         "## Summary (paste into docs/performance.md)",
@@ -749,8 +756,11 @@ def main():
                      f"{fmt_s(e1)}, peak RSS {info.get('eval1_rss_mb', 0):.0f} MB |")
     if e2 is not None:
         lines.append(f"| (a) the same, run 2 | {fmt_s(e2)}, peak RSS {info.get('eval2_rss_mb', 0):.0f} MB |")
+    if month_rebuild is not None:
+        lines.append(f"| `kaohe rollup rebuild --period {a.period}` (the month's roll-ups from its raw records) | "
+                     f"{fmt_s(month_rebuild)}, peak RSS {info.get('month_rebuild_rss_mb', 0):.0f} MB |")
     if rebuild is not None:
-        lines.append(f"| `kaohe rollup rebuild` (full recompute of the roll-ups from raw records) | "
+        lines.append(f"| `kaohe rollup rebuild` (every month's roll-ups from raw records) | "
                      f"{fmt_s(rebuild)}, peak RSS {info.get('rebuild_rss_mb', 0):.0f} MB |")
     elif info:
         lines.append("| `kaohe rollup rebuild` | not in this binary (skipped) |")
@@ -764,7 +774,10 @@ def main():
         r1 = f"{e1 / best_duck:.2f}"
         r2 = f", run 2 {e2 / best_duck:.2f}" if e2 is not None else ""
         lines.append(f"| kaohe / DuckDB (goal ≤ 1.0) | run 1 {r1}{r2} |")
-    if rebuild is not None:
+    if month_rebuild is not None:
+        lines.append(f"| rollup rebuild of the month / SQLite GROUP BY of the month (goal ≤ 1.0) | "
+                     f"{month_rebuild / best_lite:.2f} |")
+    elif rebuild is not None:
         lines.append(f"| rollup rebuild / SQLite GROUP BY (goal ≤ 1.0) | {rebuild / best_lite:.2f} |")
     if e1 is not None:
         fastest = min(x for x in (e1, e2) if x is not None)

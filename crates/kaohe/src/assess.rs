@@ -5,7 +5,7 @@ use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
 use kaohe_store::evaluate::{EvalRequest, Evaluation};
 use kaohe_store::{Sql, Store, Viewer};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::Path;
 
 /// Output formats of `kaohe evaluate`.
@@ -56,8 +56,9 @@ pub async fn evaluate(
         .evaluate(&Viewer::system("kaohe evaluate"), &req)
         .await?;
     let secs = started.elapsed().as_secs_f64();
+    let output_started = std::time::Instant::now();
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&to_json(&e))?),
+        Format::Json => print_json(&e)?,
         Format::Csv => print_csv(&e)?,
         Format::Table => {
             print_table(&e);
@@ -70,42 +71,104 @@ pub async fn evaluate(
             );
         }
     }
+    tracing::debug!(
+        ms = output_started.elapsed().as_millis(),
+        "evaluation printed"
+    );
     Ok(())
 }
 
-/// The JSON form of an evaluation (documented in the README).
-pub fn to_json(e: &Evaluation) -> Value {
-    let cards: Vec<Value> = e
-        .results
-        .iter()
-        .map(|r| {
-            let c = &r.scorecard;
-            let indicators: Vec<Value> = c
-                .lines
-                .iter()
-                .map(|l| {
-                    json!({
-                        "code": l.indicator, "value": l.value, "score": l.counted_score.or(l.score),
-                        "weight": l.effective_weight, "configured_weight": l.weight.as_percent(),
-                        "applicable": l.applicable, "numerator": l.numerator, "denominator": l.denominator,
-                    })
-                })
-                .collect();
-            json!({
-                "employee": r.employee_id.to_string(),
-                "employee_code": r.employee_code,
-                "name": r.name,
-                "scheme": c.scheme,
-                "total": c.total_rounded,
-                "total_full_precision": c.total,
-                "grade": c.grade.as_ref().map(|g| g.code.clone()),
-                "bonus_coefficient": c.bonus_coefficient,
-                "indicators": indicators,
-                "notes": c.notes.iter().map(|n| n.en()).collect::<Vec<_>>(),
+/// The JSON form of an evaluation (documented in the README), serialised straight from the
+/// scorecards: at 10,000 people the document is tens of megabytes.
+#[derive(serde::Serialize)]
+pub struct EvaluationJson<'a> {
+    period: String,
+    library_version: i64,
+    scorecards: Vec<CardJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct CardJson<'a> {
+    employee: String,
+    employee_code: &'a str,
+    name: &'a str,
+    scheme: &'a str,
+    total: Option<f64>,
+    total_full_precision: Option<f64>,
+    grade: Option<&'a str>,
+    bonus_coefficient: Option<f64>,
+    indicators: Vec<IndicatorJson<'a>>,
+    notes: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct IndicatorJson<'a> {
+    code: &'a str,
+    value: Option<f64>,
+    score: Option<f64>,
+    weight: f64,
+    configured_weight: f64,
+    applicable: bool,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+}
+
+impl<'a> EvaluationJson<'a> {
+    /// The document of `e`.
+    pub fn new(e: &'a Evaluation) -> Self {
+        let scorecards = e
+            .results
+            .iter()
+            .map(|r| {
+                let c = &r.scorecard;
+                CardJson {
+                    employee: r.employee_id.to_string(),
+                    employee_code: &r.employee_code,
+                    name: &r.name,
+                    scheme: &c.scheme,
+                    total: c.total_rounded,
+                    total_full_precision: c.total,
+                    grade: c.grade.as_ref().map(|g| g.code.as_str()),
+                    bonus_coefficient: c.bonus_coefficient,
+                    indicators: c
+                        .lines
+                        .iter()
+                        .map(|l| IndicatorJson {
+                            code: &l.indicator,
+                            value: l.value,
+                            score: l.counted_score.or(l.score),
+                            weight: l.effective_weight,
+                            configured_weight: l.weight.as_percent(),
+                            applicable: l.applicable,
+                            numerator: l.numerator,
+                            denominator: l.denominator,
+                        })
+                        .collect(),
+                    notes: c.notes.iter().map(|n| n.en()).collect(),
+                }
             })
-        })
-        .collect();
-    json!({ "period": e.period.to_string(), "library_version": e.library_version, "scorecards": cards })
+            .collect();
+        EvaluationJson {
+            period: e.period.to_string(),
+            library_version: e.library_version,
+            scorecards,
+        }
+    }
+}
+
+/// The JSON form of an evaluation as a value (for tests comparing evaluations).
+pub fn to_json(e: &Evaluation) -> Value {
+    serde_json::to_value(EvaluationJson::new(e)).expect("plain data serialises")
+}
+
+/// Writes the JSON document of `e` to stdout, pretty-printed, through one buffer.
+fn print_json(e: &Evaluation) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, &EvaluationJson::new(e))?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
 }
 
 fn fmt2(v: Option<f64>) -> String {

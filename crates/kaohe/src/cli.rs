@@ -107,8 +107,13 @@ pub enum Command {
 /// Roll-up maintenance.
 #[derive(Debug, Subcommand)]
 pub enum RollupCommand {
-    /// Recompute every roll-up from the records (a full recompute, e.g. after changing the time zone)
-    Rebuild,
+    /// Recompute the roll-ups from the records: everything (e.g. after changing the time zone),
+    /// or the months of one period (e.g. after correcting that month's records outside kaohe)
+    Rebuild {
+        /// Only the months of this period (2026-10, 2026-Q3, 2026); default: every month
+        #[arg(long)]
+        period: Option<String>,
+    },
 }
 
 /// What to evaluate.
@@ -357,14 +362,19 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::User { command } => user(&cli, command).await,
         Command::Rollup {
-            command: RollupCommand::Rebuild,
+            command: RollupCommand::Rebuild { period },
         } => {
+            let period = period
+                .as_deref()
+                .map(kaohe_domain::period::Period::parse)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--period: {e}"))?;
             let cfg = cli.config(None, None, DEFAULT_DB)?;
             let store = open(&cfg).await?;
             let started = std::time::Instant::now();
             let bar = crate::load::progress_bar(0, "rebuilding KPI roll-ups");
             let report = store
-                .prepare_rollups(&|done, total| {
+                .prepare_rollups(period, &|done, total| {
                     bar.set_length(total as u64);
                     bar.set_position(done as u64);
                 })

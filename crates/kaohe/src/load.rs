@@ -69,7 +69,7 @@ pub async fn load(
     tx.commit().await.context("committing the generated data")?;
     let rollups = progress_bar(0, "building KPI roll-ups");
     store
-        .prepare_rollups(&|done, total| {
+        .prepare_rollups(None, &|done, total| {
             rollups.set_length(total as u64);
             rollups.set_position(done as u64);
         })

@@ -527,6 +527,9 @@ CREATE TABLE scorecards (
     grade TEXT,
     bonus_coefficient DOUBLE PRECISION,
     detail TEXT NOT NULL DEFAULT '{}',
+    -- SHA-256 of everything stored for the card: a re-evaluation that computes the same
+    -- scorecard leaves the row alone instead of rewriting it.
+    fingerprint TEXT NOT NULL DEFAULT '',
     reason TEXT NOT NULL DEFAULT '',
     created_at TIMESTAMPTZ NOT NULL,
     current BOOLEAN NOT NULL DEFAULT TRUE,

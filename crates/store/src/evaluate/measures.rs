@@ -27,21 +27,21 @@ pub struct Wanted {
     pub offset: PeriodOffset,
 }
 
-/// Computed values: (employee, measure key, offset) → value (absent = the measure's empty value).
+/// Computed values: (employee, index of the measure in the `wanted` list) → value (absent =
+/// the measure's empty value). Keyed by position rather than by measure text so that the
+/// hundreds of thousands of lookups of an evaluation allocate nothing.
 #[derive(Debug, Default)]
 pub struct Computed {
-    values: HashMap<(i64, String, PeriodOffset), Option<f64>>,
+    values: HashMap<(i64, usize), Option<f64>>,
     /// How many records each group read, for progress and explanation.
     pub rows_read: u64,
 }
 
 impl Computed {
-    /// The value of `w` for `employee` (the empty value when the person had no records).
-    pub fn get(&self, employee: i64, w: &Wanted) -> Option<f64> {
-        match self
-            .values
-            .get(&(employee, w.measure.key().to_string(), w.offset))
-        {
+    /// The value of `wanted[index]` (`w`) for `employee` (the empty value when the person had
+    /// no records).
+    pub fn get(&self, employee: i64, index: usize, w: &Wanted) -> Option<f64> {
+        match self.values.get(&(employee, index)) {
             Some(v) => *v,
             None => w.measure.empty_value(),
         }
@@ -125,17 +125,25 @@ pub async fn compute(
     cal: &Calendar,
     source: Source,
 ) -> Result<Computed> {
-    let (rolled, scanned): (Vec<&Wanted>, Vec<&Wanted>) = wanted
+    let (rolled, scanned): (Vec<(usize, &Wanted)>, Vec<(usize, &Wanted)>) = wanted
         .iter()
-        .partition(|w| source == Source::Rollups && crate::rollup::from_buckets(w, period));
+        .enumerate()
+        .partition(|(_, w)| source == Source::Rollups && crate::rollup::from_buckets(w, period));
     let mut out = Computed::default();
     if !rolled.is_empty() {
+        let started = std::time::Instant::now();
         out.values = store
             .rollup_values(viewer, &rolled, period, employee)
             .await?;
+        tracing::debug!(
+            measures = rolled.len(),
+            values = out.values.len(),
+            ms = started.elapsed().as_millis(),
+            "measures from roll-ups"
+        );
     }
-    let mut groups: HashMap<GroupKey, Vec<&Wanted>> = HashMap::new();
-    for w in scanned {
+    let mut groups: HashMap<GroupKey, Vec<(usize, &Wanted)>> = HashMap::new();
+    for (i, w) in scanned {
         let key = GroupKey {
             kind: w.measure.kind,
             field: w.measure.window.field,
@@ -143,7 +151,7 @@ pub async fn compute(
             offset: w.offset,
             credited: w.measure.aggregate == Aggregate::CreditedSum,
         };
-        groups.entry(key).or_default().push(w);
+        groups.entry(key).or_default().push((i, w));
     }
     let mut keys: Vec<_> = groups.keys().copied().collect();
     keys.sort_by_key(|k| {
@@ -162,15 +170,23 @@ pub async fn compute(
         } else {
             period
         };
+        let started = std::time::Instant::now();
         scan_group(store, viewer, key, members, p, employee, cal, &mut out).await?;
+        tracing::debug!(
+            kind = ?key.kind,
+            field = key.field,
+            measures = members.len(),
+            ms = started.elapsed().as_millis(),
+            "measures from records"
+        );
     }
     Ok(out)
 }
 
 /// Fields a group needs: the filtered and aggregated fields of all its measures.
-fn needed_fields(kind: RecordKind, members: &[&Wanted]) -> Vec<&'static str> {
+fn needed_fields(kind: RecordKind, members: &[(usize, &Wanted)]) -> Vec<&'static str> {
     let mut names: BTreeSet<&'static str> = BTreeSet::new();
-    for w in members {
+    for (_, w) in members {
         if let Some(f) = w.measure.field {
             names.insert(f);
         }
@@ -264,7 +280,7 @@ async fn scan_group(
     store: &Store,
     viewer: &Viewer,
     key: GroupKey,
-    members: &[&Wanted],
+    members: &[(usize, &Wanted)],
     period: Period,
     employee: Option<i64>,
     cal: &Calendar,
@@ -284,7 +300,7 @@ async fn scan_group(
             names: &names,
             values,
         };
-        for (i, w) in members.iter().enumerate() {
+        for (i, (_, w)) in members.iter().enumerate() {
             if w.measure
                 .filter
                 .as_ref()
@@ -319,11 +335,9 @@ async fn scan_group(
     };
     out.rows_read += stream_rows(store, &sql, &types, &mut on_row).await?;
     for ((emp, i), acc) in accs {
-        let w = members[i];
-        out.values.insert(
-            (emp, w.measure.key().to_string(), w.offset),
-            acc.value(w.measure.aggregate),
-        );
+        let (index, w) = members[i];
+        out.values
+            .insert((emp, index), acc.value(w.measure.aggregate));
     }
     Ok(())
 }
@@ -436,7 +450,7 @@ pub async fn records_behind(
     } else {
         period
     };
-    let mut names = needed_fields(key.kind, &[w]);
+    let mut names = needed_fields(key.kind, &[(0, w)]);
     for extra in ["id", "day", key.field] {
         if !names.contains(&extra) && key.kind.field(extra).is_some() {
             names.insert(0, extra);

@@ -1,6 +1,6 @@
 //! Storing scorecards and reading them back.
 
-use super::Evaluation;
+use super::{Evaluation, PersonResult};
 use crate::audit::AuditEntry;
 use crate::rows::Row;
 use crate::sql::Sql;
@@ -9,6 +9,7 @@ use crate::{Result, Store, Viewer};
 use chrono::{DateTime, Utc};
 use kaohe_domain::composition::Scorecard;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 /// A stored scorecard with its lines.
@@ -54,7 +55,51 @@ struct CardRow<'a> {
     employee_id: i64,
     card: &'a Scorecard,
     detail: String,
+    fingerprint: String,
     created_at: DateTime<Utc>,
+}
+
+impl<'a> CardRow<'a> {
+    fn new(period: &str, r: &'a PersonResult, e: &Evaluation, now: DateTime<Utc>) -> Self {
+        let detail = detail_json(&r.scorecard, e);
+        let fingerprint = fingerprint(&r.scorecard, &detail);
+        CardRow {
+            period: period.to_string(),
+            employee_id: r.employee_id,
+            card: &r.scorecard,
+            detail,
+            fingerprint,
+            created_at: now,
+        }
+    }
+}
+
+/// SHA-256 over every stored column of a card and its lines (floats by their exact bits).
+fn fingerprint(card: &Scorecard, detail: &str) -> String {
+    let mut h = Sha256::new();
+    let head = (
+        &card.scheme,
+        card.version,
+        card.total.map(f64::to_bits),
+        card.grade.as_ref().map(|g| &g.code),
+        card.bonus_coefficient.map(f64::to_bits),
+    );
+    h.update(format!("{head:?}\n{detail}\n"));
+    for l in &card.lines {
+        let bits = |x: Option<f64>| x.map(f64::to_bits);
+        let line = (
+            &l.indicator,
+            bits(l.value),
+            bits(l.numerator),
+            bits(l.denominator),
+            bits(l.counted_score.or(l.score)),
+            l.weight.as_percent().to_bits(),
+            l.effective_weight.to_bits(),
+            l.applicable,
+        );
+        h.update(format!("{line:?}\n"));
+    }
+    hex::encode(h.finalize())
 }
 
 impl Row for CardRow<'_> {
@@ -69,6 +114,7 @@ impl Row for CardRow<'_> {
         "grade",
         "bonus_coefficient",
         "detail",
+        "fingerprint",
         "created_at",
         "current",
     ];
@@ -83,6 +129,7 @@ impl Row for CardRow<'_> {
             self.card.grade.as_ref().map(|g| g.code.clone()).into(),
             self.card.bonus_coefficient.into(),
             self.detail.as_str().into(),
+            self.fingerprint.as_str().into(),
             self.created_at.into(),
             true.into(),
         ]);
@@ -152,12 +199,29 @@ fn detail_json(card: &Scorecard, e: &Evaluation) -> String {
 }
 
 impl Store {
-    /// Replaces the open period's current scorecards of the evaluated people, in one transaction.
+    /// Replaces the open period's current scorecards of the evaluated people, in one
+    /// transaction. A card whose fingerprint equals the stored one is left as it is, so a
+    /// re-evaluation writes only what changed.
     pub(super) async fn save_scorecards(&self, viewer: &Viewer, e: &Evaluation) -> Result<()> {
         let period = e.period.to_string();
-        let ids: Vec<i64> = e.results.iter().map(|r| r.employee_id).collect();
         let now = Utc::now();
         let mut tx = self.begin().await?;
+        let mut q = Sql::new(
+            "SELECT employee_id, fingerprint FROM scorecards WHERE current = TRUE AND period = ",
+        );
+        q.bind(period.as_str());
+        let stored: HashMap<i64, String> = tx
+            .fetch_all::<(i64, String)>(&q)
+            .await?
+            .into_iter()
+            .collect();
+        let cards: Vec<CardRow> = e
+            .results
+            .iter()
+            .map(|r| CardRow::new(&period, r, e, now))
+            .filter(|c| stored.get(&c.employee_id) != Some(&c.fingerprint))
+            .collect();
+        let ids: Vec<i64> = cards.iter().map(|c| c.employee_id).collect();
         for chunk in ids.chunks(500) {
             let mut del = Sql::new(
                 "DELETE FROM scorecard_lines WHERE scorecard_id IN (SELECT id FROM scorecards WHERE period = ",
@@ -173,29 +237,13 @@ impl Store {
                 .bind_list(chunk.iter().copied());
             tx.run(&del).await?;
         }
-        let cards: Vec<_> = e
-            .results
-            .iter()
-            .map(|r| CardRow {
-                period: period.clone(),
-                employee_id: r.employee_id,
-                card: &r.scorecard,
-                detail: detail_json(&r.scorecard, e),
-                created_at: now,
-            })
-            .collect();
         tx.insert_rows(&cards).await?;
-        let mut q =
-            Sql::new("SELECT employee_id, id FROM scorecards WHERE current = TRUE AND period = ");
-        q.bind(period.as_str());
-        let card_ids: HashMap<i64, i64> =
-            tx.fetch_all::<(i64, i64)>(&q).await?.into_iter().collect();
-        let lines: Vec<_> = e
-            .results
+        let card_ids = self.card_ids(&mut tx, &period, &ids).await?;
+        let lines: Vec<_> = cards
             .iter()
-            .flat_map(|r| {
-                let id = card_ids[&r.employee_id];
-                r.scorecard.lines.iter().map(move |l| LineRow {
+            .flat_map(|c| {
+                let id = card_ids[&c.employee_id];
+                c.card.lines.iter().map(move |l| LineRow {
                     scorecard_id: id,
                     line: l.clone(),
                 })
@@ -209,11 +257,32 @@ impl Store {
             before: None,
             after: Some(serde_json::json!({
                 "evaluated": e.results.len(),
+                "changed": cards.len(),
                 "library_version": e.library_version,
             })),
         };
         tx.audit(viewer, entry).await?;
         tx.commit().await
+    }
+
+    /// The ids of the current cards of `period` of `employees`.
+    async fn card_ids(
+        &self,
+        tx: &mut crate::Tx,
+        period: &str,
+        employees: &[i64],
+    ) -> Result<HashMap<i64, i64>> {
+        let mut out = HashMap::with_capacity(employees.len());
+        for chunk in employees.chunks(500) {
+            let mut q = Sql::new(
+                "SELECT employee_id, id FROM scorecards WHERE current = TRUE AND period = ",
+            );
+            q.bind(period)
+                .push(" AND employee_id IN ")
+                .bind_list(chunk.iter().copied());
+            out.extend(tx.fetch_all::<(i64, i64)>(&q).await?);
+        }
+        Ok(out)
     }
 
     /// The current scorecards of a period within the viewer's scope, with their lines.

@@ -69,7 +69,35 @@ impl GroupKey {
             format!("t.{}", def.employee_field)
         }
     }
+
+    /// Whether the table has an index on (person, window field) — see [`PERSON_INDEXES`].
+    fn person_indexed(self) -> bool {
+        !self.credited
+            && PERSON_INDEXES
+                .iter()
+                .any(|(table, field)| *table == self.kind.def().name && *field == self.field)
+    }
 }
+
+/// The record tables with an index on (person, window field), as `schema.sql` creates them
+/// (a test checks the list against the database). A month's buckets of such a table are read
+/// person by person through that index, already in the order of the GROUP BY: SQLite then
+/// neither sorts the month's rows (hundreds of megabytes of temporary B-tree at ten million
+/// calls) nor spends the CPU on it — measured at 2.3× less CPU time and 6 MB instead of 470 MB.
+pub const PERSON_INDEXES: &[(&str, &str)] = &[
+    ("calls", "day"),
+    ("visits", "day"),
+    ("orders", "day"),
+    ("order_events", "due_at"),
+    ("shipments", "day"),
+    ("contracts", "signed_day"),
+    ("receivables", "due_on"),
+    ("payments", "received_on"),
+    ("complaints", "day"),
+    ("expenses", "day"),
+    ("reports", "day"),
+    ("documents", "day"),
+];
 
 /// Whether `w` can be answered from buckets for `period`.
 pub(crate) fn from_buckets(w: &Wanted, period: Period) -> bool {
@@ -139,6 +167,8 @@ pub(crate) fn bucket_query(
     if let Some(list) = employees {
         sql.push(&format!(" AND {emp} IN "))
             .bind_list(list.iter().copied());
+    } else if key.person_indexed() {
+        sql.push(&format!(" AND {emp} IN (SELECT id FROM employees)"));
     }
     sql.push(&format!(" GROUP BY {emp}"));
     sql
@@ -332,7 +362,7 @@ impl Store {
             }
         }
         if !missing.is_empty() {
-            let report = self.build(missing, false, &|_, _| {}).await?;
+            let report = self.build(missing, Rebuild::Measures, &|_, _| {}).await?;
             tracing::info!(
                 measures = report.measures,
                 buckets = report.buckets,
@@ -370,14 +400,15 @@ impl Store {
             .into_iter()
             .map(|r| r.measure)
             .collect();
-        self.build(measures, true, progress).await
+        self.build(measures, Rebuild::All, progress).await
     }
 
     /// Registers every roll-up-able measure of the current library's schemes and (re)builds
-    /// all registered measures from the records: after a bulk load that bypassed the record
-    /// funnels, or ahead of the first evaluation.
+    /// all registered measures from the records — every month, or the months of `period` —:
+    /// after a bulk load that bypassed the record funnels, or ahead of the first evaluation.
     pub async fn prepare_rollups(
         &self,
+        period: Option<Period>,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<BuildReport> {
         let lib = self.library().await?;
@@ -393,7 +424,11 @@ impl Store {
                 measures.push(m);
             }
         }
-        self.build(measures, true, progress).await
+        let scope = match period {
+            Some(p) => Rebuild::Months(p.months()),
+            None => Rebuild::All,
+        };
+        self.build(measures, scope, progress).await
     }
 
     /// Builds the buckets of `measures` over every month with records (see the module
@@ -401,7 +436,7 @@ impl Store {
     async fn build(
         &self,
         measures: Vec<Measure>,
-        replace_all: bool,
+        scope: Rebuild,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<BuildReport> {
         let tz = self.rollup_tz().await?;
@@ -410,8 +445,16 @@ impl Store {
             tx.execute("LOCK TABLE rollup_measures IN EXCLUSIVE MODE", vec![])
                 .await?;
         }
-        if replace_all {
-            tx.execute("DELETE FROM rollups", vec![]).await?;
+        match &scope {
+            Rebuild::All => {
+                tx.execute("DELETE FROM rollups", vec![]).await?;
+            }
+            Rebuild::Months(months) => {
+                let mut del = Sql::new("DELETE FROM rollups WHERE month IN ");
+                del.bind_list(months.iter().map(ToString::to_string));
+                tx.run(&del).await?;
+            }
+            Rebuild::Measures => {}
         }
         let now = Utc::now();
         for m in &measures {
@@ -429,7 +472,10 @@ impl Store {
         let mut sql = Sql::new("SELECT id, measure_key FROM rollup_measures WHERE measure_key IN ");
         sql.bind_list(keys.iter().copied());
         let registered = parse_registry(tx.fetch_all(&sql).await?);
-        let jobs = self.build_jobs(&registered, &tz).await?;
+        let mut jobs = self.build_jobs(&registered, &tz).await?;
+        if let Rebuild::Months(months) = &scope {
+            jobs.retain(|(_, m)| months.contains(m));
+        }
         let total = jobs.len();
         let mut report = BuildReport {
             measures: registered.len(),
@@ -457,7 +503,7 @@ impl Store {
         .buffer_unordered(parallel);
         let mut done = 0;
         let ids: Vec<i64> = registered.iter().map(|r| r.id).collect();
-        if !replace_all {
+        if let Rebuild::Measures = scope {
             let mut del = Sql::new("DELETE FROM rollups WHERE measure_id IN ");
             del.bind_list(ids.iter().copied());
             tx.run(&del).await?;
@@ -488,70 +534,104 @@ impl Store {
         Ok(jobs)
     }
 
-    /// The values of the bucket-answerable measures of `wanted` for `period` (everybody in
-    /// the viewer's scope, or one employee): (employee, measure key, offset) → value. People
-    /// without records are absent (their value is the measure's empty value).
+    /// The values of the bucket-answerable measures of `wanted` — (index in the caller's
+    /// list, measure) — for `period` (everybody in the viewer's scope, or one employee):
+    /// (employee, index) → value. People without records are absent (their value is the
+    /// measure's empty value).
     pub(crate) async fn rollup_values(
         &self,
         viewer: &Viewer,
-        wanted: &[&Wanted],
+        wanted: &[(usize, &Wanted)],
         period: Period,
         employee: Option<i64>,
-    ) -> Result<HashMap<(i64, String, PeriodOffset), Option<f64>>> {
+    ) -> Result<HashMap<(i64, usize), Option<f64>>> {
         let ids = self
-            .ensure_rollups(&wanted.iter().map(|w| (*w).clone()).collect::<Vec<_>>())
+            .ensure_rollups(&wanted.iter().map(|(_, w)| (*w).clone()).collect::<Vec<_>>())
             .await?;
-        let mut out = HashMap::new();
+        // One read per (period offset, window kind); they run side by side on the read
+        // connections.
+        let mut reads = Vec::new();
         for offset in [PeriodOffset::Current, PeriodOffset::Previous] {
             let p = match offset {
                 PeriodOffset::Current => period,
                 PeriodOffset::Previous => period.prev(),
             };
             for cumulative in [false, true] {
-                let members: Vec<(&Wanted, i64)> = wanted
+                let members: Vec<(usize, &Wanted, i64)> = wanted
                     .iter()
-                    .filter(|w| w.offset == offset && w.measure.window.cumulative == cumulative)
-                    .filter_map(|w| Some((*w, *ids.get(w.measure.per_period().key())?)))
+                    .filter(|(_, w)| {
+                        w.offset == offset && w.measure.window.cumulative == cumulative
+                    })
+                    .filter_map(|(i, w)| Some((*i, *w, *ids.get(w.measure.per_period().key())?)))
                     .collect();
                 if members.is_empty() {
                     continue;
                 }
-                let merged = self
-                    .read_buckets(viewer, &members, p, cumulative, employee)
-                    .await?;
-                for ((emp, id), bucket) in merged {
-                    for (w, _) in members.iter().filter(|(_, i)| *i == id) {
-                        out.insert(
-                            (emp, w.measure.key().to_string(), offset),
-                            bucket.value(w.measure.aggregate),
-                        );
-                    }
+                let ids: Vec<i64> = members
+                    .iter()
+                    .map(|(_, _, id)| *id)
+                    .collect::<BTreeSet<i64>>()
+                    .into_iter()
+                    .collect();
+                // A month of everybody's buckets is a few hundred thousand rows; split by
+                // measure so that several connections decode them at once.
+                let parts = if employee.is_some() { 1 } else { READ_PARTS };
+                for part in ids.chunks(ids.len().div_ceil(parts)) {
+                    let ids: BTreeSet<i64> = part.iter().copied().collect();
+                    let members: Vec<(usize, &Wanted, i64)> = members
+                        .iter()
+                        .filter(|(_, _, id)| ids.contains(id))
+                        .copied()
+                        .collect();
+                    reads.push(async move {
+                        let merged = self
+                            .read_buckets(viewer, &ids, p, cumulative, employee)
+                            .await?;
+                        Ok::<_, crate::StoreError>((members, merged))
+                    });
+                }
+            }
+        }
+        let mut out = HashMap::new();
+        for (members, merged) in futures_util::future::try_join_all(reads).await? {
+            let mut by_id: HashMap<i64, Vec<(usize, &Wanted)>> = HashMap::new();
+            for (i, w, id) in &members {
+                by_id.entry(*id).or_default().push((*i, *w));
+            }
+            for ((emp, id), bucket) in merged {
+                for (i, w) in by_id.get(&id).into_iter().flatten() {
+                    out.insert((emp, *i), bucket.value(w.measure.aggregate));
                 }
             }
         }
         Ok(out)
     }
 
-    /// Reads and merges the buckets of `members` over the months of `period` (or every month
-    /// up to its end, for cumulative windows).
+    /// Reads the buckets of the measures `ids` over the months of `period` (or every month up
+    /// to its end, for cumulative windows), merged per person and measure. Several months are
+    /// merged by the database (count and sum add, min and max combine, NULLs ignored — as
+    /// [`Bucket::merge`]): a cumulative window reads one row per person, not one per month.
     async fn read_buckets(
         &self,
         viewer: &Viewer,
-        members: &[(&Wanted, i64)],
+        ids: &BTreeSet<i64>,
         period: Period,
         cumulative: bool,
         employee: Option<i64>,
-    ) -> Result<HashMap<(i64, i64), Bucket>> {
+    ) -> Result<Vec<((i64, i64), Bucket)>> {
         let months = period.months();
         let last = months.last().copied().unwrap_or(period);
-        let mut sql = Sql::new(
-            "SELECT r.measure_id, r.employee_id, r.n, r.total, r.lo, r.hi FROM rollups r WHERE r.measure_id IN ",
-        );
-        let ids: BTreeSet<i64> = members.iter().map(|(_, id)| *id).collect();
+        let one_month = !cumulative && months.len() == 1;
+        let mut sql = Sql::new(if one_month {
+            "SELECT r.measure_id, r.employee_id, r.n, r.total, r.lo, r.hi FROM rollups r WHERE r.measure_id IN "
+        } else {
+            "SELECT r.measure_id, r.employee_id, CAST(SUM(r.n) AS BIGINT), SUM(r.total), MIN(r.lo), MAX(r.hi) \
+             FROM rollups r WHERE r.measure_id IN "
+        });
         sql.bind_list(ids.iter().copied());
         if cumulative {
             sql.push(" AND r.month <= ").bind(last.to_string());
-        } else if months.len() == 1 {
+        } else if one_month {
             sql.push(" AND r.month = ").bind(last.to_string());
         } else {
             sql.push(" AND r.month IN ")
@@ -561,14 +641,26 @@ impl Store {
             sql.push(" AND r.employee_id = ").bind(e);
         }
         viewer.restrict(&mut sql, "r.employee_id");
-        let rows: Vec<StoredBucket> = self.fetch_all(&sql).await?;
-        let mut out: HashMap<(i64, i64), Bucket> = HashMap::new();
-        for (id, emp, n, total, lo, hi) in rows {
-            let b = Bucket { n, total, lo, hi };
-            out.entry((emp, id))
-                .and_modify(|acc| acc.merge(&b))
-                .or_insert(b);
+        if !one_month {
+            sql.push(" GROUP BY r.measure_id, r.employee_id");
         }
-        Ok(out)
+        let rows: Vec<StoredBucket> = self.fetch_all(&sql).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, emp, n, total, lo, hi)| ((emp, id), Bucket { n, total, lo, hi }))
+            .collect())
     }
+}
+
+/// Into how many queries an evaluation of everybody splits each read of buckets.
+const READ_PARTS: usize = 4;
+
+/// What a build replaces.
+enum Rebuild {
+    /// Every bucket of every measure.
+    All,
+    /// Every measure's buckets of these months.
+    Months(Vec<Period>),
+    /// Every month of the measures being built (newly registered measures).
+    Measures,
 }
