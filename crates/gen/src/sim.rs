@@ -19,7 +19,7 @@ use kaohe_domain::org::EmployeeId;
 use kaohe_domain::period::Period;
 use kaohe_domain::records::{
     Attendance, Call, Complaint, Contract, ContractStep, CustomerId, Document, Expense,
-    ExpenseStep, Meeting, Order, OrderCredit, OrderEvent, OrderLine, Payment, Receivable, Report,
+    ExpenseStep, Meeting, MeetingDecision, Order, OrderCredit, OrderEvent, OrderLine, Payment, Receivable, Report,
     Shipment, TrainingSession, Visit,
 };
 use std::collections::{HashMap, VecDeque};
@@ -55,6 +55,7 @@ struct Ids {
     report: i64,
     document: i64,
     meeting: i64,
+    decision: i64,
     session: i64,
 }
 
@@ -1833,14 +1834,29 @@ impl<'a> Sim<'a> {
                 let owner = team
                     .leader_id
                     .map_or_else(String::new, |l| org.employees[l as usize - 1].name.clone());
-                let minutes = format!(
-                    "议题：{}。决定：{}（负责人：{}）",
-                    self.rng.pick(text::MEETING_TOPICS),
-                    self.rng.pick(text::MEETING_DECISIONS),
-                    owner
-                );
+                let topic = self.rng.pick(text::MEETING_TOPICS);
+                let decision = self.rng.pick(text::MEETING_DECISIONS);
+                let minutes = format!("议题：{topic}。决定：{decision}（负责人：{owner}）");
+                let meeting_id = next(&mut self.ids.meeting);
+                // The decision of a weekly meeting, due a week later and owned by the leader.
+                // Done the day before it is due, except every seventh (left open, so some are
+                // overdue by the end); derived from the id so the random stream stays as it was.
+                if let (Some(leader), "weekly") = (team.leader_id, kind) {
+                    let due_on = self.day + TimeDelta::days(7);
+                    let done_on = (meeting_id % 7 != 3)
+                        .then(|| due_on - TimeDelta::days(1))
+                        .filter(|d| *d <= self.cfg.end);
+                    b.meeting_decisions.push(MeetingDecision {
+                        id: next(&mut self.ids.decision),
+                        meeting_id,
+                        text: (*decision).to_string(),
+                        owner_id: leader,
+                        due_on,
+                        done_on,
+                    });
+                }
                 b.meetings.push(Meeting {
-                    id: next(&mut self.ids.meeting),
+                    id: meeting_id,
                     team_id: team.id,
                     kind: kind.into(),
                     day: self.day,

@@ -142,6 +142,7 @@ async fn insert_org(tx: &mut Tx, org: &Org) -> Result<u64> {
     n += tx.insert_rows(&org.customers).await?;
     n += tx.insert_rows(&org.credit).await?;
     n += tx.insert_rows(&org.courses).await?;
+    n += tx.insert_rows(&org.training_needs).await?;
     Ok(n)
 }
 
@@ -178,6 +179,7 @@ async fn insert_day(tx: &mut Tx, b: &DayBatch) -> Result<u64> {
         })
         .collect();
     n += tx.insert_rows(&attendees).await?;
+    n += tx.insert_rows(&b.meeting_decisions).await?;
     let sessions: Vec<_> = b.training_sessions.iter().map(SessionRow).collect();
     n += tx.insert_rows(&sessions).await?;
     let results: Vec<_> = b
