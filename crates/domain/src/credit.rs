@@ -219,7 +219,10 @@ impl Ageing {
 
     /// What is owed in `bucket`.
     pub fn get(&self, bucket: AgeBucket) -> Cents {
-        let i = AgeBucket::ALL.iter().position(|b| *b == bucket).unwrap_or(0);
+        let i = AgeBucket::ALL
+            .iter()
+            .position(|b| *b == bucket)
+            .unwrap_or(0);
         self.buckets[i]
     }
 

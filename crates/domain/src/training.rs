@@ -84,7 +84,11 @@ pub fn prefill(period: Period, indicator: &str, results: &[ScoredResult]) -> Opt
 }
 
 /// A rating that departs from the pre-filled training score needs a reason (调整理由).
-pub fn check_adjustment(prefill: Option<&Prefill>, value: f64, comment: &str) -> Result<(), Refusal> {
+pub fn check_adjustment(
+    prefill: Option<&Prefill>,
+    value: f64,
+    comment: &str,
+) -> Result<(), Refusal> {
     match prefill {
         Some(p) if (p.value - value).abs() > 1e-9 && comment.trim().is_empty() => {
             Err(Refusal::new(
@@ -104,7 +108,10 @@ pub fn check_adjustment(prefill: Option<&Prefill>, value: f64, comment: &str) ->
 }
 
 /// The rated indicator an improvement-plan item names, if any, among `(code, zh, en)`.
-pub fn indicator_named<'a>(item: &str, indicators: &'a [(String, String, String)]) -> Option<&'a str> {
+pub fn indicator_named<'a>(
+    item: &str,
+    indicators: &'a [(String, String, String)],
+) -> Option<&'a str> {
     let lower = item.to_lowercase();
     indicators
         .iter()
@@ -249,11 +256,25 @@ mod tests {
     #[test]
     fn an_improvement_item_naming_a_rated_indicator_is_a_training_need() {
         let rated = vec![
-            ("product_knowledge".to_string(), "产品知识".to_string(), "Product knowledge".to_string()),
-            ("initiative".to_string(), "工作主动性".to_string(), "Initiative".to_string()),
+            (
+                "product_knowledge".to_string(),
+                "产品知识".to_string(),
+                "Product knowledge".to_string(),
+            ),
+            (
+                "initiative".to_string(),
+                "工作主动性".to_string(),
+                "Initiative".to_string(),
+            ),
         ];
-        assert_eq!(indicator_named("加强产品知识学习", &rated), Some("product_knowledge"));
-        assert_eq!(indicator_named("improve product knowledge", &rated), Some("product_knowledge"));
+        assert_eq!(
+            indicator_named("加强产品知识学习", &rated),
+            Some("product_knowledge")
+        );
+        assert_eq!(
+            indicator_named("improve product knowledge", &rated),
+            Some("product_knowledge")
+        );
         assert_eq!(indicator_named("按时提交周报", &rated), None);
     }
 

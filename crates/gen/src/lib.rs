@@ -35,8 +35,9 @@ use kaohe_domain::calendar::{Calendar, DayKind};
 use kaohe_domain::org::{Assignment, Department, Employee, Level, Position, Team};
 use kaohe_domain::records::{
     Attendance, Budget, Call, Complaint, Contract, ContractStep, CreditAssessment, Customer,
-    Document, Expense, ExpenseStep, Meeting, MeetingDecision, Order, OrderCredit, OrderEvent, OrderLine, Payment,
-    Receivable, Report, Shipment, TrainingCourse, TrainingNeed, TrainingSession, Visit,
+    Document, Expense, ExpenseStep, Meeting, MeetingDecision, Order, OrderCredit, OrderEvent,
+    OrderLine, Payment, Receivable, Report, Shipment, TrainingCourse, TrainingNeed,
+    TrainingSession, Visit,
 };
 use kaohe_domain::roles::Role;
 

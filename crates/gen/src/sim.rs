@@ -19,8 +19,8 @@ use kaohe_domain::org::EmployeeId;
 use kaohe_domain::period::Period;
 use kaohe_domain::records::{
     Attendance, Call, Complaint, Contract, ContractStep, CustomerId, Document, Expense,
-    ExpenseStep, Meeting, MeetingDecision, Order, OrderCredit, OrderEvent, OrderLine, Payment, Receivable, Report,
-    Shipment, TrainingSession, Visit,
+    ExpenseStep, Meeting, MeetingDecision, Order, OrderCredit, OrderEvent, OrderLine, Payment,
+    Receivable, Report, Shipment, TrainingSession, Visit,
 };
 use std::collections::{HashMap, VecDeque};
 

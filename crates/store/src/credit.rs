@@ -312,7 +312,13 @@ impl Tx {
 }
 
 fn batch_sum(batch: &[(i64, Cents)], customer: i64) -> Cents {
-    Cents(batch.iter().filter(|b| b.0 == customer).map(|b| b.1.0).sum())
+    Cents(
+        batch
+            .iter()
+            .filter(|b| b.0 == customer)
+            .map(|b| b.1.0)
+            .sum(),
+    )
 }
 
 impl Store {
@@ -362,7 +368,9 @@ impl Store {
         let check = tx
             .credit_check(input.customer_id, input.amount, today)
             .await?;
-        let mut old = Sql::new("SELECT id, customer_id, kind, ref_no, amount_cents, outstanding_cents, limit_cents, flags, reason, approver, approved_at FROM credit_approvals WHERE kind = ");
+        let mut old = Sql::new(
+            "SELECT id, customer_id, kind, ref_no, amount_cents, outstanding_cents, limit_cents, flags, reason, approver, approved_at FROM credit_approvals WHERE kind = ",
+        );
         old.bind(input.kind.as_str())
             .push(" AND ref_no = ")
             .bind(input.ref_no.trim());
@@ -403,12 +411,10 @@ impl Store {
         tx.audit(
             viewer,
             AuditEntry {
-                action: "approve",
+                action: "decide",
                 entity: "credit_approvals",
                 entity_id: id.to_string(),
-                before: before
-                    .first()
-                    .and_then(|b| serde_json::to_value(b).ok()),
+                before: before.first().and_then(|b| serde_json::to_value(b).ok()),
                 after: Some(serde_json::json!({
                     "kind": input.kind.as_str(),
                     "customer_id": input.customer_id,
@@ -451,17 +457,7 @@ impl Store {
         );
         viewer.restrict(&mut sql, "c.owner_id");
         sql.push(" ORDER BY c.archive_no");
-        type R = (
-            i64,
-            String,
-            String,
-            i64,
-            String,
-            i64,
-            bool,
-            NaiveDate,
-            i64,
-        );
+        type R = (i64, String, String, i64, String, i64, bool, NaiveDate, i64);
         let rows: Vec<R> = self.fetch_all(&sql).await?;
         Ok(rows
             .into_iter()

@@ -85,7 +85,8 @@ impl Store {
         restrict_teams(viewer, &mut sql);
         sql.push(" ORDER BY t.code");
         let teams: Vec<(i64, String, String, Option<i64>)> = self.fetch_all(&sql).await?;
-        let mut sql = Sql::new("SELECT team_id, day FROM meetings WHERE kind = 'weekly' AND day >= ");
+        let mut sql =
+            Sql::new("SELECT team_id, day FROM meetings WHERE kind = 'weekly' AND day >= ");
         sql.bind(meeting::week_of(from))
             .push(" AND day <= ")
             .bind(to + TimeDelta::days(6));
@@ -116,7 +117,7 @@ impl Store {
         open_only: bool,
     ) -> Result<Vec<DecisionRow>> {
         let mut sql = Sql::new(
-            "SELECT d.id, d.meeting_id, t.code, m.day, d.text, d.owner_id, e.code, e.name, d.due_on, d.done_on \
+            "SELECT d.id, d.meeting_id, t.code AS team_code, m.day AS meeting_day, d.text, d.owner_id, e.code AS owner_code, e.name AS owner_name, d.due_on, d.done_on \
              FROM meeting_decisions d JOIN meetings m ON m.id = d.meeting_id JOIN teams t ON t.id = m.team_id \
              JOIN employees e ON e.id = d.owner_id WHERE 1 = 1",
         );

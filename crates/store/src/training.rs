@@ -21,13 +21,15 @@ const SCORED: &str = "SELECT c.title, c.indicator_code, s.held_on, r.score, c.pa
 
 fn scored(rows: Vec<(String, String, NaiveDate, f64, f64)>) -> Vec<ScoredResult> {
     rows.into_iter()
-        .map(|(course, indicator, held_on, score, pass_mark)| ScoredResult {
-            course,
-            indicator,
-            held_on,
-            score,
-            pass_mark,
-        })
+        .map(
+            |(course, indicator, held_on, score, pass_mark)| ScoredResult {
+                course,
+                indicator,
+                held_on,
+                score,
+                pass_mark,
+            },
+        )
         .collect()
 }
 
@@ -124,10 +126,9 @@ impl Store {
                         .copied()
                         .collect()
                 };
-                if let (Some(vb), Some(va)) = (
-                    training::mean(&values(&b)),
-                    training::mean(&values(&a)),
-                ) {
+                if let (Some(vb), Some(va)) =
+                    (training::mean(&values(&b)), training::mean(&values(&a)))
+                {
                     before.push(vb);
                     after.push(va);
                 }
@@ -174,7 +175,7 @@ impl Store {
     /// The training needs the viewer may see, newest first.
     pub async fn training_needs(&self, viewer: &Viewer) -> Result<Vec<NeedRow>> {
         let mut sql = Sql::new(
-            "SELECT n.id, n.employee_id, e.code, e.name, n.source, n.topic, n.created_at FROM training_needs n \
+            "SELECT n.id, n.employee_id, e.code AS employee_code, e.name, n.source, n.topic, n.created_at FROM training_needs n \
              JOIN employees e ON e.id = n.employee_id WHERE 1 = 1",
         );
         viewer.restrict(&mut sql, "n.employee_id");
@@ -225,8 +226,14 @@ pub(crate) async fn training_summary(
         } else {
             ("未通过", "failed")
         };
-        zh.push(format!("{} {} 分（合格 {}）{z}", r.course, r.score, r.pass_mark));
-        en.push(format!("{} {} (pass mark {}) {e}", r.course, r.score, r.pass_mark));
+        zh.push(format!(
+            "{} {} 分（合格 {}）{z}",
+            r.course, r.score, r.pass_mark
+        ));
+        en.push(format!(
+            "{} {} (pass mark {}) {e}",
+            r.course, r.score, r.pass_mark
+        ));
     }
     Ok(Some((
         format!("培训：{}", zh.join("；")),

@@ -1167,13 +1167,7 @@ pub static TRAINING_COURSES: KindSpec = KindSpec {
             Ty::Float,
             Absent::Int(60),
         ),
-        col(
-            "indicator_code",
-            "关联指标",
-            "indicator",
-            Ty::Text,
-            TEXT,
-        ),
+        col("indicator_code", "关联指标", "indicator", Ty::Text, TEXT),
         col(
             "assessment",
             "考核方式",
@@ -1280,7 +1274,13 @@ pub static TRAINING_NEEDS: KindSpec = KindSpec {
             Absent::Text("staff"),
         ),
         col("topic", "培训需求", "topic", Ty::Text, Required),
-        col("created_at", "提出时间", "created_at", Ty::Time, Absent::Now),
+        col(
+            "created_at",
+            "提出时间",
+            "created_at",
+            Ty::Time,
+            Absent::Now,
+        ),
     ],
 };
 
