@@ -117,6 +117,8 @@ pub struct Org {
     pub courses: Vec<TrainingCourse>,
     /// Training needs raised by staff and managers before the first day (培训需求调查).
     pub training_needs: Vec<TrainingNeed>,
+    /// Sessions of the plan held before the first generated day, with their results.
+    pub past_sessions: Vec<TrainingSession>,
 }
 
 /// Everything that happened on one calendar day. Fields are in dependency order: inserting

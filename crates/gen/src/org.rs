@@ -12,7 +12,7 @@ use kaohe_domain::org::{
 };
 use kaohe_domain::period::Period;
 use kaohe_domain::records::{
-    Budget, CreditAssessment, Customer, CustomerId, TrainingCourse, TrainingNeed,
+    Budget, CreditAssessment, Customer, CustomerId, TrainingCourse, TrainingNeed, TrainingSession,
 };
 use kaohe_domain::roles::Role;
 use std::collections::{BTreeMap, HashSet};
@@ -532,6 +532,7 @@ pub(crate) fn build(
             credit: vec![],
             courses: vec![],
             training_needs: vec![],
+            past_sessions: vec![],
         },
         cast: Cast::default(),
         names: HashSet::new(),
@@ -546,6 +547,7 @@ pub(crate) fn build(
     credit(&mut b, cfg.staff.is_none());
     courses(&mut b);
     training_needs(&mut b);
+    past_training(&mut b, cfg.seed);
     budgets(&mut b);
     accounts(&mut b);
     (b.org, b.cast)
@@ -1491,6 +1493,55 @@ fn training_needs(b: &mut Builder) {
             topic: topic.into(),
             created_at: clock::at(b.tz, asked_on, hm(10, 0) + 60 * (e.id % 50)),
         });
+    }
+}
+
+/// The sessions of this year's plan held before the first generated day, so that the demo
+/// shows a whole year's plan against what was done. From a stream of their own, so the rest
+/// of the company stays as it was.
+fn past_training(b: &mut Builder, seed: u64) {
+    let mut rng = Rng::new(seed, 9);
+    let year_start = NaiveDate::from_ymd_opt(b.first.year(), 1, 1).unwrap_or(b.first);
+    for course in b
+        .org
+        .courses
+        .iter()
+        .filter(|c| c.planned_on >= year_start && c.planned_on < b.first)
+    {
+        let day = course.planned_on;
+        let mut results = Vec::new();
+        for e in &b.org.employees {
+            let employed = e.hired_on <= day && e.left_on.is_none_or(|l| l > day);
+            let a = &b.cast.actors[e.id as usize - 1];
+            let audience = match course.audience.as_str() {
+                "all_sales" => a.kind.sells(),
+                "telesales" => a.kind == Kind::Telesales,
+                "field" => a.kind == Kind::FieldRep,
+                "property" => matches!(a.kind, Kind::Consultant | Kind::PropertyLead),
+                "clerk" => a.kind == Kind::Clerk,
+                "service" => a.kind == Kind::Service,
+                "new_hires" => e.regular_on.is_none_or(|r| r > day),
+                _ => true,
+            };
+            if !employed || !audience {
+                continue;
+            }
+            let attended = !rng.chance(0.07);
+            let score = attended.then(|| {
+                let s = 50.0 + 45.0 * a.skill + 8.0 * rng.normal();
+                (s.clamp(30.0, 100.0) * 2.0).round() / 2.0
+            });
+            results.push((e.id, attended, score));
+        }
+        if !results.is_empty() {
+            let id = b.org.past_sessions.len() as i64 + 1;
+            b.org.past_sessions.push(TrainingSession {
+                id,
+                course_id: course.id,
+                held_on: day,
+                results,
+            });
+        }
     }
 }
 

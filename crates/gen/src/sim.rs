@@ -227,6 +227,7 @@ impl<'a> Sim<'a> {
             rng: Rng::new(cfg.seed, 1),
             ids: Ids {
                 customer: org.customers.len() as i64,
+                session: org.past_sessions.len() as i64,
                 ..Ids::default()
             },
             horizon: clock::day_start_utc(cfg.tz, cfg.end + TimeDelta::days(1)),
@@ -1839,13 +1840,19 @@ impl<'a> Sim<'a> {
                 let minutes = format!("议题：{topic}。决定：{decision}（负责人：{owner}）");
                 let meeting_id = next(&mut self.ids.meeting);
                 // The decision of a weekly meeting, due a week later and owned by the leader.
-                // Done the day before it is due, except every seventh (left open, so some are
-                // overdue by the end); derived from the id so the random stream stays as it was.
+                // Done the day before it is due, except every seventh; derived from the id so
+                // the random stream stays as it was.
                 if let (Some(leader), "weekly") = (team.leader_id, kind) {
                     let due_on = self.day + TimeDelta::days(7);
-                    let done_on = (meeting_id % 7 != 3)
-                        .then(|| due_on - TimeDelta::days(1))
-                        .filter(|d| *d <= self.cfg.end);
+                    let done_on = if meeting_id % 7 == 3 {
+                        // Late: done four days after the due date, and not at all yet when
+                        // that falls in the last three weeks (the demo's overdue decisions).
+                        Some(due_on + TimeDelta::days(4))
+                            .filter(|d| *d <= self.cfg.end - TimeDelta::days(21))
+                    } else {
+                        Some(due_on - TimeDelta::days(1))
+                    }
+                    .filter(|d| *d <= self.cfg.end);
                     b.meeting_decisions.push(MeetingDecision {
                         id: next(&mut self.ids.decision),
                         meeting_id,
