@@ -79,16 +79,21 @@ impl Store {
         sql.bind(year).push(" ORDER BY planned_on, id");
         let courses: Vec<(i64, String, String, NaiveDate, String, f64)> =
             self.fetch_all(&sql).await?;
+        // Sessions belong to the company's plan; results to people, so only they are scoped.
         let mut sql = Sql::new(
-            "SELECT s.course_id, s.id, s.held_on, r.employee_id, r.attended, r.score FROM training_sessions s \
-             JOIN training_courses c ON c.id = s.course_id \
-             LEFT JOIN training_results r ON r.session_id = s.id WHERE c.year = ",
+            "SELECT s.course_id, s.id FROM training_sessions s \
+             JOIN training_courses c ON c.id = s.course_id WHERE c.year = ",
         );
         sql.bind(year);
-        sql.push(" AND (r.employee_id IS NULL OR 1 = 1");
+        let sessions: Vec<(i64, i64)> = self.fetch_all(&sql).await?;
+        let mut sql = Sql::new(
+            "SELECT s.course_id, s.held_on, r.employee_id, r.attended, r.score FROM training_results r \
+             JOIN training_sessions s ON s.id = r.session_id \
+             JOIN training_courses c ON c.id = s.course_id WHERE c.year = ",
+        );
+        sql.bind(year);
         viewer.restrict(&mut sql, "r.employee_id");
-        sql.push(")");
-        type R = (i64, i64, NaiveDate, Option<i64>, Option<bool>, Option<f64>);
+        type R = (i64, NaiveDate, i64, bool, Option<f64>);
         let rows: Vec<R> = self.fetch_all(&sql).await?;
         let scores = self.monthly_scores(&courses).await?;
         let mut out = Vec::new();
@@ -100,25 +105,21 @@ impl Store {
                 planned_on: Some(planned_on),
                 ..CourseReport::default()
             };
-            let mine: Vec<&R> = rows.iter().filter(|r| r.0 == id).collect();
-            let mut sessions: Vec<i64> = mine.iter().map(|r| r.1).collect();
-            sessions.sort_unstable();
-            sessions.dedup();
-            rep.sessions = sessions.len() as u32;
+            rep.sessions = sessions.iter().filter(|s| s.0 == id).count() as u32;
             let (mut before, mut after) = (Vec::new(), Vec::new());
-            for r in mine {
-                let Some(emp) = r.3 else { continue };
+            for r in rows.iter().filter(|r| r.0 == id) {
+                let emp = r.2;
                 rep.invited += 1;
-                if r.4 != Some(true) {
+                if !r.3 {
                     continue;
                 }
                 rep.attended += 1;
-                if let Some(s) = r.5 {
+                if let Some(s) = r.4 {
                     rep.scored += 1;
                     rep.passed += u32::from(training::passed(s, pass_mark));
                 }
                 // Paired: only trainees with values on both sides say anything about change.
-                let (b, a) = training::effect_windows(r.2);
+                let (b, a) = training::effect_windows(r.1);
                 let values = |months: &[Period]| -> Vec<f64> {
                     months
                         .iter()

@@ -48,6 +48,9 @@ fn in_lang(text: &str, lang: Lang) -> String {
 /// The viewer's open inbox items as shown.
 pub async fn entries(state: &AppState, me: &CurrentUser) -> Result<Vec<InboxEntry>, WebError> {
     let today = state.today();
+    // Missed meetings and overdue decisions raise no event of their own: look first (an
+    // idempotent sweep, see `kaohe_store::meetings`).
+    state.store.remind_meetings(today).await?;
     let items = state.store.inbox(&me.viewer).await?;
     Ok(items
         .into_iter()
