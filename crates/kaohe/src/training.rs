@@ -36,6 +36,11 @@ pub enum TrainingCommand {
         #[arg(long)]
         summary: bool,
     },
+    /// People on probation (试用) with their training results, for the conversion (转正) decision
+    Probation {
+        #[arg(long = "as", value_name = "USER")]
+        as_user: Option<String>,
+    },
     /// What training pre-fills for a person's raters in a period
     Prefill {
         /// The period, e.g. 2026-10
@@ -213,6 +218,16 @@ pub async fn training(store: &Store, cmd: &TrainingCommand) -> Result<()> {
                         n.employee_code, n.name, n.source, n.topic
                     );
                 }
+            }
+        }
+        TrainingCommand::Probation { as_user } => {
+            let v = viewer_or_system(store, as_user.as_deref()).await?;
+            for p in store.probation_inputs(&v).await? {
+                let training = p.training.map_or(
+                    "培训：暂无成绩 / training: no scores yet".to_string(),
+                    |t| format!("{} / {}", t.zh, t.en),
+                );
+                println!("{} {:<8} hired {}  {training}", p.code, p.name, p.hired_on);
             }
         }
         TrainingCommand::Prefill { period, employee } => {

@@ -164,7 +164,7 @@ impl Store {
                 "SELECT s.employee_id, s.period, l.indicator_code, l.score FROM scorecard_lines l \
                  JOIN scorecards s ON s.id = l.scorecard_id WHERE s.current = TRUE AND l.score IS NOT NULL AND l.indicator_code IN ",
             );
-            sql.bind_list(codes.into_iter());
+            sql.bind_list(codes);
             let lines: Vec<(i64, String, String, f64)> = self.fetch_all(&sql).await?;
             for (e, p, c, v) in lines {
                 out.insert((e, p, c), v);
@@ -212,19 +212,38 @@ pub(crate) async fn training_summary(
         .bind(until)
         .push(" ORDER BY s.held_on, s.id");
     let results = scored(tx.fetch_all(&sql).await?);
+    Ok(summarize(&results).map(|s| (s.zh, s.en)))
+}
+
+/// What a person's training says for a decision: the latest result per course.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrainingSummary {
+    /// Courses whose latest result passed.
+    pub passed: u32,
+    /// Courses whose latest result failed.
+    pub failed: u32,
+    /// One line in Chinese: each course, score, pass mark, 通过 / 未通过.
+    pub zh: String,
+    /// The same in English.
+    pub en: String,
+}
+
+fn summarize(results: &[ScoredResult]) -> Option<TrainingSummary> {
     let mut latest: BTreeMap<&str, &ScoredResult> = BTreeMap::new();
-    for r in &results {
+    for r in results {
         latest.insert(r.course.as_str(), r);
     }
     if latest.is_empty() {
-        return Ok(None);
+        return None;
     }
-    let mut zh = Vec::new();
-    let mut en = Vec::new();
+    let (mut zh, mut en) = (Vec::new(), Vec::new());
+    let (mut passed, mut failed) = (0, 0);
     for r in latest.values() {
         let (z, e) = if r.passed() {
+            passed += 1;
             ("通过", "passed")
         } else {
+            failed += 1;
             ("未通过", "failed")
         };
         zh.push(format!(
@@ -236,10 +255,49 @@ pub(crate) async fn training_summary(
             r.course, r.score, r.pass_mark
         ));
     }
-    Ok(Some((
-        format!("培训：{}", zh.join("；")),
-        format!("training: {}", en.join("; ")),
-    )))
+    Some(TrainingSummary {
+        passed,
+        failed,
+        zh: format!("培训：{}", zh.join("；")),
+        en: format!("training: {}", en.join("; ")),
+    })
+}
+
+/// A person on probation (试用) and what their training says, for the conversion (转正)
+/// decision.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProbationInput {
+    pub employee_id: i64,
+    pub code: String,
+    pub name: String,
+    pub hired_on: NaiveDate,
+    /// `None`: no scored training yet.
+    pub training: Option<TrainingSummary>,
+}
+
+impl Store {
+    /// Everybody on probation the viewer may see, with their training results: an input the
+    /// conversion decision shows (a failed course is a reason to look closer, not a verdict).
+    pub async fn probation_inputs(&self, viewer: &Viewer) -> Result<Vec<ProbationInput>> {
+        let mut sql = Sql::new(
+            "SELECT e.id, e.code, e.name, e.hired_on FROM employees e WHERE e.status = 'probation'",
+        );
+        viewer.restrict(&mut sql, "e.id");
+        sql.push(" ORDER BY e.hired_on, e.id");
+        let people: Vec<(i64, String, String, NaiveDate)> = self.fetch_all(&sql).await?;
+        let mut out = Vec::new();
+        for (employee_id, code, name, hired_on) in people {
+            let results = self.training_results_of(employee_id).await?;
+            out.push(ProbationInput {
+                employee_id,
+                code,
+                name,
+                hired_on,
+                training: summarize(&results),
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// A training need as listed.

@@ -301,11 +301,11 @@ async fn approve(state: &AppState, me: &CurrentUser, f: &ApprovalForm) -> Result
         amount: amount(&f.amount)?,
         reason: f.reason.clone(),
     };
-    Ok(state
+    state
         .store
         .approve_credit(&me.viewer, &input)
         .await
-        .map_err(WebError::store(me.lang))?)
+        .map_err(WebError::store(me.lang))
 }
 
 /// `POST /api/credit/approvals`: a manager approves an order or contract beyond the limit.
