@@ -45,6 +45,19 @@ async fn the_demo_company_shows_its_training_plan_missed_meetings_and_credit_fla
         let html = page(&manager, app.url("/training?year=2026")).await;
         assert!(html.contains("新产品知识培训") && html.contains("未举办"));
 
+        // The career ladder shows passed and failed training with its recommendations.
+        let month = kaohe_domain::period::Period::parse("2026-10").unwrap();
+        let recs = app
+            .store
+            .evaluate_ladder(&kaohe_store::Viewer::system("test"), month)
+            .await
+            .unwrap();
+        assert!(
+            recs.iter()
+                .any(|r| r.basis.contains("培训：") && r.basis.contains("training: ")),
+            "{recs:?}"
+        );
+
         // Weekly meetings: some missed, flagged on the page and in the manager's inbox.
         let weeks = json(&manager, app.url("/api/meetings/weeks")).await;
         assert!(

@@ -369,6 +369,23 @@ async fn a_training_exam_score_prefills_product_knowledge_and_another_rating_nee
         // A rep's report counts only themselves.
         let mine = t.store.training_report(&t.subject, 2026).await.unwrap();
         assert_eq!((mine[0].invited, mine[0].passed), (1, 1));
+
+        // Probation conversion sees the failed course of the peer, who is on probation.
+        t.store
+            .execute(&Sql::new(
+                "UPDATE employees SET status = 'probation' WHERE id = 5",
+            ))
+            .await
+            .unwrap();
+        let on_probation = t.store.probation_inputs(&t.hr).await.unwrap();
+        assert_eq!(on_probation.len(), 1);
+        let summary = on_probation[0].training.as_ref().unwrap();
+        assert_eq!((summary.passed, summary.failed), (0, 1));
+        assert!(
+            summary.zh.contains("新产品知识培训 55 分（合格 60）未通过"),
+            "{}",
+            summary.zh
+        );
     }
 }
 
