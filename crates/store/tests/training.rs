@@ -18,6 +18,7 @@ use kaohe_domain::records::{
     TrainingCourse, TrainingResult, TrainingSession,
 };
 use kaohe_domain::roles::Role;
+use kaohe_domain::rules::contract::ContractAction;
 use kaohe_domain::scheme::RaterGroup;
 use kaohe_store::credit::{AgeingBy, ApprovalInput, ApprovalKind};
 use kaohe_store::records::{ImportFailure, ImportOptions, ImportOutcome};
@@ -755,6 +756,71 @@ async fn an_order_beyond_the_credit_limit_is_refused_without_a_managers_approval
         assert_eq!(approvals.len(), 2);
         assert!(approvals.iter().any(|a| a.flags == "watch"));
         assert!(approvals.iter().any(|a| a.flags == "over_limit"));
+    }
+}
+
+#[tokio::test]
+async fn signing_a_contract_for_a_customer_under_watch_through_its_step_needs_an_approval() {
+    for db in every_backend().await {
+        let t = setup(db.open().await).await;
+        seed_credit(&t).await;
+        let zone = FixedOffset::east_opt(8 * 3600).unwrap();
+        // Drafted and reviewed: not signed yet, so no check.
+        let contract = Contract {
+            id: 0,
+            contract_no: "HT-9".into(),
+            customer_id: 2,
+            order_id: None,
+            employee_id: 1,
+            amount_cents: Cents::yuan(5_000).0,
+            status: "drafted".into(),
+            drafted_at: at(day(10, 1)),
+            sign_due_at: at(day(10, 9)),
+            signed_at: None,
+            signed_day: None,
+            archived_at: None,
+            review_passed_first: true,
+        };
+        let id = t.store.create(&t.subject, &contract).await.unwrap();
+        let review = ContractAction::Review {
+            passed: true,
+            comment: String::new(),
+        };
+        t.store
+            .contract_step(&t.boss, id, &review, at(day(10, 2)), &zone)
+            .await
+            .unwrap();
+        let sign = ContractAction::Sign;
+        match t
+            .store
+            .contract_step(&t.subject, id, &sign, at(day(10, 3)), &zone)
+            .await
+        {
+            Err(StoreError::Refused(r)) => assert!(r.en.contains("under watch"), "{}", r.en),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM contracts WHERE status = 'signed'")
+                .await,
+            0
+        );
+        let approval = ApprovalInput {
+            kind: ApprovalKind::Contract,
+            customer_id: 2,
+            ref_no: "HT-9".into(),
+            amount: Cents::yuan(5_000),
+            reason: "总经理特批".into(),
+        };
+        t.store.approve_credit(&t.boss, &approval).await.unwrap();
+        t.store
+            .contract_step(&t.subject, id, &sign, at(day(10, 3)), &zone)
+            .await
+            .unwrap();
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM contracts WHERE status = 'signed'")
+                .await,
+            1
+        );
     }
 }
 
