@@ -248,6 +248,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("credit_approvals", "审批记录", "Approvals"),
     ("approved_at", "审批日期", "Approved"),
     ("approver", "审批人", "Approver"),
+    ("prefilled_from", "培训考核成绩预填（改动须填写备注理由）：", "Pre-filled from training (another value needs a reason in the comment):"),
     ("demo_logins", "演示账号（密码 kaohe-demo）", "Demo logins (password kaohe-demo)"),
 ];
 
