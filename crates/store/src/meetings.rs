@@ -8,7 +8,7 @@
 //! per missed team-week and per overdue decision, ever; a decision marked done closes its
 //! item.
 
-use crate::cycle::reminders::{close_link, notify};
+use crate::cycle::reminders::notify;
 use crate::sql::Sql;
 use crate::{Result, Store, Viewer};
 use chrono::{NaiveDate, TimeDelta};
@@ -164,18 +164,23 @@ impl Store {
             .await?;
             done.missed_meetings += 1;
         }
+        // Done decisions close their items in one statement; only open, overdue ones are
+        // looked at one by one (the sweep runs on every inbox view).
+        let mut close = Sql::new("UPDATE inbox SET done_at = ");
+        close
+            .bind(chrono::Utc::now())
+            .push(
+                " WHERE done_at IS NULL AND kind = 'overdue_decision' AND link IN \
+                 (SELECT '/meetings/decisions/' || CAST(id AS TEXT) FROM meeting_decisions WHERE done_on IS NOT NULL)",
+            );
+        tx.run(&close).await?;
         let mut sql = Sql::new(
-            "SELECT id, owner_id, text, due_on, done_on FROM meeting_decisions WHERE due_on < ",
+            "SELECT id, owner_id, text, due_on FROM meeting_decisions WHERE done_on IS NULL AND due_on < ",
         );
         sql.bind(today);
-        let decisions: Vec<(i64, i64, String, NaiveDate, Option<NaiveDate>)> =
-            tx.fetch_all(&sql).await?;
-        for (id, owner, text, due_on, done_on) in decisions {
+        let decisions: Vec<(i64, i64, String, NaiveDate)> = tx.fetch_all(&sql).await?;
+        for (id, owner, text, due_on) in decisions {
             let link = format!("/meetings/decisions/{id}");
-            if done_on.is_some() {
-                close_link(&mut tx, &link).await?;
-                continue;
-            }
             if has_item(&mut tx, owner, &link).await? {
                 continue;
             }
