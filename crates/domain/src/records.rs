@@ -361,6 +361,17 @@ pub struct TrainingCourse {
     pub audience: String,
     pub planned_on: NaiveDate,
     pub pass_mark: f64,
+    /// The rated indicator the course concerns (e.g. `product_knowledge`), whose rating its
+    /// score pre-fills; empty when none.
+    #[serde(default)]
+    pub indicator_code: String,
+    /// How the course is assessed afterwards: exam / practical (笔试 / 实操).
+    #[serde(default = "exam")]
+    pub assessment: String,
+}
+
+fn exam() -> String {
+    "exam".into()
 }
 
 /// A held training session with attendance and post-training scores.
@@ -382,6 +393,32 @@ pub struct TrainingResult {
     pub employee_id: EmployeeId,
     pub attended: bool,
     pub score: Option<f64>,
+}
+
+/// A decision taken at a meeting (会议决定), with its owner and due date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingDecision {
+    pub id: i64,
+    pub meeting_id: i64,
+    /// What was decided.
+    pub text: String,
+    /// Who carries it out (负责人).
+    pub owner_id: EmployeeId,
+    pub due_on: NaiveDate,
+    /// When it was done; `None` while open.
+    pub done_on: Option<NaiveDate>,
+}
+
+/// A training need (培训需求), raised by the person, their manager or an improvement plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingNeed {
+    pub id: i64,
+    pub employee_id: EmployeeId,
+    /// staff / manager / improvement_plan.
+    pub source: String,
+    /// What should be learnt.
+    pub topic: String,
+    pub created_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ fn main() {
         org.credit.len(),
         org_time
     );
-    let mut counts = [0usize; 20];
+    let mut counts = [0usize; 21];
     let mut max_batch = 0;
     let t1 = Instant::now();
     let mut drop_time = std::time::Duration::ZERO;
@@ -65,6 +65,7 @@ fn main() {
             b.reports.len(),
             b.documents.len(),
             b.meetings.len(),
+            b.meeting_decisions.len(),
             b.training_sessions.len(),
         ];
         for (c, l) in counts.iter_mut().zip(lens) {
@@ -97,6 +98,7 @@ fn main() {
         "reports",
         "documents",
         "meetings",
+        "meeting_decisions",
         "training_sessions",
     ];
     for (n, c) in names.iter().zip(counts) {

@@ -35,8 +35,9 @@ use kaohe_domain::calendar::{Calendar, DayKind};
 use kaohe_domain::org::{Assignment, Department, Employee, Level, Position, Team};
 use kaohe_domain::records::{
     Attendance, Budget, Call, Complaint, Contract, ContractStep, CreditAssessment, Customer,
-    Document, Expense, ExpenseStep, Meeting, Order, OrderCredit, OrderEvent, OrderLine, Payment,
-    Receivable, Report, Shipment, TrainingCourse, TrainingSession, Visit,
+    Document, Expense, ExpenseStep, Meeting, MeetingDecision, Order, OrderCredit, OrderEvent,
+    OrderLine, Payment, Receivable, Report, Shipment, TrainingCourse, TrainingNeed,
+    TrainingSession, Visit,
 };
 use kaohe_domain::roles::Role;
 
@@ -114,6 +115,10 @@ pub struct Org {
     pub credit: Vec<CreditAssessment>,
     /// The annual training plan(s) of the years covered.
     pub courses: Vec<TrainingCourse>,
+    /// Training needs raised by staff and managers before the first day (培训需求调查).
+    pub training_needs: Vec<TrainingNeed>,
+    /// Sessions of the plan held before the first generated day, with their results.
+    pub past_sessions: Vec<TrainingSession>,
 }
 
 /// Everything that happened on one calendar day. Fields are in dependency order: inserting
@@ -160,6 +165,8 @@ pub struct DayBatch {
     pub documents: Vec<Document>,
     /// Team meetings held today.
     pub meetings: Vec<Meeting>,
+    /// Decisions of today's meetings, with owners and due dates.
+    pub meeting_decisions: Vec<MeetingDecision>,
     /// Training sessions held today, with attendance and exam scores.
     pub training_sessions: Vec<TrainingSession>,
 }
@@ -186,6 +193,7 @@ impl DayBatch {
             + self.reports.len()
             + self.documents.len()
             + self.meetings.len()
+            + self.meeting_decisions.len()
             + self.training_sessions.len()
     }
 }

@@ -11,7 +11,9 @@ use kaohe_domain::org::{
     Assignment, Department, Employee, EmployeeId, EmploymentStatus, Level, Position, Team,
 };
 use kaohe_domain::period::Period;
-use kaohe_domain::records::{Budget, CreditAssessment, Customer, CustomerId, TrainingCourse};
+use kaohe_domain::records::{
+    Budget, CreditAssessment, Customer, CustomerId, TrainingCourse, TrainingNeed, TrainingSession,
+};
 use kaohe_domain::roles::Role;
 use std::collections::{BTreeMap, HashSet};
 
@@ -529,6 +531,8 @@ pub(crate) fn build(
             customers: vec![],
             credit: vec![],
             courses: vec![],
+            training_needs: vec![],
+            past_sessions: vec![],
         },
         cast: Cast::default(),
         names: HashSet::new(),
@@ -542,6 +546,8 @@ pub(crate) fn build(
     customers(&mut b, cfg.staff.is_none());
     credit(&mut b, cfg.staff.is_none());
     courses(&mut b);
+    training_needs(&mut b);
+    past_training(&mut b, cfg.seed);
     budgets(&mut b);
     accounts(&mut b);
     (b.org, b.cast)
@@ -1437,6 +1443,14 @@ fn courses(b: &mut Builder) {
                 _ if *audience == "new_hires" => trainers[3],
                 _ => trainers[0],
             };
+            // The product course's exam pre-fills the rated product knowledge (产品知识); the
+            // field course is assessed on a practical visit and concerns business expansion.
+            let (indicator_code, assessment) = match *title {
+                "新产品知识培训" => ("product_knowledge", "exam"),
+                "陌生拜访与客户开发" => ("business_expansion", "practical"),
+                "房地产销售案场实务" | "电话销售技巧与话术" => ("", "practical"),
+                _ => ("", "exam"),
+            };
             b.org.courses.push(TrainingCourse {
                 id: b.org.courses.len() as i64 + 1,
                 year,
@@ -1447,6 +1461,85 @@ fn courses(b: &mut Builder) {
                 audience: (*audience).into(),
                 planned_on,
                 pass_mark: 60.0,
+                indicator_code: indicator_code.into(),
+                assessment: assessment.into(),
+            });
+        }
+    }
+}
+
+/// The training-needs survey (培训需求调查) before the first day: the weaker sellers ask for
+/// product knowledge or selling skills themselves, their managers name it for some others.
+/// Chosen from skill and id rather than the random stream, so the rest of the company stays
+/// as it was.
+fn training_needs(b: &mut Builder) {
+    const TOPICS: [(&str, &str); 4] = [
+        ("staff", "新产品功能与卖点"),
+        ("manager", "产品知识：新品参数与竞品对比"),
+        ("staff", "电话异议处理话术"),
+        ("manager", "大客户谈判与守价"),
+    ];
+    let asked_on = b.first - TimeDelta::days(20);
+    for e in &b.org.employees {
+        let a = &b.cast.actors[e.id as usize - 1];
+        if !a.kind.sells() || e.left_on.is_some_and(|l| l < b.first) || a.skill > 0.55 {
+            continue;
+        }
+        let (source, topic) = TOPICS[e.id as usize % TOPICS.len()];
+        b.org.training_needs.push(TrainingNeed {
+            id: b.org.training_needs.len() as i64 + 1,
+            employee_id: e.id,
+            source: source.into(),
+            topic: topic.into(),
+            created_at: clock::at(b.tz, asked_on, hm(10, 0) + 60 * (e.id % 50)),
+        });
+    }
+}
+
+/// The sessions of this year's plan held before the first generated day, so that the demo
+/// shows a whole year's plan against what was done. From a stream of their own, so the rest
+/// of the company stays as it was.
+fn past_training(b: &mut Builder, seed: u64) {
+    let mut rng = Rng::new(seed, 9);
+    let year_start = NaiveDate::from_ymd_opt(b.first.year(), 1, 1).unwrap_or(b.first);
+    for course in b
+        .org
+        .courses
+        .iter()
+        .filter(|c| c.planned_on >= year_start && c.planned_on < b.first)
+    {
+        let day = course.planned_on;
+        let mut results = Vec::new();
+        for e in &b.org.employees {
+            let employed = e.hired_on <= day && e.left_on.is_none_or(|l| l > day);
+            let a = &b.cast.actors[e.id as usize - 1];
+            let audience = match course.audience.as_str() {
+                "all_sales" => a.kind.sells(),
+                "telesales" => a.kind == Kind::Telesales,
+                "field" => a.kind == Kind::FieldRep,
+                "property" => matches!(a.kind, Kind::Consultant | Kind::PropertyLead),
+                "clerk" => a.kind == Kind::Clerk,
+                "service" => a.kind == Kind::Service,
+                "new_hires" => e.regular_on.is_none_or(|r| r > day),
+                _ => true,
+            };
+            if !employed || !audience {
+                continue;
+            }
+            let attended = !rng.chance(0.07);
+            let score = attended.then(|| {
+                let s = 50.0 + 45.0 * a.skill + 8.0 * rng.normal();
+                (s.clamp(30.0, 100.0) * 2.0).round() / 2.0
+            });
+            results.push((e.id, attended, score));
+        }
+        if !results.is_empty() {
+            let id = b.org.past_sessions.len() as i64 + 1;
+            b.org.past_sessions.push(TrainingSession {
+                id,
+                course_id: course.id,
+                held_on: day,
+                results,
             });
         }
     }

@@ -19,8 +19,8 @@ use kaohe_domain::org::EmployeeId;
 use kaohe_domain::period::Period;
 use kaohe_domain::records::{
     Attendance, Call, Complaint, Contract, ContractStep, CustomerId, Document, Expense,
-    ExpenseStep, Meeting, Order, OrderCredit, OrderEvent, OrderLine, Payment, Receivable, Report,
-    Shipment, TrainingSession, Visit,
+    ExpenseStep, Meeting, MeetingDecision, Order, OrderCredit, OrderEvent, OrderLine, Payment,
+    Receivable, Report, Shipment, TrainingSession, Visit,
 };
 use std::collections::{HashMap, VecDeque};
 
@@ -55,6 +55,7 @@ struct Ids {
     report: i64,
     document: i64,
     meeting: i64,
+    decision: i64,
     session: i64,
 }
 
@@ -226,6 +227,7 @@ impl<'a> Sim<'a> {
             rng: Rng::new(cfg.seed, 1),
             ids: Ids {
                 customer: org.customers.len() as i64,
+                session: org.past_sessions.len() as i64,
                 ..Ids::default()
             },
             horizon: clock::day_start_utc(cfg.tz, cfg.end + TimeDelta::days(1)),
@@ -1833,14 +1835,35 @@ impl<'a> Sim<'a> {
                 let owner = team
                     .leader_id
                     .map_or_else(String::new, |l| org.employees[l as usize - 1].name.clone());
-                let minutes = format!(
-                    "议题：{}。决定：{}（负责人：{}）",
-                    self.rng.pick(text::MEETING_TOPICS),
-                    self.rng.pick(text::MEETING_DECISIONS),
-                    owner
-                );
+                let topic = self.rng.pick(text::MEETING_TOPICS);
+                let decision = self.rng.pick(text::MEETING_DECISIONS);
+                let minutes = format!("议题：{topic}。决定：{decision}（负责人：{owner}）");
+                let meeting_id = next(&mut self.ids.meeting);
+                // The decision of a weekly meeting, due a week later and owned by the leader.
+                // Done the day before it is due, except every seventh; derived from the id so
+                // the random stream stays as it was.
+                if let (Some(leader), "weekly") = (team.leader_id, kind) {
+                    let due_on = self.day + TimeDelta::days(7);
+                    let done_on = if meeting_id % 7 == 3 {
+                        // Late: done four days after the due date, and not at all yet when
+                        // that falls in the last three weeks (the demo's overdue decisions).
+                        Some(due_on + TimeDelta::days(4))
+                            .filter(|d| *d <= self.cfg.end - TimeDelta::days(21))
+                    } else {
+                        Some(due_on - TimeDelta::days(1))
+                    }
+                    .filter(|d| *d <= self.cfg.end);
+                    b.meeting_decisions.push(MeetingDecision {
+                        id: next(&mut self.ids.decision),
+                        meeting_id,
+                        text: (*decision).to_string(),
+                        owner_id: leader,
+                        due_on,
+                        done_on,
+                    });
+                }
                 b.meetings.push(Meeting {
-                    id: next(&mut self.ids.meeting),
+                    id: meeting_id,
                     team_id: team.id,
                     kind: kind.into(),
                     day: self.day,

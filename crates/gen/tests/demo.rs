@@ -241,7 +241,7 @@ fn the_demo_organisation_has_its_departments_ladder_and_story() {
 fn totals(batches: &[DayBatch]) -> BTreeMap<&'static str, usize> {
     let mut t = BTreeMap::new();
     for b in batches {
-        let kinds: [(&str, usize); 20] = [
+        let kinds: [(&str, usize); 21] = [
             ("customers", b.customers.len()),
             ("calls", b.calls.len()),
             ("visits", b.visits.len()),
@@ -261,6 +261,7 @@ fn totals(batches: &[DayBatch]) -> BTreeMap<&'static str, usize> {
             ("reports", b.reports.len()),
             ("documents", b.documents.len()),
             ("meetings", b.meetings.len()),
+            ("meeting_decisions", b.meeting_decisions.len()),
             ("training_sessions", b.training_sessions.len()),
         ];
         for (k, n) in kinds {
@@ -281,6 +282,7 @@ fn every_record_kind_is_generated() {
         assert!(n > 0, "no {kind}");
     }
     assert!(!r.org.customers.is_empty() && !r.org.credit.is_empty());
+    assert!(!r.org.training_needs.is_empty() && !r.org.past_sessions.is_empty());
     for (kind, n) in totals(&synthetic().batches) {
         assert!(
             n > 0 || kind == "training_sessions" || kind == "contracts" || kind == "contract_steps",
@@ -439,7 +441,10 @@ fn check_ids(r: &Run) {
     seq(bs.iter().flat_map(|b| &b.documents), |x| x.id, "document");
     seq(bs.iter().flat_map(|b| &b.meetings), |x| x.id, "meeting");
     seq(
-        bs.iter().flat_map(|b| &b.training_sessions),
+        r.org
+            .past_sessions
+            .iter()
+            .chain(bs.iter().flat_map(|b| &b.training_sessions)),
         |x| x.id,
         "training session",
     );

@@ -102,6 +102,21 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::cycle::LadderCommand,
     },
+    /// Training (培训): the plan against what was held, needs, rating pre-fills
+    Training {
+        #[command(subcommand)]
+        command: crate::training::TrainingCommand,
+    },
+    /// Team meetings (会议): weekly meetings held or missed, decisions, reminders
+    Meeting {
+        #[command(subcommand)]
+        command: crate::training::MeetingCommand,
+    },
+    /// Customer credit (信用评估): statuses, checks, managers' approvals, receivables ageing
+    Credit {
+        #[command(subcommand)]
+        command: crate::training::CreditCommand,
+    },
 }
 
 /// Roll-up maintenance.
@@ -334,7 +349,22 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Inbox { as_user } => {
             let cfg = cli.config(None, None, DEFAULT_DB)?;
-            crate::cycle::inbox(&open(&cfg).await?, as_user).await
+            let store = open(&cfg).await?;
+            // Missed meetings and overdue decisions raise no event: look before listing.
+            store.remind_meetings(today(&cfg)).await?;
+            crate::cycle::inbox(&store, as_user).await
+        }
+        Command::Training { command } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::training::training(&open(&cfg).await?, command).await
+        }
+        Command::Meeting { command } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::training::meeting(&open(&cfg).await?, command, today(&cfg)).await
+        }
+        Command::Credit { command } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::training::credit(&open(&cfg).await?, command, today(&cfg)).await
         }
         Command::Appeal { command } => {
             let cfg = cli.config(None, None, DEFAULT_DB)?;

@@ -411,10 +411,15 @@ async fn rate(
                 if done {
                     continue;
                 }
+                // A training score pre-fills its indicator; the demo raters accept it.
+                let value = match store.rating_prefill(p, id, ind).await? {
+                    Some(f) => f.value,
+                    None => demo_rating(id, i, g),
+                };
                 let a = Action::SubmitRating {
                     group: g,
                     indicator: ind.clone(),
-                    value: demo_rating(id, i, g),
+                    value,
                     comment: String::new(),
                 };
                 store.act(&v, p, id, a, day).await?;

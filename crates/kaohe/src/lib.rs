@@ -8,3 +8,4 @@ pub mod demo_cycle;
 pub mod load;
 pub mod records;
 pub mod scoretable;
+pub mod training;

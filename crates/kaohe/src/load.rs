@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use kaohe_domain::period::Period;
-use kaohe_domain::records::{MeetingAttendee, TrainingResult};
+use kaohe_domain::records::{MeetingAttendee, TrainingResult, TrainingSession};
 use kaohe_gen::{DayBatch, Generator, Org};
 use kaohe_store::rows::{MeetingRow, SessionRow};
 use kaohe_store::tx::ID_TABLES;
@@ -142,6 +142,10 @@ async fn insert_org(tx: &mut Tx, org: &Org) -> Result<u64> {
     n += tx.insert_rows(&org.customers).await?;
     n += tx.insert_rows(&org.credit).await?;
     n += tx.insert_rows(&org.courses).await?;
+    n += tx.insert_rows(&org.training_needs).await?;
+    let sessions: Vec<_> = org.past_sessions.iter().map(SessionRow).collect();
+    n += tx.insert_rows(&sessions).await?;
+    n += tx.insert_rows(&session_results(&org.past_sessions)).await?;
     Ok(n)
 }
 
@@ -178,10 +182,18 @@ async fn insert_day(tx: &mut Tx, b: &DayBatch) -> Result<u64> {
         })
         .collect();
     n += tx.insert_rows(&attendees).await?;
+    n += tx.insert_rows(&b.meeting_decisions).await?;
     let sessions: Vec<_> = b.training_sessions.iter().map(SessionRow).collect();
     n += tx.insert_rows(&sessions).await?;
-    let results: Vec<_> = b
-        .training_sessions
+    n += tx
+        .insert_rows(&session_results(&b.training_sessions))
+        .await?;
+    Ok(n)
+}
+
+/// The results of sessions, as their own rows.
+fn session_results(sessions: &[TrainingSession]) -> Vec<TrainingResult> {
+    sessions
         .iter()
         .flat_map(|s| {
             s.results.iter().map(|(e, attended, score)| TrainingResult {
@@ -191,9 +203,7 @@ async fn insert_day(tx: &mut Tx, b: &DayBatch) -> Result<u64> {
                 score: *score,
             })
         })
-        .collect();
-    n += tx.insert_rows(&results).await?;
-    Ok(n)
+        .collect()
 }
 
 /// Monthly targets (考核目标) as a manager would propose them from past results: each seller's

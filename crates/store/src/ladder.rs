@@ -107,7 +107,14 @@ impl Store {
             let history = history_in(&mut tx, id).await?;
             let deals = deals_in(&mut tx, id).await?;
             let eval = ladder.evaluate(&history, &deals, month);
-            if let Some(rec) = eval.recommendation {
+            if let Some(mut rec) = eval.recommendation {
+                // Passed and failed training is an input the decider sees with the basis.
+                if let Some((zh, en)) =
+                    crate::training::training_summary(&mut tx, id, month.end()).await?
+                {
+                    rec.basis_zh = format!("{}；{zh}", rec.basis_zh);
+                    rec.basis_en = format!("{}; {en}", rec.basis_en);
+                }
                 upsert(&mut tx, &rec).await?;
                 recommended += 1;
             }

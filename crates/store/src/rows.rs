@@ -359,8 +359,28 @@ row!(
     TrainingCourse,
     "training_courses",
     [
-        id, year, title, content, method, trainer, audience, planned_on, pass_mark
+        id,
+        year,
+        title,
+        content,
+        method,
+        trainer,
+        audience,
+        planned_on,
+        pass_mark,
+        indicator_code,
+        assessment
     ]
+);
+row!(
+    MeetingDecision,
+    "meeting_decisions",
+    [id, meeting_id, text, owner_id, due_on, done_on]
+);
+row!(
+    TrainingNeed,
+    "training_needs",
+    [id, employee_id, source, topic, created_at]
 );
 
 row!(

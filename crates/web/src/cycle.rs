@@ -48,6 +48,9 @@ fn in_lang(text: &str, lang: Lang) -> String {
 /// The viewer's open inbox items as shown.
 pub async fn entries(state: &AppState, me: &CurrentUser) -> Result<Vec<InboxEntry>, WebError> {
     let today = state.today();
+    // Missed meetings and overdue decisions raise no event of their own: look first (an
+    // idempotent sweep, see `kaohe_store::meetings`).
+    state.store.remind_meetings(today).await?;
     let items = state.store.inbox(&me.viewer).await?;
     Ok(items
         .into_iter()
@@ -293,11 +296,20 @@ async fn render_cycle(
     });
     let is_subject = me.viewer.employee_id == Some(employee);
     let names = actor_names(state, &v.cycle).await?;
+    // A training exam score pre-fills the indicator it concerns; the form shows where from.
+    let prefills = state.store.rating_prefills(period, employee).await?;
+    let mut rated = indicator_names(&v.cycle.setup().rated_indicators, &lib.library, lang);
+    for r in &mut rated {
+        if let Some(p) = prefills.iter().find(|p| r["code"] == p.indicator.as_str()) {
+            r["prefill"] = json!(p.value);
+            r["prefill_from"] = json!(format!("{} {}", p.course, p.held_on));
+        }
+    }
     let page = context! {
         period => period.to_string(), employee, name => v.name, code => v.code,
         stage => stage.as_str(), stage_name => stage_name(stage, lang),
         history => history(&v.cycle, &names, lang), allowed, codes, groups, targets,
-        rated => indicator_names(&v.cycle.setup().rated_indicators, &lib.library, lang),
+        rated,
         self_review => v.cycle.self_review(),
         result => v.cycle.current_result().map(|r| &r.result),
         may_appeal => is_subject && matches!(stage, Stage::Published | Stage::Locked),

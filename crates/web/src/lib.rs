@@ -12,6 +12,7 @@ pub mod records;
 pub mod scorecard;
 pub mod scoretable;
 pub mod steps;
+pub mod training;
 
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::{get, post};
@@ -156,6 +157,19 @@ pub fn router(state: AppState) -> Router {
         .route("/rate/{token}", get(rate::page).post(rate::submit))
         .route("/api/contracts/{id}/steps", post(steps::contract))
         .route("/api/expenses/{id}/steps", post(steps::expense))
+        .route("/training", get(training::page))
+        .route("/api/training/report", get(training::report_api))
+        .route("/meetings", get(training::meetings_page))
+        .route("/api/meetings/weeks", get(training::weeks_api))
+        .route("/api/meetings/decisions", get(training::decisions_api))
+        .route("/credit", get(training::credit_page))
+        .route("/credit/approve", post(training::approve_form))
+        .route("/api/credit/check", get(training::check_api))
+        .route("/api/credit/ageing", get(training::ageing_api))
+        .route(
+            "/api/credit/approvals",
+            get(training::approvals_api).post(training::approve_api),
+        )
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

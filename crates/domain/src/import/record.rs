@@ -103,6 +103,18 @@ import_record!(
     |r| Some(r.employee_id),
     0
 );
+import_record!(
+    MeetingDecision,
+    spec::MEETING_DECISIONS,
+    |r| Some(r.owner_id),
+    r.id
+);
+import_record!(
+    TrainingNeed,
+    spec::TRAINING_NEEDS,
+    |r| Some(r.employee_id),
+    r.id
+);
 
 /// A kind whose records belong to a parent record (see [`spec::Parent`]).
 macro_rules! child_record {

@@ -1167,6 +1167,14 @@ pub static TRAINING_COURSES: KindSpec = KindSpec {
             Ty::Float,
             Absent::Int(60),
         ),
+        col("indicator_code", "关联指标", "indicator", Ty::Text, TEXT),
+        col(
+            "assessment",
+            "考核方式",
+            "assessment",
+            Ty::Choice(enums::TRAINING_ASSESSMENTS),
+            Absent::Text("exam"),
+        ),
     ],
 };
 
@@ -1215,6 +1223,67 @@ pub static TRAINING_RESULTS: KindSpec = KindSpec {
     ],
 };
 
+/// 会议决定.
+pub static MEETING_DECISIONS: KindSpec = KindSpec {
+    kind: "meeting_decisions",
+    zh: "会议决定",
+    table: "meeting_decisions",
+    owner: "owner_id",
+    parent: None,
+    key: None,
+    day: Some("due_on"),
+    columns: &[
+        ID,
+        col(
+            "meeting_id",
+            "会议ID",
+            "meeting_id",
+            Ty::Ref(RefKind::Meeting),
+            Required,
+        ),
+        col("text", "决定事项", "decision", Ty::Text, Required),
+        col(
+            "owner_id",
+            "负责人工号",
+            "owner",
+            Ty::Ref(RefKind::Employee),
+            Required,
+        ),
+        col("due_on", "完成期限", "due_on", Ty::Date, Required),
+        col("done_on", "完成日期", "done_on", Ty::Date, Null),
+    ],
+};
+
+/// 培训需求.
+pub static TRAINING_NEEDS: KindSpec = KindSpec {
+    kind: "training_needs",
+    zh: "培训需求",
+    table: "training_needs",
+    owner: "employee_id",
+    parent: None,
+    key: None,
+    day: None,
+    columns: &[
+        ID,
+        EMPLOYEE,
+        col(
+            "source",
+            "需求来源",
+            "source",
+            Ty::Choice(enums::TRAINING_NEED_SOURCES),
+            Absent::Text("staff"),
+        ),
+        col("topic", "培训需求", "topic", Ty::Text, Required),
+        col(
+            "created_at",
+            "提出时间",
+            "created_at",
+            Ty::Time,
+            Absent::Now,
+        ),
+    ],
+};
+
 /// Every kind with files, in the order they are listed (and best imported: people before
 /// their records, customers before orders, orders before shipments and contracts).
 pub static KINDS: &[&KindSpec] = &[
@@ -1242,6 +1311,8 @@ pub static KINDS: &[&KindSpec] = &[
     &DOCUMENTS,
     &MEETINGS,
     &MEETING_ATTENDANCE,
+    &MEETING_DECISIONS,
+    &TRAINING_NEEDS,
     &TRAINING_COURSES,
     &TRAINING_SESSIONS,
     &TRAINING_RESULTS,

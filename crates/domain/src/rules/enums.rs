@@ -107,6 +107,14 @@ pub const TRAINING_METHODS: Choices = &[
     ("external", "外部培训"),
     ("online", "在线培训"),
 ];
+/// How a course is assessed afterwards.
+pub const TRAINING_ASSESSMENTS: Choices = &[("exam", "笔试"), ("practical", "实操")];
+/// Who raised a training need.
+pub const TRAINING_NEED_SOURCES: Choices = &[
+    ("staff", "员工"),
+    ("manager", "管理者"),
+    ("improvement_plan", "改进计划"),
+];
 
 /// Finds the code for `text`, given as the code or its Chinese label (case-insensitive code).
 pub fn code_of(choices: Choices, text: &str) -> Option<&'static str> {

@@ -379,6 +379,7 @@ impl Validate for TrainingCourse {
         let mut c = Check::default();
         c.required("title", &self.title);
         c.choice("method", &self.method, enums::TRAINING_METHODS);
+        c.choice("assessment", &self.assessment, enums::TRAINING_ASSESSMENTS);
         if !(2000..=2100).contains(&self.year) {
             c.fail("year", format!("`{}` is not a plan year", self.year));
         }
@@ -388,6 +389,23 @@ impl Validate for TrainingCourse {
                 format!("must be 0 to 100, not {}", self.pass_mark),
             );
         }
+        c.0
+    }
+}
+
+impl Validate for MeetingDecision {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        c.required("text", &self.text);
+        c.0
+    }
+}
+
+impl Validate for TrainingNeed {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        c.choice("source", &self.source, enums::TRAINING_NEED_SOURCES);
+        c.required("topic", &self.topic);
         c.0
     }
 }

@@ -432,7 +432,10 @@ CREATE TABLE training_courses (
     trainer TEXT NOT NULL DEFAULT '',
     audience TEXT NOT NULL DEFAULT '',
     planned_on DATE NOT NULL,
-    pass_mark DOUBLE PRECISION NOT NULL DEFAULT 60
+    pass_mark DOUBLE PRECISION NOT NULL DEFAULT 60,
+    -- The rated indicator the course concerns; its exam score pre-fills that rating.
+    indicator_code TEXT NOT NULL DEFAULT '',
+    assessment TEXT NOT NULL DEFAULT 'exam' CHECK (assessment IN ('exam', 'practical'))
 );
 
 CREATE TABLE training_sessions (
@@ -789,6 +792,29 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_entity ON audit_log (entity, entity_id);
 CREATE INDEX audit_log_at ON audit_log (at);
+
+-- Training, meetings and customer credit (培训、会议、信用评估) ---------------------------------
+
+-- A manager's approval of an order or contract that goes beyond the customer's credit or is
+-- for a customer under watch (SPEC §3): the order and contract funnels refuse such a write
+-- unless an approval for its number covers its amount. What the check saw is kept with it.
+CREATE TABLE credit_approvals (
+    id INTEGER PRIMARY KEY,
+    customer_id BIGINT NOT NULL REFERENCES customers(id),
+    kind TEXT NOT NULL CHECK (kind IN ('order', 'contract')),
+    ref_no TEXT NOT NULL,
+    amount_cents BIGINT NOT NULL CHECK (amount_cents >= 0),
+    outstanding_cents BIGINT NOT NULL,
+    limit_cents BIGINT,
+    flags TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason <> ''),
+    approved_by BIGINT REFERENCES employees(id),
+    approver TEXT NOT NULL,
+    approved_at TIMESTAMPTZ NOT NULL,
+    CONSTRAINT credit_approvals_kind_ref_no_key UNIQUE (kind, ref_no)
+);
+CREATE INDEX meeting_decisions_owner ON meeting_decisions (owner_id, done_on);
+CREATE INDEX training_results_employee ON training_results (employee_id);
 
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

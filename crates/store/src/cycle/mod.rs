@@ -25,7 +25,7 @@ mod appeals;
 mod behaviour;
 mod project;
 mod publish;
-mod reminders;
+pub(crate) mod reminders;
 mod tokens;
 
 pub use appeals::{AppealRow, Correction, compensation};
@@ -339,6 +339,18 @@ impl Store {
                     .into(),
             });
         }
+        // A training score pre-fills its indicator: another value needs a reason.
+        if let Action::SubmitRating {
+            indicator,
+            value,
+            comment,
+            ..
+        } = &action
+        {
+            let prefill = self.rating_prefill(period, employee, indicator).await?;
+            kaohe_domain::training::check_adjustment(prefill.as_ref(), *value, comment)
+                .map_err(|r| StoreError::Refused(Box::new(r)))?;
+        }
         let actor = self.actor_for(viewer, employee).await?;
         self.step(viewer, period, employee, today, |state, deadlines, cal| {
             apply(state, action, &actor, today, deadlines, cal)
@@ -411,6 +423,11 @@ impl Store {
             .push(")");
         tx.run(&ev).await?;
         project::write(tx, row, before, outcome).await?;
+        if t.action == ActionKind::SetImprovementPlan {
+            let library = self.library().await?;
+            crate::training::needs_from_plan(tx, &library.library, row.employee_id, &outcome.state)
+                .await?;
+        }
         tx.audit(
             viewer,
             AuditEntry {

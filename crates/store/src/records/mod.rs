@@ -273,6 +273,14 @@ macro_rules! with_record_type {
                 type $T = MeetingAttendee;
                 $body
             }
+            "meeting_decisions" => {
+                type $T = MeetingDecision;
+                $body
+            }
+            "training_needs" => {
+                type $T = TrainingNeed;
+                $body
+            }
             "training_courses" => {
                 type $T = TrainingCourse;
                 $body

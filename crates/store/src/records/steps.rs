@@ -130,6 +130,9 @@ impl Tx {
         let next = stage
             .apply(action, at, previous)
             .map_err(|e| refused(step, e))?;
+        if matches!(action, ContractAction::Sign) {
+            self.check_contract_signing(contract_id).await?;
+        }
         let comment = match action {
             ContractAction::Review { comment, .. } => comment.trim(),
             _ => "",

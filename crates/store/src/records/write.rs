@@ -51,7 +51,6 @@ macro_rules! funnel {
 funnel!(Call, write_calls, "Writes calls (电话记录).");
 funnel!(Visit, write_visits, "Writes visits (拜访).");
 funnel!(Shipment, write_shipments, "Writes shipments (发货).");
-funnel!(Contract, write_contracts, "Writes contracts (合同).");
 funnel!(
     Receivable,
     write_receivables,
@@ -113,6 +112,16 @@ funnel!(
     "Writes training sessions (培训场次); company-wide roles only."
 );
 funnel!(
+    MeetingDecision,
+    write_meeting_decisions,
+    "Writes meeting decisions (会议决定) with their owners and due dates."
+);
+funnel!(
+    TrainingNeed,
+    write_training_needs,
+    "Writes training needs (培训需求)."
+);
+funnel!(
     TrainingResult,
     write_training_results,
     "Writes training attendance and scores (培训考核成绩)."
@@ -133,6 +142,15 @@ impl StoredRecord for Order {
         records: &[Self],
     ) -> impl Future<Output = Result<u64>> + Send {
         tx.write_orders(viewer, records)
+    }
+}
+impl StoredRecord for Contract {
+    fn write(
+        tx: &mut Tx,
+        viewer: &Viewer,
+        records: &[Self],
+    ) -> impl Future<Output = Result<u64>> + Send {
+        tx.write_contracts(viewer, records)
     }
 }
 impl StoredRecord for Expense {
@@ -168,12 +186,22 @@ impl Tx {
         self.write_records(viewer, &classed).await
     }
 
-    /// Writes orders (订单) and re-derives the class of their customers.
+    /// Writes orders (订单) and re-derives the class of their customers. An order beyond its
+    /// customer's credit, or for a customer under watch, is refused without a manager's
+    /// approval (see [`crate::credit`]).
     pub async fn write_orders(&mut self, viewer: &Viewer, records: &[Order]) -> Result<u64> {
+        self.check_order_credit(records).await?;
         let n = self.write_records(viewer, records).await?;
         self.reclassify_customers(records.iter().map(|o| o.customer_id).collect())
             .await?;
         Ok(n)
+    }
+
+    /// Writes contracts (合同); a contract signed beyond its customer's credit needs a
+    /// manager's approval (see [`crate::credit`]).
+    pub async fn write_contracts(&mut self, viewer: &Viewer, records: &[Contract]) -> Result<u64> {
+        self.check_contract_credit(records).await?;
+        self.write_records(viewer, records).await
     }
 
     /// Writes expense claims (销售费用), flagging each that takes its department past the

@@ -1,0 +1,366 @@
+//! Training in the database (培训, SPEC §3): the results that pre-fill rated indicators, the
+//! needs improvement plans raise, what the career ladder is shown, and the training report
+//! (plan vs done, attendance, pass rates, indicator change before and after each course).
+//! The rules are [`kaohe_domain::training`].
+
+use crate::sql::Sql;
+use crate::{Result, Store, Tx, Viewer};
+use chrono::{NaiveDate, Utc};
+use kaohe_domain::cycle::CycleState;
+use kaohe_domain::indicator::IndicatorKind;
+use kaohe_domain::library::Library;
+use kaohe_domain::period::Period;
+use kaohe_domain::training::{self, CourseReport, Prefill, ScoredResult};
+use std::collections::{BTreeMap, HashMap};
+
+/// The columns of [`ScoredResult`] for one person, joined from results, sessions and courses.
+const SCORED: &str = "SELECT c.title, c.indicator_code, s.held_on, r.score, c.pass_mark \
+     FROM training_results r JOIN training_sessions s ON s.id = r.session_id \
+     JOIN training_courses c ON c.id = s.course_id \
+     WHERE r.attended = TRUE AND r.score IS NOT NULL AND r.employee_id = ";
+
+fn scored(rows: Vec<(String, String, NaiveDate, f64, f64)>) -> Vec<ScoredResult> {
+    rows.into_iter()
+        .map(
+            |(course, indicator, held_on, score, pass_mark)| ScoredResult {
+                course,
+                indicator,
+                held_on,
+                score,
+                pass_mark,
+            },
+        )
+        .collect()
+}
+
+impl Store {
+    /// A person's scored training results, oldest first.
+    pub async fn training_results_of(&self, employee: i64) -> Result<Vec<ScoredResult>> {
+        let mut sql = Sql::new(SCORED);
+        sql.bind(employee).push(" ORDER BY s.held_on, s.id");
+        Ok(scored(self.fetch_all(&sql).await?))
+    }
+
+    /// The values training pre-fills for a person's raters in `period`, one per indicator a
+    /// course concerns (see [`training::prefill`]).
+    pub async fn rating_prefills(&self, period: Period, employee: i64) -> Result<Vec<Prefill>> {
+        let results = self.training_results_of(employee).await?;
+        let mut codes: Vec<&str> = results
+            .iter()
+            .map(|r| r.indicator.as_str())
+            .filter(|c| !c.is_empty())
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        Ok(codes
+            .into_iter()
+            .filter_map(|c| training::prefill(period, c, &results))
+            .collect())
+    }
+
+    /// The pre-fill of one indicator, if any.
+    pub async fn rating_prefill(
+        &self,
+        period: Period,
+        employee: i64,
+        indicator: &str,
+    ) -> Result<Option<Prefill>> {
+        let results = self.training_results_of(employee).await?;
+        Ok(training::prefill(period, indicator, &results))
+    }
+
+    /// Plan against what happened for every course of `year`, with attendance, pass rates and
+    /// the trainees' indicator change (the course's indicator, or the scorecard total when the
+    /// course names none), counting only the people the viewer may see.
+    pub async fn training_report(&self, viewer: &Viewer, year: i32) -> Result<Vec<CourseReport>> {
+        let mut sql = Sql::new(
+            "SELECT id, title, method, planned_on, indicator_code, pass_mark FROM training_courses WHERE year = ",
+        );
+        sql.bind(year).push(" ORDER BY planned_on, id");
+        let courses: Vec<(i64, String, String, NaiveDate, String, f64)> =
+            self.fetch_all(&sql).await?;
+        // Sessions belong to the company's plan; results to people, so only they are scoped.
+        let mut sql = Sql::new(
+            "SELECT s.course_id, s.id FROM training_sessions s \
+             JOIN training_courses c ON c.id = s.course_id WHERE c.year = ",
+        );
+        sql.bind(year);
+        let sessions: Vec<(i64, i64)> = self.fetch_all(&sql).await?;
+        let mut sql = Sql::new(
+            "SELECT s.course_id, s.held_on, r.employee_id, r.attended, r.score FROM training_results r \
+             JOIN training_sessions s ON s.id = r.session_id \
+             JOIN training_courses c ON c.id = s.course_id WHERE c.year = ",
+        );
+        sql.bind(year);
+        viewer.restrict(&mut sql, "r.employee_id");
+        type R = (i64, NaiveDate, i64, bool, Option<f64>);
+        let rows: Vec<R> = self.fetch_all(&sql).await?;
+        let scores = self.monthly_scores(&courses).await?;
+        let mut out = Vec::new();
+        for (id, title, method, planned_on, indicator, pass_mark) in courses {
+            let mut rep = CourseReport {
+                course_id: id,
+                title,
+                method,
+                planned_on: Some(planned_on),
+                ..CourseReport::default()
+            };
+            rep.sessions = sessions.iter().filter(|s| s.0 == id).count() as u32;
+            let (mut before, mut after) = (Vec::new(), Vec::new());
+            for r in rows.iter().filter(|r| r.0 == id) {
+                let emp = r.2;
+                rep.invited += 1;
+                if !r.3 {
+                    continue;
+                }
+                rep.attended += 1;
+                if let Some(s) = r.4 {
+                    rep.scored += 1;
+                    rep.passed += u32::from(training::passed(s, pass_mark));
+                }
+                // Paired: only trainees with values on both sides say anything about change.
+                let (b, a) = training::effect_windows(r.1);
+                let values = |months: &[Period]| -> Vec<f64> {
+                    months
+                        .iter()
+                        .filter_map(|m| scores.get(&(emp, m.to_string(), indicator.clone())))
+                        .copied()
+                        .collect()
+                };
+                if let (Some(vb), Some(va)) =
+                    (training::mean(&values(&b)), training::mean(&values(&a)))
+                {
+                    before.push(vb);
+                    after.push(va);
+                }
+            }
+            rep.before = training::mean(&before);
+            rep.after = training::mean(&after);
+            out.push(rep);
+        }
+        Ok(out)
+    }
+
+    /// Current scorecard values by (person, month, indicator code; empty for the total).
+    async fn monthly_scores(
+        &self,
+        courses: &[(i64, String, String, NaiveDate, String, f64)],
+    ) -> Result<HashMap<(i64, String, String), f64>> {
+        let mut out = HashMap::new();
+        let sql = Sql::new(
+            "SELECT employee_id, period, total FROM scorecards WHERE current = TRUE AND total IS NOT NULL",
+        );
+        let totals: Vec<(i64, String, f64)> = self.fetch_all(&sql).await?;
+        for (e, p, t) in totals {
+            out.insert((e, p, String::new()), t);
+        }
+        let codes: Vec<String> = courses
+            .iter()
+            .map(|c| c.4.clone())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if !codes.is_empty() {
+            let mut sql = Sql::new(
+                "SELECT s.employee_id, s.period, l.indicator_code, l.score FROM scorecard_lines l \
+                 JOIN scorecards s ON s.id = l.scorecard_id WHERE s.current = TRUE AND l.score IS NOT NULL AND l.indicator_code IN ",
+            );
+            sql.bind_list(codes);
+            let lines: Vec<(i64, String, String, f64)> = self.fetch_all(&sql).await?;
+            for (e, p, c, v) in lines {
+                out.insert((e, p, c), v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The training needs the viewer may see, newest first.
+    pub async fn training_needs(&self, viewer: &Viewer) -> Result<Vec<NeedRow>> {
+        let mut sql = Sql::new(
+            "SELECT n.id, n.employee_id, e.code AS employee_code, e.name, n.source, n.topic, n.created_at FROM training_needs n \
+             JOIN employees e ON e.id = n.employee_id WHERE 1 = 1",
+        );
+        viewer.restrict(&mut sql, "n.employee_id");
+        sql.push(" ORDER BY n.created_at DESC, n.id DESC");
+        self.fetch_all(&sql).await
+    }
+
+    /// How training needs group by topic, most asked first: the input to next year's plan
+    /// (培训需求分析).
+    pub async fn training_need_summary(&self, viewer: &Viewer) -> Result<Vec<(String, i64)>> {
+        let needs = self.training_needs(viewer).await?;
+        let mut by: BTreeMap<String, i64> = BTreeMap::new();
+        for n in needs {
+            *by.entry(n.topic).or_default() += 1;
+        }
+        let mut v: Vec<(String, i64)> = by.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(v)
+    }
+}
+
+/// The person's training results up to `until` as one line each in Chinese and English (the
+/// latest result per course: passed or failed, with score and pass mark), for the career
+/// ladder's and probation conversion's recommendations; `None` when they have none.
+pub(crate) async fn training_summary(
+    tx: &mut Tx,
+    employee: i64,
+    until: NaiveDate,
+) -> Result<Option<(String, String)>> {
+    let mut sql = Sql::new(SCORED);
+    sql.bind(employee)
+        .push(" AND s.held_on <= ")
+        .bind(until)
+        .push(" ORDER BY s.held_on, s.id");
+    let results = scored(tx.fetch_all(&sql).await?);
+    Ok(summarize(&results).map(|s| (s.zh, s.en)))
+}
+
+/// What a person's training says for a decision: the latest result per course.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrainingSummary {
+    /// Courses whose latest result passed.
+    pub passed: u32,
+    /// Courses whose latest result failed.
+    pub failed: u32,
+    /// One line in Chinese: each course, score, pass mark, 通过 / 未通过.
+    pub zh: String,
+    /// The same in English.
+    pub en: String,
+}
+
+fn summarize(results: &[ScoredResult]) -> Option<TrainingSummary> {
+    let mut latest: BTreeMap<&str, &ScoredResult> = BTreeMap::new();
+    for r in results {
+        latest.insert(r.course.as_str(), r);
+    }
+    if latest.is_empty() {
+        return None;
+    }
+    let (mut zh, mut en) = (Vec::new(), Vec::new());
+    let (mut passed, mut failed) = (0, 0);
+    for r in latest.values() {
+        let (z, e) = if r.passed() {
+            passed += 1;
+            ("通过", "passed")
+        } else {
+            failed += 1;
+            ("未通过", "failed")
+        };
+        zh.push(format!(
+            "{} {} 分（合格 {}）{z}",
+            r.course, r.score, r.pass_mark
+        ));
+        en.push(format!(
+            "{} {} (pass mark {}) {e}",
+            r.course, r.score, r.pass_mark
+        ));
+    }
+    Some(TrainingSummary {
+        passed,
+        failed,
+        zh: format!("培训：{}", zh.join("；")),
+        en: format!("training: {}", en.join("; ")),
+    })
+}
+
+/// A person on probation (试用) and what their training says, for the conversion (转正)
+/// decision.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProbationInput {
+    pub employee_id: i64,
+    pub code: String,
+    pub name: String,
+    pub hired_on: NaiveDate,
+    /// `None`: no scored training yet.
+    pub training: Option<TrainingSummary>,
+}
+
+impl Store {
+    /// Everybody on probation the viewer may see, with their training results: an input the
+    /// conversion decision shows (a failed course is a reason to look closer, not a verdict).
+    pub async fn probation_inputs(&self, viewer: &Viewer) -> Result<Vec<ProbationInput>> {
+        let mut sql = Sql::new(
+            "SELECT e.id, e.code, e.name, e.hired_on FROM employees e WHERE e.status = 'probation'",
+        );
+        viewer.restrict(&mut sql, "e.id");
+        sql.push(" ORDER BY e.hired_on, e.id");
+        let people: Vec<(i64, String, String, NaiveDate)> = self.fetch_all(&sql).await?;
+        let mut out = Vec::new();
+        for (employee_id, code, name, hired_on) in people {
+            let results = self.training_results_of(employee_id).await?;
+            out.push(ProbationInput {
+                employee_id,
+                code,
+                name,
+                hired_on,
+                training: summarize(&results),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// A training need as listed.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct NeedRow {
+    pub id: i64,
+    pub employee_id: i64,
+    pub employee_code: String,
+    pub name: String,
+    pub source: String,
+    pub topic: String,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+/// The rated indicators of a library as (code, zh, en).
+pub fn rated_indicators(library: &Library) -> Vec<(String, String, String)> {
+    library
+        .indicators()
+        .iter()
+        .filter(|i| matches!(i.kind, IndicatorKind::Rated { .. }))
+        .map(|i| (i.code.clone(), i.name_zh.clone(), i.name_en.clone()))
+        .collect()
+}
+
+/// Writes a training need (source `improvement_plan`) for every item of the person's
+/// improvement plan that names a rated indicator, once per person and topic.
+pub(crate) async fn needs_from_plan(
+    tx: &mut Tx,
+    library: &Library,
+    employee: i64,
+    state: &CycleState,
+) -> Result<()> {
+    let Some(plan) = state.plan() else {
+        return Ok(());
+    };
+    let rated = rated_indicators(library);
+    for item in &plan.items {
+        let Some(code) = training::indicator_named(&item.item, &rated) else {
+            continue;
+        };
+        let name = rated
+            .iter()
+            .find(|r| r.0 == code)
+            .map_or(code.to_string(), |r| r.1.clone());
+        let topic = format!("{name}：{}", item.item.trim());
+        let mut sql = Sql::new("SELECT id FROM training_needs WHERE employee_id = ");
+        sql.bind(employee)
+            .push(" AND source = 'improvement_plan' AND topic = ")
+            .bind(topic.as_str());
+        let found: Vec<(i64,)> = tx.fetch_all(&sql).await?;
+        if !found.is_empty() {
+            continue;
+        }
+        let mut sql = Sql::new(
+            "INSERT INTO training_needs (employee_id, source, topic, created_at) VALUES (",
+        );
+        sql.bind(employee)
+            .push(", 'improvement_plan', ")
+            .bind(topic.as_str())
+            .push(", ")
+            .bind(Utc::now())
+            .push(")");
+        tx.run(&sql).await?;
+    }
+    Ok(())
+}
