@@ -293,6 +293,14 @@ async fn render_cycle(
     });
     let is_subject = me.viewer.employee_id == Some(employee);
     let names = actor_names(state, &v.cycle).await?;
+    let appeals: Vec<Value> = state
+        .store
+        .appeals(&me.viewer, period)
+        .await?
+        .into_iter()
+        .filter(|a| a.employee_id == employee)
+        .map(|a| json!({ "id": a.id, "status": a.status, "filed_at": a.filed_at.date_naive() }))
+        .collect();
     let page = context! {
         period => period.to_string(), employee, name => v.name, code => v.code,
         stage => stage.as_str(), stage_name => stage_name(stage, lang),
@@ -301,6 +309,7 @@ async fn render_cycle(
         self_review => v.cycle.self_review(),
         result => v.cycle.current_result().map(|r| &r.result),
         may_appeal => is_subject && matches!(stage, Stage::Published | Stage::Locked),
+        appeals,
         error,
     };
     render_page(state, me, "cycle.html", page)
@@ -494,7 +503,13 @@ pub async fn form(
     let period = parse_period(&period)?;
     state.store.cycle(&me.viewer, period, employee).await?;
     match take(&state, &me, period, employee, &f).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cycle/{period}/{employee}")).into_response()),
+        // A filed appeal continues on its own page, where HR answers it.
+        Ok(Done::Appeal { appeal }) => {
+            Ok(Redirect::to(&format!("/appeals/{appeal}")).into_response())
+        }
+        Ok(Done::Steps(_)) => {
+            Ok(Redirect::to(&format!("/cycle/{period}/{employee}")).into_response())
+        }
         Err(
             e @ (WebError::Refused { .. }
             | WebError::Invalid { .. }
