@@ -448,13 +448,14 @@ async fn a_rep_who_edits_urls_to_another_person_is_refused_and_sees_nothing_of_t
     let hr = viewer(&app.store, "hr").await;
     app.store.open_cycles(&hr, oct()).await.unwrap();
     let (rep_id, _, _) = person(&app.store, "rep").await;
-    // Another person outside the rep's scope: a salesperson of another team who has a cycle.
+    // Another person outside the rep's scope: a teammate with a cycle of their own.
     let other: i64 = {
         let mut sql = Sql::new(
             "SELECT MIN(c.employee_id) FROM cycles c JOIN employees e ON e.id = c.employee_id \
-             WHERE c.period = ",
+             WHERE e.team_id = (SELECT team_id FROM employees WHERE id = ",
         );
-        sql.bind(OCT).push(" AND c.employee_id <> ").bind(rep_id);
+        sql.bind(rep_id).push(") AND c.period = ").bind(OCT);
+        sql.push(" AND c.employee_id <> ").bind(rep_id);
         app.store.fetch_i64(&sql).await.unwrap()
     };
     let o = app.store.employee(&hr, other).await.unwrap();
@@ -493,5 +494,23 @@ async fn a_rep_who_edits_urls_to_another_person_is_refused_and_sees_nothing_of_t
             );
         }
     }
+
+    // A step on the other person's cycle through the JSON API, with the rep's own CSRF token.
+    b.goto(&app.url("/")).await;
+    let script = format!(
+        "const t = document.querySelector('input[name=csrf]').value; \
+         return fetch('/api/cycle/act', {{method: 'POST', credentials: 'same-origin', \
+           headers: {{'content-type': 'application/json', 'x-csrf-token': t}}, \
+           body: JSON.stringify({{period: '{OCT}', employee: {other}, action: 'confirm_targets'}})}}) \
+         .then(async r => [r.status, await r.text()])"
+    );
+    let answer = b.eval(&script).await;
+    let status = answer[0].as_i64().unwrap_or_default();
+    let body = answer[1].as_str().unwrap_or_default();
+    assert!(
+        status == 403 || status == 404,
+        "acting on another cycle answers {status}: {body}"
+    );
+    assert!(!body.contains(o.name.as_str()) && !body.contains(o.code.as_str()));
     b.close().await;
 }
