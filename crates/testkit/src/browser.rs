@@ -180,9 +180,16 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
-/// Unwraps a WebDriver result, naming what was attempted.
-fn ok<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> T {
-    r.unwrap_or_else(|e| panic!("{what}: {e}"))
+/// Awaits one WebDriver command for at most [`WAIT`] and unwraps it, naming what was
+/// attempted (a hung browser fails the test instead of stalling it).
+async fn ok<T, E: std::fmt::Display>(
+    command: impl std::future::Future<Output = Result<T, E>>,
+    what: &str,
+) -> T {
+    match tokio::time::timeout(WAIT, command).await {
+        Ok(r) => r.unwrap_or_else(|e| panic!("{what}: {e}")),
+        Err(_) => panic!("{what}: no answer from the browser within {WAIT:?}"),
+    }
 }
 
 impl Browser {
@@ -191,9 +198,10 @@ impl Browser {
     /// mode on some versions and something on others).
     pub async fn resize(&self, (width, height): (u32, u32)) {
         ok(
-            self.client.set_window_size(width, height).await,
+            self.client.set_window_size(width, height),
             "resizing the window",
-        );
+        )
+        .await;
         let inner = self
             .eval("return [window.innerWidth, window.innerHeight]")
             .await;
@@ -205,20 +213,21 @@ impl Browser {
             let fix_w = (2 * width as i64 - w).max(1) as u32;
             let fix_h = (2 * height as i64 - h).max(1) as u32;
             ok(
-                self.client.set_window_size(fix_w, fix_h).await,
+                self.client.set_window_size(fix_w, fix_h),
                 "resizing the window",
-            );
+            )
+            .await;
         }
     }
 
     /// Runs `script` in the page and returns its value.
     pub async fn eval(&self, script: &str) -> Value {
-        ok(self.client.execute(script, Vec::new()).await, script)
+        ok(self.client.execute(script, Vec::new()), script).await
     }
 
     /// Opens `url` and waits for the page to load.
     pub async fn goto(&self, url: &str) {
-        ok(self.client.goto(url).await, &format!("opening {url}"));
+        ok(self.client.goto(url), &format!("opening {url}")).await;
     }
 
     /// The element matching `css`, waiting for it to appear.
@@ -228,10 +237,10 @@ impl Browser {
                 .wait()
                 .at_most(WAIT)
                 .every(Duration::from_millis(50))
-                .for_element(Locator::Css(css))
-                .await,
+                .for_element(Locator::Css(css)),
             &format!("waiting for `{css}` on {}", self.url().await),
         )
+        .await
     }
 
     /// Whether an element matches `css` now (no waiting).
@@ -242,32 +251,27 @@ impl Browser {
     /// Every element matching `css` now (no waiting).
     pub async fn all(&self, css: &str) -> Vec<Element> {
         ok(
-            self.client.find_all(Locator::Css(css)).await,
+            self.client.find_all(Locator::Css(css)),
             &format!("looking for `{css}`"),
         )
+        .await
     }
 
     /// The text of the element matching `css`.
     pub async fn text(&self, css: &str) -> String {
-        ok(
-            self.find(css).await.text().await,
-            &format!("text of `{css}`"),
-        )
+        ok(self.find(css).await.text(), &format!("text of `{css}`")).await
     }
 
     /// Clears the field matching `css` and types `value` into it.
     pub async fn fill(&self, css: &str, value: &str) {
         let e = self.find(css).await;
-        ok(e.clear().await, &format!("clearing `{css}`"));
-        ok(e.send_keys(value).await, &format!("typing into `{css}`"));
+        ok(e.clear(), &format!("clearing `{css}`")).await;
+        ok(e.send_keys(value), &format!("typing into `{css}`")).await;
     }
 
     /// Clicks the element matching `css`.
     pub async fn click(&self, css: &str) {
-        ok(
-            self.find(css).await.click().await,
-            &format!("clicking `{css}`"),
-        );
+        ok(self.find(css).await.click(), &format!("clicking `{css}`")).await;
     }
 
     /// Clicks the element matching `css` and waits until a new page has loaded.
@@ -308,10 +312,14 @@ impl Browser {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        let deadline = Instant::now() + WAIT;
-        while !check().await {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        // The deadline bounds each check too, so a hung browser cannot stall the loop.
+        while !tokio::time::timeout_at(deadline, check())
+            .await
+            .unwrap_or(false)
+        {
             assert!(
-                Instant::now() < deadline,
+                tokio::time::Instant::now() < deadline,
                 "waited {WAIT:?} for {what} on {}",
                 self.url().await
             );
@@ -321,20 +329,21 @@ impl Browser {
 
     /// The current URL.
     pub async fn url(&self) -> String {
-        self.client
-            .current_url()
-            .await
-            .map_or_else(|e| format!("(no URL: {e})"), |u| u.to_string())
+        match tokio::time::timeout(WAIT, self.client.current_url()).await {
+            Ok(Ok(u)) => u.to_string(),
+            Ok(Err(e)) => format!("(no URL: {e})"),
+            Err(_) => "(no URL: the browser did not answer)".to_string(),
+        }
     }
 
     /// The page's HTML as the browser has it now.
     pub async fn source(&self) -> String {
-        ok(self.client.source().await, "reading the page source")
+        ok(self.client.source(), "reading the page source").await
     }
 
     /// Saves a PNG of the viewport as `dir/name.png` and returns its path.
     pub async fn screenshot(&self, dir: &Path, name: &str) -> PathBuf {
-        let png = ok(self.client.screenshot().await, "taking a screenshot");
+        let png = ok(self.client.screenshot(), "taking a screenshot").await;
         assert!(
             png.starts_with(b"\x89PNG"),
             "the screenshot {name} is not a PNG"
