@@ -446,6 +446,26 @@ async fn one_cycle_is_walked_in_the_browser_from_targets_to_an_answered_appeal()
         2,
         "the appealed version is kept: {versions:?}"
     );
+    sign_out(&b).await;
+
+    // The rep finds the ruling in the period's list of appeals; someone outside the rep's
+    // scope gets "not found" for the same appeal and sees nothing of it.
+    sign_in(&app, &b, "rep").await;
+    b.goto(&app.url(&format!("/appeals?period={OCT}"))).await;
+    b.click_and_wait(&format!("ul.appeals a[href='{page}']"))
+        .await;
+    assert_eq!(stage(&b).await, "upheld");
+    assert!(b.text("dl.facts").await.contains("92.00"));
+    sign_out(&b).await;
+    sign_in(&app, &b, "service").await;
+    assert_eq!(status_of(&b, &page).await, 404);
+    b.goto(&app.url(&page)).await;
+    assert!(!b.source().await.contains("客户评分有误"));
+    b.goto(&app.url(&format!("/appeals?period={OCT}"))).await;
+    assert!(
+        !b.exists("ul.appeals li").await,
+        "no appeal of another person is listed"
+    );
     b.close().await;
 }
 
