@@ -1,15 +1,16 @@
 //! End to end in a real headless Chromium (driven by chromedriver over loopback) against the
 //! real server on a real SQLite demo database: a rep's new call moves the live numbers of the
-//! dashboard and the scorecard; one person's cycle is walked through the forms by the rep,
-//! the leader, HR and the committee up to the published result and the rep's appeal, which HR
-//! then answers; a rep who edits URLs to reach another person's scorecard, cycle or JSON is
-//! refused and never sees that person's data. Along the way the main screens are saved as
-//! PNGs under `target/screenshots/` in zh-CN and en, at desktop and phone sizes.
+//! dashboard and the scorecard; one person's cycle is walked through the forms by HR, the
+//! leader, the rep and the committee from the opening of the period up to the published result
+//! and the rep's appeal, which HR and the committee then decide; a rep who edits URLs to reach
+//! another person's scorecard, cycle or JSON is refused and never sees that person's data.
+//! Along the way the main screens are saved as PNGs under `target/screenshots/` in zh-CN and
+//! en, at desktop and phone sizes.
 
 mod support;
 
 use chrono::{Duration as Days, NaiveDate, Utc};
-use kaohe_domain::cycle::{Action, Stage, Target};
+use kaohe_domain::cycle::Stage;
 use kaohe_domain::period::Period;
 use kaohe_store::{Sql, Store, Viewer};
 use kaohe_testkit::browser::{Browser, DESKTOP, Driver, PHONE, screenshot_dir};
@@ -239,30 +240,6 @@ async fn a_call_entered_in_the_browser_moves_the_live_dashboard_and_scorecard() 
     b.close().await;
 }
 
-/// Opens October's cycles and has the rep's superior propose a target. There is no page for
-/// opening cycles or proposing targets yet, so this setup goes through the store's API (the
-/// same functions the CLI calls); every later step is taken in the browser.
-async fn open_and_propose(store: &Store, rep: i64) {
-    let hr = viewer(store, "hr").await;
-    store.open_cycles(&hr, oct()).await.unwrap();
-    let state = store.cycle(&hr, oct(), rep).await.unwrap();
-    let lib = store.library().await.unwrap();
-    let scheme = lib.library.scheme(&state.setup().scheme_code).unwrap();
-    let indicator = scheme.indicator_codes().next().unwrap().to_string();
-    let leader = viewer(store, "leader").await;
-    let propose = Action::ProposeTargets {
-        targets: vec![Target {
-            indicator,
-            value: None,
-        }],
-        basis: "上期实绩".into(),
-    };
-    store
-        .act(&leader, oct(), rep, propose, day(10, 1))
-        .await
-        .unwrap();
-}
-
 /// Submits the cycle page's form for `action` and waits for the page it leads to.
 async fn take_step(b: &Browser, action: &str) {
     let form = format!("form.step:has(input[name=action][value={action}])");
@@ -290,9 +267,35 @@ async fn one_cycle_is_walked_in_the_browser_from_targets_to_an_answered_appeal()
     let app = spawn_demo(kaohe_testkit::sqlite()).await;
     let (rep_id, _, _) = person(&app.store, "rep").await;
     app.clock.set(Some(day(10, 1)));
-    open_and_propose(&app.store, rep_id).await;
     let b = driver.session(DESKTOP).await;
     let link = format!("/cycle/{OCT}/{rep_id}");
+
+    // HR opens the period's cycles from the rep's cycle page, which has none yet.
+    sign_in(&app, &b, "hr").await;
+    b.goto(&app.url(&link)).await;
+    b.click_and_wait("form.open-cycles button").await;
+    assert_eq!(stage(&b).await, Stage::Drafting.as_str());
+    sign_out(&b).await;
+
+    // The leader proposes the targets: one value typed, the others kept from the library.
+    sign_in(&app, &b, "leader").await;
+    b.goto(&app.url(&link)).await;
+    let propose = "form.step:has(input[name=action][value=propose_targets])";
+    b.find(&format!("{propose} input[name^=value_]"))
+        .await
+        .send_keys("50")
+        .await
+        .unwrap();
+    b.fill(&format!("{propose} input[name=basis]"), "上期实绩")
+        .await;
+    take_step(&b, "propose_targets").await;
+    assert_eq!(stage(&b).await, Stage::TargetsProposed.as_str());
+    let hr = viewer(&app.store, "hr").await;
+    let proposed = app.store.cycle(&hr, oct(), rep_id).await.unwrap();
+    let targets = &proposed.targets().expect("targets").targets;
+    assert_eq!(targets[0].value, Some(50.0));
+    assert!(targets.len() > 1 && targets[1..].iter().all(|t| t.value.is_none()));
+    sign_out(&b).await;
 
     // The rep confirms the targets from the inbox.
     sign_in(&app, &b, "rep").await;
@@ -348,7 +351,6 @@ async fn one_cycle_is_walked_in_the_browser_from_targets_to_an_answered_appeal()
     b.fill(&format!("{rating} input[name=comment]"), "沟通积极")
         .await;
     take_step(&b, "submit_rating").await;
-    let hr = viewer(&app.store, "hr").await;
     let rated = app.store.cycle(&hr, oct(), rep_id).await.unwrap();
     let by_leader = rated
         .ratings()

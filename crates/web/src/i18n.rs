@@ -196,6 +196,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("uphold_appeal", "裁决：申诉成立", "Rule: uphold"),
     ("dismiss_appeal", "裁决：申诉不成立", "Rule: dismiss"),
     ("appeals_of_cycle", "本考核的申诉", "Appeals against this result"),
+    ("open_cycles", "开启本期全员考核流程", "Open this period's cycles for everybody"),
+    ("targets_hint", "留空则采用指标库的目标值。", "Leave a value empty to keep the library's target."),
     ("history", "流转记录", "History"),
     ("step", "步骤", "Step"),
     ("late", "逾期", "late"),

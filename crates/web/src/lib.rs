@@ -151,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .route("/inbox", get(cycle::inbox_page))
         .route("/api/inbox", get(cycle::inbox_api))
         .route("/cycle", get(cycle::find))
+        .route("/cycle/open", post(cycle::open))
         .route("/cycle/{period}/{employee}", get(cycle::page).post(cycle::form))
         .route("/api/cycle", get(cycle::api_state))
         .route("/api/cycle/act", post(cycle::api_act))
