@@ -407,6 +407,23 @@ async fn one_cycle_is_walked_in_the_browser_from_targets_to_an_answered_appeal()
         !b.exists("form.step").await,
         "the rep has no step to take on it"
     );
+    // Posting HR's step anyway (with the rep's own CSRF token) is refused by the domain.
+    let script = format!(
+        "const t = document.querySelector('input[name=csrf]').value; \
+         return fetch('{page}', {{method: 'POST', credentials: 'same-origin', \
+           headers: {{'content-type': 'application/x-www-form-urlencoded'}}, \
+           body: new URLSearchParams({{csrf: t, action: 'accept'}})}}) \
+         .then(async r => [r.status, await r.text()])"
+    );
+    let answer = b.eval(&script).await;
+    assert_eq!(answer[0], 403, "{answer}");
+    assert!(
+        answer[1]
+            .as_str()
+            .unwrap_or_default()
+            .contains("class=\"error\""),
+        "the refusal is shown on the page: {answer}"
+    );
     sign_out(&b).await;
 
     // HR accepts it from the inbox and records the investigation; the committee upholds it
