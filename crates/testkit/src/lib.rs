@@ -2,6 +2,9 @@
 //! on the throwaway PostgreSQL cluster that `scripts/test` starts (its URL in
 //! `KAOHE_TEST_POSTGRES_URL`). Each test gets its own, so tests never see each other's rows.
 
+#[cfg(feature = "browser")]
+pub mod browser;
+
 use kaohe_store::Store;
 use rand::Rng;
 use sqlx::Connection;

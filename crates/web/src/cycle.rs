@@ -266,6 +266,47 @@ fn indicator_names(
         .collect()
 }
 
+/// The indicator codes of the cycle's scheme, in the scheme's order.
+fn scheme_codes(lib: &kaohe_domain::library::Library, cycle: &CycleState) -> Vec<String> {
+    lib.scheme(&cycle.setup().scheme_code)
+        .map(|s| s.indicator_codes().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// The superior's proposal of a form: every indicator of the scheme, with the value typed
+/// as `value_<indicator>` (empty keeps the library's target), and the basis.
+async fn proposal(
+    state: &AppState,
+    me: &CurrentUser,
+    period: Period,
+    employee: i64,
+    f: &Fields,
+) -> Result<Action, WebError> {
+    let cycle = state.store.cycle(&me.viewer, period, employee).await?;
+    let lib = state.store.library().await?;
+    let mut targets = Vec::new();
+    for code in scheme_codes(&lib.library, &cycle) {
+        let key = format!("value_{code}");
+        let text = field(f, &key);
+        let value = if text.is_empty() {
+            None
+        } else {
+            Some(text.parse::<f64>().map_err(|_| WebError::Invalid {
+                field: key.clone(),
+                message: format!("`{text}` is not a number"),
+            })?)
+        };
+        targets.push(kaohe_domain::cycle::Target {
+            indicator: code,
+            value,
+        });
+    }
+    Ok(Action::ProposeTargets {
+        targets,
+        basis: field(f, "basis"),
+    })
+}
+
 async fn render_cycle(
     state: &AppState,
     me: &CurrentUser,
@@ -305,7 +346,35 @@ async fn render_cycle(
             r["prefill_from"] = json!(format!("{} {}", p.course, p.held_on));
         }
     }
+    let appeals: Vec<Value> = state
+        .store
+        .appeals(&me.viewer, period)
+        .await?
+        .into_iter()
+        .filter(|a| a.employee_id == employee)
+        .map(|a| json!({ "id": a.id, "status": a.status, "filed_at": a.filed_at.date_naive() }))
+        .collect();
+    // The scheme's indicators with their library targets, for the superior's proposal.
+    let proposable: Vec<Value> = if codes.contains(&"propose_targets") {
+        scheme_codes(&lib.library, &v.cycle)
+            .iter()
+            .map(|code| {
+                let i = lib.library.indicator(code);
+                json!({
+                    "code": code,
+                    "name": i.map_or(code.clone(), |i| match lang {
+                        Lang::Zh => i.name_zh.clone(),
+                        Lang::En => i.name_en.clone(),
+                    }),
+                    "target": i.and_then(|i| i.target),
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = context! {
+        proposable,
         period => period.to_string(), employee, name => v.name, code => v.code,
         stage => stage.as_str(), stage_name => stage_name(stage, lang),
         history => history(&v.cycle, &names, lang), allowed, codes, groups, targets,
@@ -313,6 +382,7 @@ async fn render_cycle(
         self_review => v.cycle.self_review(),
         result => v.cycle.current_result().map(|r| &r.result),
         may_appeal => is_subject && matches!(stage, Stage::Published | Stage::Locked),
+        appeals,
         error,
     };
     render_page(state, me, "cycle.html", page)
@@ -328,7 +398,11 @@ pub async fn page(
     match render_cycle(&state, &me, period, employee, None).await {
         Ok(html) => Ok(html.into_response()),
         Err(WebError::NotFound(_)) => {
-            let ctx = context! { message => crate::i18n::t(me.lang, "no_cycle"), period => period.to_string() };
+            let may_open = matches!(me.viewer.role, Role::Hr | Role::Admin);
+            let ctx = context! {
+                message => crate::i18n::t(me.lang, "no_cycle"), period => period.to_string(),
+                employee, may_open,
+            };
             let html = render_page(&state, &me, "notice.html", ctx)?;
             Ok((axum::http::StatusCode::NOT_FOUND, html).into_response())
         }
@@ -486,6 +560,10 @@ async fn take(
         "submit_rating" => return rate(state, me, period, employee, f).await,
         "appeal" => return appeal(state, me, period, employee, f).await,
         "consolidate" => state.store.consolidate(v, period, employee, today).await?,
+        "propose_targets" => {
+            let action = proposal(state, me, period, employee, f).await?;
+            state.store.act(v, period, employee, action, today).await?
+        }
         name => {
             let action = simple_action(name, f)?;
             state.store.act(v, period, employee, action, today).await?
@@ -506,7 +584,13 @@ pub async fn form(
     let period = parse_period(&period)?;
     state.store.cycle(&me.viewer, period, employee).await?;
     match take(&state, &me, period, employee, &f).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cycle/{period}/{employee}")).into_response()),
+        // A filed appeal continues on its own page, where HR answers it.
+        Ok(Done::Appeal { appeal }) => {
+            Ok(Redirect::to(&format!("/appeals/{appeal}")).into_response())
+        }
+        Ok(Done::Steps(_)) => {
+            Ok(Redirect::to(&format!("/cycle/{period}/{employee}")).into_response())
+        }
         Err(
             e @ (WebError::Refused { .. }
             | WebError::Invalid { .. }
@@ -569,4 +653,30 @@ pub async fn api_act(
         .await
         .map_err(|e| e.in_lang(me.lang))?;
     Ok(Json(done))
+}
+
+/// The form of `POST /cycle/open`.
+#[derive(Debug, Deserialize)]
+pub struct OpenForm {
+    pub csrf: String,
+    pub period: String,
+    /// The person whose cycle to show afterwards (else one's own).
+    pub employee: Option<i64>,
+}
+
+/// `POST /cycle/open`: HR opens the period's cycles for everybody a scheme assesses
+/// (idempotent), then shows the person's cycle.
+pub async fn open(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Form(f): Form<OpenForm>,
+) -> Result<Redirect, WebError> {
+    me.check_csrf(Some(&f.csrf))?;
+    let period = parse_period(f.period.trim())?;
+    state.store.open_cycles(&me.viewer, period).await?;
+    let to = match f.employee.or(me.viewer.employee_id) {
+        Some(e) => format!("/cycle/{period}/{e}"),
+        None => "/inbox".to_string(),
+    };
+    Ok(Redirect::to(&to))
 }

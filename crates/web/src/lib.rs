@@ -1,6 +1,7 @@
 //! kaohe's web application: routes, sessions, pages and the JSON API over [`kaohe_store`].
 
 pub mod api;
+pub mod appeals;
 pub mod auth;
 pub mod cycle;
 pub mod error;
@@ -151,9 +152,12 @@ pub fn router(state: AppState) -> Router {
         .route("/inbox", get(cycle::inbox_page))
         .route("/api/inbox", get(cycle::inbox_api))
         .route("/cycle", get(cycle::find))
+        .route("/cycle/open", post(cycle::open))
         .route("/cycle/{period}/{employee}", get(cycle::page).post(cycle::form))
         .route("/api/cycle", get(cycle::api_state))
         .route("/api/cycle/act", post(cycle::api_act))
+        .route("/appeals", get(appeals::list))
+        .route("/appeals/{id}", get(appeals::page).post(appeals::form))
         .route("/rate/{token}", get(rate::page).post(rate::submit))
         .route("/api/contracts/{id}/steps", post(steps::contract))
         .route("/api/expenses/{id}/steps", post(steps::expense))
