@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod cycle;
 pub mod error;
+pub mod forms;
 pub mod i18n;
 pub mod import;
 pub mod pages;
@@ -143,6 +144,11 @@ pub fn router(state: AppState) -> Router {
         .route("/records", get(records::index))
         .route("/records/{kind}", get(records::page))
         .route("/records/{kind}/export", get(records::export))
+        .route("/records/{kind}/new", get(forms::new_page).post(forms::create))
+        .route("/records/{kind}/{id}/edit", get(forms::edit_page).post(forms::update))
+        .route("/records/{kind}/{id}/step", post(forms::step))
+        .route("/api/records/{kind}", post(forms::api_create))
+        .route("/api/records/{kind}/{id}", axum::routing::put(forms::api_update))
         .route("/import", get(import::page))
         .route("/api/import", post(import::start))
         .route("/api/import/{id}", get(import::progress))

@@ -100,7 +100,7 @@ impl ListQuery {
 }
 
 /// Percent-encodes a query value (UTF-8 bytes outside the unreserved set).
-fn encode(v: &str) -> String {
+pub fn encode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -188,6 +188,7 @@ pub async fn page(
         page,
         has_next,
         has_period => spec.day.is_some(),
+        has_id => spec.has_id(),
         link,
         q,
     };

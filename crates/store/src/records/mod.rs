@@ -21,7 +21,7 @@ mod zone;
 
 pub use class::CLASS_THRESHOLDS_SETTING;
 pub use filter::{Filter, Op, Query};
-pub use import::{ImportFailure, ImportOptions, ImportOutcome};
+pub use import::{FormFailure, ImportFailure, ImportOptions, ImportOutcome};
 pub use steps::StepOutcome;
 pub use write::StoredRecord;
 pub use zone::CompanyZone;

@@ -417,7 +417,7 @@ impl Tx {
     }
 
     /// The stored record `id` of `spec` as JSON, if the viewer can see it.
-    async fn stored_json(
+    pub(super) async fn stored_json(
         &mut self,
         viewer: &Viewer,
         spec: &KindSpec,
