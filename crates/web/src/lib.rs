@@ -1,6 +1,7 @@
 //! kaohe's web application: routes, sessions, pages and the JSON API over [`kaohe_store`].
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod cycle;
 pub mod error;
@@ -149,6 +150,8 @@ pub fn router(state: AppState) -> Router {
         .route("/records/{kind}/{id}/step", post(forms::step))
         .route("/api/records/{kind}", post(forms::api_create))
         .route("/api/records/{kind}/{id}", axum::routing::put(forms::api_update))
+        .route("/audit", get(audit::page))
+        .route("/api/audit", get(audit::api))
         .route("/import", get(import::page))
         .route("/api/import", post(import::start))
         .route("/api/import/{id}", get(import::progress))
