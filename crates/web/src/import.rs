@@ -174,6 +174,7 @@ pub async fn start(
         id,
         name: q.name,
         xlsx,
+        zh: me.lang == crate::i18n::Lang::Zh,
     };
     tokio::spawn(run.go(upload));
     Ok(Json(serde_json::json!({ "job": id })))
@@ -240,6 +241,8 @@ struct Run {
     id: u64,
     name: String,
     xlsx: bool,
+    /// The uploader's language: the report's reasons are kept in it.
+    zh: bool,
 }
 
 impl Run {
@@ -254,7 +257,7 @@ impl Run {
             }
             Err(ImportFailure::Rejected(report)) => {
                 j.state = JobState::Rejected;
-                j.report = Some(report);
+                j.report = Some(if self.zh { report.to_zh() } else { report });
             }
             Err(ImportFailure::Store(e)) => {
                 tracing::warn!(error = %e, file = %self.name, "web import failed");
