@@ -162,7 +162,7 @@ mod tests {
             "{zh}"
         );
         assert!(
-            zh.contains("  第 2 行，列 工号，内容 `E9`：unknown employee"),
+            zh.contains("  第 2 行，列 工号，内容 `E9`：employee 不存在"),
             "{zh}"
         );
     }
