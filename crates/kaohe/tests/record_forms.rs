@@ -443,3 +443,31 @@ async fn record_forms_create_edit_refuse_and_audit_on_every_backend() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_csv_export_streams_every_row_and_a_bad_filter_answers_before_the_file() {
+    for db in kaohe_testkit::every_backend().await {
+        let backend = db.backend;
+        let app = spawn_demo(db).await;
+        let admin = app.sign_in("admin", "kaohe-demo").await;
+        let resp = admin
+            .get(app.url("/records/calls/export?format=csv"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{backend}");
+        // Streamed: the length is not known up front.
+        assert!(resp.headers().get("content-length").is_none(), "{backend}");
+        let body = resp.text().await.unwrap();
+        let lines = body.trim_end().lines().count() as i64;
+        let calls = app.store.count_rows("calls").await.unwrap();
+        assert!(body.len() > 64 * 1024, "{backend}: several chunks");
+        assert_eq!(lines, calls + 1, "{backend}: every call and the header");
+        let resp = admin
+            .get(app.url("/records/calls/export?format=csv&field=mood&value=1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 422, "{backend}");
+    }
+}
