@@ -114,6 +114,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("import_done", "导入完成", "Imported"),
     ("import_rejected", "文件有错误，未写入任何数据", "The file has errors; nothing was written"),
     ("import_failed", "导入失败", "The import failed"),
+    ("import_interrupted", "导入被中断（服务器重启），未写入任何数据，请重新导入", "The import was interrupted (the server restarted); nothing was written, import the file again"),
     ("rows_read", "已读取行数", "Rows read"),
     ("rows_imported", "已导入行数", "Rows imported"),
     ("errors_total", "错误总数", "Errors in all"),

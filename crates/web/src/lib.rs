@@ -196,6 +196,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // No import of an earlier server process runs any more: say so instead of "running".
+    match state.store.interrupt_running_import_jobs().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(jobs = n, "imports interrupted by the last stop"),
+        Err(e) => tracing::error!(error = %e, "could not mark interrupted imports"),
+    }
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

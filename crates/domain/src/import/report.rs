@@ -1,14 +1,14 @@
 //! The error report of an import: every error with its row, column, value and reason; the
 //! first [`MAX_LISTED`] are kept, all are counted.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How many errors a report lists (all are counted).
 pub const MAX_LISTED: usize = 100;
 
 /// One refused cell or row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportError {
     /// The row as a spreadsheet numbers it: the header is row 1, the first record row 2.
     pub row: u64,
@@ -20,7 +20,7 @@ pub struct ImportError {
 }
 
 /// Every error of one import.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorReport {
     /// The file, as named on the command line.
     pub file: String,
