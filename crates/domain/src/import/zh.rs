@@ -27,6 +27,7 @@ const REASONS: &[(&str, &str)] = &[
     ("must be 1 to 5, not {0}", "应为 1 到 5（实际为 {0}）"),
     ("must be 0 to 100, not {0}", "应为 0 到 100（实际为 {0}）"),
     ("{0} is before {1} ({2})", "{0} 早于 {1}（{2}）"),
+    ("{0} is not after {1} ({2})", "{0} 不晚于 {1}（{2}）"),
     ("`{0}` is not a phone number (7–20 digits)", "`{0}` 不是电话号码（7–20 位数字）"),
     ("a call cannot last more than a day", "一次通话不能超过一天"),
     ("rings are counted for inbound calls only", "只有呼入电话记录响铃次数"),

@@ -109,6 +109,7 @@ fn composite_key(spec: &KindSpec) -> Option<&'static [&'static str]> {
         "budgets" => Some(&["department_id", "period", "category"]),
         "meeting_attendance" => Some(&["meeting_id", "employee_id"]),
         "training_results" => Some(&["session_id", "employee_id"]),
+        "assignments" => Some(&["employee_id", "valid_from"]),
         _ => None,
     }
 }
