@@ -35,6 +35,9 @@ pub struct ImportArgs {
     /// Print the outcome or the error report as JSON on stdout
     #[arg(long)]
     pub json: bool,
+    /// Language of the error report: zh or en (default: the configured language)
+    #[arg(long)]
+    pub lang: Option<String>,
 }
 
 /// `kaohe export KIND -o FILE`.
@@ -121,6 +124,11 @@ fn fingerprint(path: &Path) -> Result<(String, u64)> {
 /// Runs `kaohe import`.
 pub async fn import(store: &Store, cfg: &Config, a: &ImportArgs) -> Result<()> {
     let spec = spec::kind(&a.kind).map_err(anyhow::Error::msg)?;
+    let zh = match a.lang.as_deref().unwrap_or(&cfg.language) {
+        "zh" | "zh-CN" => true,
+        "en" => false,
+        other => bail!("--lang: expected zh or en, not `{other}`"),
+    };
     let format = format_of(&a.file)?;
     let (sha256, lines) = fingerprint(&a.file)?;
     let file = std::fs::File::open(&a.file)
@@ -172,9 +180,10 @@ pub async fn import(store: &Store, cfg: &Config, a: &ImportArgs) -> Result<()> {
         }
         Err(ImportFailure::Rejected(report)) => {
             if a.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                let shown = if zh { report.to_zh() } else { report.clone() };
+                println!("{}", serde_json::to_string_pretty(&shown)?);
             } else {
-                eprint!("{report}");
+                eprint!("{}", report.render(zh));
             }
             bail!("{name}: import refused ({} errors)", report.total)
         }

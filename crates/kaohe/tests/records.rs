@@ -207,7 +207,23 @@ async fn a_refused_import_prints_every_error_with_row_and_column_and_json_on_req
     let bad = bad.to_string_lossy().into_owned();
     for db in every_backend().await {
         ok(kaohe(&db, GEN));
+        // In the configured language (zh-CN by default), every reason in Chinese …
         let out = kaohe(&db, &["import", "calls", &bad]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("第 2 行，列 通话时长(秒)，内容 `abc`：不是整数"),
+            "{err}"
+        );
+        assert!(
+            err.contains("第 2 行，列 工号，内容 `NOBODY`：员工（工号） 不存在"),
+            "{err}"
+        );
+        let out = kaohe(&db, &["import", "calls", &bad, "--json"]);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["errors"][0]["reason"], "不是整数");
+        // … and in English on request.
+        let out = kaohe(&db, &["import", "calls", &bad, "--lang", "en"]);
         assert!(!out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -218,7 +234,7 @@ async fn a_refused_import_prints_every_error_with_row_and_column_and_json_on_req
             err.contains("row 2, column 工号, value `NOBODY`: unknown employee"),
             "{err}"
         );
-        let out = kaohe(&db, &["import", "calls", &bad, "--json"]);
+        let out = kaohe(&db, &["import", "calls", &bad, "--json", "--lang", "en"]);
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["total"], 2);
         assert_eq!(report["errors"][0]["row"], 2);

@@ -121,11 +121,14 @@ async fn records_import_export_and_the_score_table_work_through_the_browser_rout
             ),
             "{backend}"
         );
+        // The rep reads Chinese: every reason is in Chinese.
+        assert_eq!(errors[0]["reason"], "不是整数", "{backend}");
         assert!(
             errors[1]["reason"]
                 .as_str()
                 .unwrap()
-                .contains("unknown employee")
+                .contains("员工（工号） 不存在或不在您的数据范围内"),
+            "{backend}: {job}"
         );
         assert_eq!(app.store.count_rows("calls").await.unwrap(), calls_before);
 

@@ -13,6 +13,7 @@ pub mod cycle;
 pub mod db;
 pub mod error;
 pub mod evaluate;
+pub mod import_jobs;
 pub mod ladder;
 pub mod library;
 pub mod meetings;

@@ -389,3 +389,66 @@ async fn meetings_and_training_import_with_their_attendance() {
         );
     }
 }
+
+#[tokio::test]
+async fn organisation_tables_import_all_or_nothing_by_hr_only_with_reasons_in_chinese() {
+    for db in every_backend().await {
+        let store = db.open().await;
+        seed(&store).await;
+        let hr = Viewer::system("hr");
+
+        // Positions and levels: a bad row refuses the whole file.
+        let bad = "岗位编码,岗位名称\nKA,大客户经理\nKA,重复\nDS,\n";
+        let report = rejected(import(&store, &hr, &spec::POSITIONS, bad).await);
+        assert_eq!(
+            errors(&report),
+            [(3, "岗位编码", "KA"), (4, "岗位名称", "")],
+            "{}",
+            db.backend
+        );
+        assert_eq!(report.to_zh().errors[1].reason, "必填");
+        assert_eq!(store.count_rows("positions").await.unwrap(), 1);
+        let good = "code,name,name_en,scheme\nKA,大客户经理,Key account manager,\n";
+        import(&store, &hr, &spec::POSITIONS, good).await.unwrap();
+        assert_eq!(store.count_rows("positions").await.unwrap(), 2);
+
+        let levels = "职级序列,职级编码,职级名称,级别(1为最低),底薪(元),无成交月数上限\n\
+                      置业顾问,L0,见习置业顾问,0,3000,6\n";
+        let report = rejected(import(&store, &hr, &spec::LEVELS, levels).await);
+        assert_eq!(errors(&report), [(2, "级别(1为最低)", "0")]);
+        let levels = levels.replace(",0,3000", ",1,3000");
+        import(&store, &hr, &spec::LEVELS, &levels).await.unwrap();
+        assert_eq!(store.count_rows("levels").await.unwrap(), 1);
+
+        // Assignments name people, departments, positions and levels by their codes.
+        let before = store.count_rows("assignments").await.unwrap();
+        let bad = "工号,生效日期,部门编码,岗位编码,职级编码,失效日期\n\
+                   E001,2026-11-01,TS,KA,L0,2026-10-01\n\
+                   E999,2026-11-01,TS,KA,,\n";
+        let report = rejected(import(&store, &hr, &spec::ASSIGNMENTS, bad).await);
+        assert_eq!(
+            errors(&report),
+            [(2, "失效日期", "2026-10-01"), (3, "工号", "E999")],
+            "{}",
+            db.backend
+        );
+        assert_eq!(store.count_rows("assignments").await.unwrap(), before);
+        let good = "employee,valid_from,department,position,level\nE001,2026-11-01,TS,KA,L0\n";
+        import(&store, &hr, &spec::ASSIGNMENTS, good).await.unwrap();
+        assert_eq!(store.count_rows("assignments").await.unwrap(), before + 1);
+
+        // Only HR and administrators change the organisation.
+        let r = import(
+            &store,
+            &rep(1),
+            &spec::POSITIONS,
+            "岗位编码,岗位名称\nX1,某岗位\n",
+        )
+        .await;
+        assert!(
+            matches!(r, Err(ImportFailure::Store(StoreError::Forbidden(_)))),
+            "{r:?}"
+        );
+        assert_eq!(store.count_rows("positions").await.unwrap(), 2);
+    }
+}

@@ -38,7 +38,17 @@
   function poll(id) {
     fetch('/api/import/' + id, { credentials: 'same-origin' })
       .then(function (r) { return r.json(); })
-      .then(function (job) { if (!show(job)) setTimeout(function () { poll(id); }, 500); });
+      .then(function (job) {
+        if (job.state === undefined) { title.textContent = say.failed; message.textContent = job.error || ''; return; }
+        if (!show(job)) setTimeout(function () { poll(id); }, 500);
+      });
+  }
+
+  var resumed = new URLSearchParams(location.search).get('job');
+  if (resumed) {
+    box.hidden = false;
+    title.textContent = say.running;
+    poll(resumed);
   }
 
   form.addEventListener('submit', function (ev) {
@@ -59,6 +69,8 @@
     }).then(function (r) {
       return r.json().then(function (j) {
         if (!r.ok) throw new Error(j.error || r.statusText);
+        // The job's address survives a reload: the page picks it up again from the server.
+        history.replaceState(null, '', '/import?job=' + j.job);
         poll(j.job);
       });
     }).catch(function (e) {

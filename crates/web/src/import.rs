@@ -2,7 +2,10 @@
 //! (`POST /api/import?kind=calls&name=calls.csv`, CSRF token in `X-CSRF-Token`), spooled to a
 //! temporary file, and imported by a background task through the same all-or-nothing store
 //! import as `kaohe import`; the page polls `GET /api/import/{id}` for the rows read so far,
-//! then the outcome or the error report (row, column, value, reason).
+//! then the outcome or the error report (row, column, value, reason). Each job's state and
+//! outcome are also in the database (`kaohe_store::import_jobs`): a reloaded page
+//! (`/import?job=ID`) finds it, and after a server restart a job that was running reads as
+//! interrupted. The rows read so far are known to the running process only.
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -26,7 +29,7 @@ use std::sync::Mutex;
 
 /// The largest file the browser may upload (a CSV of a few million rows).
 pub const MAX_UPLOAD_BYTES: u64 = 2 << 30;
-/// How many finished imports are remembered for their pages.
+/// How many imports this process remembers in memory (the database keeps them all).
 const KEPT_JOBS: usize = 200;
 
 /// Where an import stands.
@@ -40,15 +43,39 @@ pub enum JobState {
     Rejected,
     /// The import could not run (a database failure, a refused role).
     Failed,
+    /// The server stopped while it ran; nothing was written.
+    Interrupted,
+}
+
+impl JobState {
+    fn as_str(self) -> &'static str {
+        match self {
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Rejected => "rejected",
+            JobState::Failed => "failed",
+            JobState::Interrupted => "interrupted",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "running" => JobState::Running,
+            "done" => JobState::Done,
+            "rejected" => JobState::Rejected,
+            "interrupted" => JobState::Interrupted,
+            _ => JobState::Failed,
+        }
+    }
 }
 
 /// One import started from the web.
 #[derive(Debug, Clone, Serialize)]
 pub struct Job {
-    pub id: u64,
+    pub id: i64,
     #[serde(skip)]
     pub user_id: i64,
-    pub kind: &'static str,
+    pub kind: String,
     pub file: String,
     pub state: JobState,
     /// Rows read so far.
@@ -64,34 +91,31 @@ pub struct Job {
 /// The imports of this server process.
 #[derive(Debug, Default)]
 pub struct Jobs {
-    jobs: Mutex<BTreeMap<u64, Job>>,
+    jobs: Mutex<BTreeMap<i64, Job>>,
 }
 
 impl Jobs {
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Job>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<i64, Job>> {
         // A panic while holding the lock leaves plain data behind; keep serving it.
         self.jobs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn add(&self, mut job: Job) -> u64 {
+    fn add(&self, job: Job) {
         let mut jobs = self.lock();
-        job.id = jobs.keys().next_back().map_or(1, |k| k + 1);
-        let id = job.id;
-        jobs.insert(id, job);
+        jobs.insert(job.id, job);
         while jobs.len() > KEPT_JOBS {
             jobs.pop_first();
         }
-        id
     }
 
-    fn update(&self, id: u64, f: impl FnOnce(&mut Job)) {
+    fn update(&self, id: i64, f: impl FnOnce(&mut Job)) {
         if let Some(j) = self.lock().get_mut(&id) {
             f(j);
         }
     }
 
     /// The job `id` if `user_id` started it.
-    pub fn get(&self, id: u64, user_id: i64) -> Option<Job> {
+    pub fn get(&self, id: i64, user_id: i64) -> Option<Job> {
         self.lock()
             .get(&id)
             .filter(|j| j.user_id == user_id)
@@ -152,19 +176,24 @@ pub async fn start(
         }
     };
     let upload = spool(body).await?;
+    let rows_estimate = upload.lines.saturating_sub(1);
+    let id = state
+        .store
+        .start_import_job(me.user.id, spec.kind, &q.name, rows_estimate as i64)
+        .await?;
     let job = Job {
-        id: 0,
+        id,
         user_id: me.user.id,
-        kind: spec.kind,
+        kind: spec.kind.to_string(),
         file: q.name.clone(),
         state: JobState::Running,
         rows_read: 0,
-        rows_estimate: upload.lines.saturating_sub(1),
+        rows_estimate,
         rows: None,
         report: None,
         error: None,
     };
-    let id = state.imports.add(job);
+    state.imports.add(job);
     let run = Run {
         store: state.store.clone(),
         viewer: me.viewer.clone(),
@@ -174,22 +203,41 @@ pub async fn start(
         id,
         name: q.name,
         xlsx,
+        zh: me.lang == crate::i18n::Lang::Zh,
     };
     tokio::spawn(run.go(upload));
     Ok(Json(serde_json::json!({ "job": id })))
 }
 
-/// `GET /api/import/{id}`: the job's progress or outcome (only to whoever started it).
+/// `GET /api/import/{id}`: the job's progress or outcome (only to whoever started it): live
+/// from this process while it runs here, otherwise as the database has it.
 pub async fn progress(
     State(state): State<AppState>,
     me: CurrentUser,
-    Path(id): Path<u64>,
+    Path(id): Path<i64>,
 ) -> Result<Json<Job>, WebError> {
-    state
-        .imports
-        .get(id, me.user.id)
-        .map(Json)
-        .ok_or_else(|| WebError::NotFound(format!("import {id} not found")))
+    if let Some(job) = state.imports.get(id, me.user.id) {
+        return Ok(Json(job));
+    }
+    let row = state
+        .store
+        .import_job(id, me.user.id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("import {id} not found")))?;
+    let job_state = JobState::parse(&row.state);
+    let rows = row.rows_done.map(|r| r.max(0) as u64);
+    Ok(Json(Job {
+        id: row.id,
+        user_id: row.user_id,
+        kind: row.kind,
+        file: row.file_name,
+        state: job_state,
+        rows_read: rows.unwrap_or(0),
+        rows_estimate: row.rows_estimate.max(0) as u64,
+        rows,
+        report: row.report.and_then(|r| serde_json::from_str(&r).ok()),
+        error: row.error,
+    }))
 }
 
 /// An uploaded file on disk with its fingerprint.
@@ -237,34 +285,54 @@ struct Run {
     spec: &'static KindSpec,
     zone: kaohe_store::records::CompanyZone,
     jobs: std::sync::Arc<Jobs>,
-    id: u64,
+    id: i64,
     name: String,
     xlsx: bool,
+    /// The uploader's language: the report's reasons are kept in it.
+    zh: bool,
 }
 
 impl Run {
     async fn go(self, upload: Upload) {
         let outcome = self.import(&upload).await;
         let (id, jobs) = (self.id, &self.jobs);
-        jobs.update(id, |j| match outcome {
-            Ok(o) => {
-                j.state = JobState::Done;
-                j.rows = Some(o.rows);
-                j.rows_read = o.rows;
+        let mut finished = None;
+        jobs.update(id, |j| {
+            match outcome {
+                Ok(o) => {
+                    j.state = JobState::Done;
+                    j.rows = Some(o.rows);
+                    j.rows_read = o.rows;
+                }
+                Err(ImportFailure::Rejected(report)) => {
+                    j.state = JobState::Rejected;
+                    j.report = Some(if self.zh { report.to_zh() } else { report });
+                }
+                Err(ImportFailure::Store(e)) => {
+                    tracing::warn!(error = %e, file = %self.name, "web import failed");
+                    j.state = JobState::Failed;
+                    j.error = Some(match e {
+                        kaohe_store::StoreError::Database(_) => "internal error".into(),
+                        other => other.to_string(),
+                    });
+                }
             }
-            Err(ImportFailure::Rejected(report)) => {
-                j.state = JobState::Rejected;
-                j.report = Some(report);
-            }
-            Err(ImportFailure::Store(e)) => {
-                tracing::warn!(error = %e, file = %self.name, "web import failed");
-                j.state = JobState::Failed;
-                j.error = Some(match e {
-                    kaohe_store::StoreError::Database(_) => "internal error".into(),
-                    other => other.to_string(),
-                });
-            }
+            finished = Some(j.clone());
         });
+        if let Some(j) = finished {
+            let report = j
+                .report
+                .as_ref()
+                .and_then(|r| serde_json::to_string(r).ok());
+            let rows = j.rows.map(|r| r as i64);
+            let saved = self
+                .store
+                .finish_import_job(id, j.state.as_str(), rows, report, j.error.clone())
+                .await;
+            if let Err(e) = saved {
+                tracing::error!(error = %e, job = id, "could not record an import's outcome");
+            }
+        }
     }
 
     async fn import(&self, upload: &Upload) -> Result<ImportOutcome, ImportFailure> {

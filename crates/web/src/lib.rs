@@ -2,9 +2,11 @@
 
 pub mod api;
 pub mod appeals;
+pub mod audit;
 pub mod auth;
 pub mod cycle;
 pub mod error;
+pub mod forms;
 pub mod i18n;
 pub mod import;
 pub mod pages;
@@ -145,6 +147,13 @@ pub fn router(state: AppState) -> Router {
         .route("/records", get(records::index))
         .route("/records/{kind}", get(records::page))
         .route("/records/{kind}/export", get(records::export))
+        .route("/records/{kind}/new", get(forms::new_page).post(forms::create))
+        .route("/records/{kind}/{id}/edit", get(forms::edit_page).post(forms::update))
+        .route("/records/{kind}/{id}/step", post(forms::step))
+        .route("/api/records/{kind}", post(forms::api_create))
+        .route("/api/records/{kind}/{id}", axum::routing::put(forms::api_update))
+        .route("/audit", get(audit::page))
+        .route("/api/audit", get(audit::api))
         .route("/import", get(import::page))
         .route("/api/import", post(import::start))
         .route("/api/import/{id}", get(import::progress))
@@ -205,6 +214,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // No import of an earlier server process runs any more: say so instead of "running".
+    match state.store.interrupt_running_import_jobs().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(jobs = n, "imports interrupted by the last stop"),
+        Err(e) => tracing::error!(error = %e, "could not mark interrupted imports"),
+    }
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

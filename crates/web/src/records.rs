@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kaohe_domain::Period;
 use kaohe_domain::import::cell;
-use kaohe_domain::import::files::{CsvWriter, XlsxWriter};
+use kaohe_domain::import::files::{CsvWriter, TableWriter, XlsxWriter};
 use kaohe_domain::import::spec::{self, KindSpec};
 use kaohe_store::records::{Filter, Op, Query as StoreQuery};
 use minijinja::context;
@@ -100,7 +100,7 @@ impl ListQuery {
 }
 
 /// Percent-encodes a query value (UTF-8 bytes outside the unreserved set).
-fn encode(v: &str) -> String {
+pub fn encode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -188,14 +188,76 @@ pub async fn page(
         page,
         has_next,
         has_period => spec.day.is_some(),
+        has_id => spec.has_id(),
         link,
         q,
     };
     crate::pages::render_page(&state, &me, "records.html", ctx)
 }
 
+/// Rows a web xlsx export may hold: the workbook is built in memory (the xlsx writer needs
+/// the whole sheet before it can zip it), so it is bounded; larger lists export as CSV, which
+/// streams.
+pub const WEB_XLSX_MAX_ROWS: u64 = 100_000;
+
+/// A [`TableWriter`] that refuses rows past a bound (header included).
+struct Bounded<'w> {
+    inner: &'w mut (dyn TableWriter + Send),
+    rows: u64,
+    max: u64,
+}
+
+impl TableWriter for Bounded<'_> {
+    fn write_row(&mut self, cells: &[cell::OutCell]) -> Result<(), String> {
+        self.rows += 1;
+        if self.rows > self.max + 1 {
+            return Err(format!(
+                "more than {} rows: export this list as CSV, or narrow it with a filter",
+                self.max
+            ));
+        }
+        self.inner.write_row(cells)
+    }
+}
+
+/// The bytes of a CSV export, sent in chunks of this size through a bounded channel.
+const CHUNK: usize = 64 * 1024;
+
+/// A `Write` that hands full chunks to the response body, blocking while the client is
+/// behind (the channel holds a few chunks), so a large export never sits in memory whole.
+struct ChunkWriter {
+    buf: Vec<u8>,
+    tx: std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
+}
+
+impl ChunkWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        self.tx
+            .send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+    }
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
 /// `GET /records/{kind}/export?format=csv|xlsx&…`: the whole filtered list as a file, in the
-/// viewer's language and scope; audited by the store.
+/// viewer's language and scope; audited by the store. CSV is streamed as it is read (bounded
+/// memory whatever the size); xlsx is built in memory and limited to [`WEB_XLSX_MAX_ROWS`].
 pub async fn export(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -219,35 +281,83 @@ pub async fn export(
     let target = format!("web download {name}");
     let to_web = |m: String| WebError::Internal(format!("writing {name}: {m}"));
     let store = &state.store;
-    let bytes = if xlsx {
+    // A bad filter answers 422 before any byte of the file is sent.
+    let probe = StoreQuery {
+        limit: Some(1),
+        ..query.clone()
+    };
+    store
+        .list_cells(&me.viewer, spec, &probe, &state.zone)
+        .await?;
+    let disposition = (
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{name}\""),
+    );
+    if xlsx {
         let mut w = XlsxWriter::new(spec.zh).map_err(to_web)?;
+        let mut bounded = Bounded {
+            inner: &mut w,
+            rows: 0,
+            max: WEB_XLSX_MAX_ROWS,
+        };
         store
-            .export_table(&me.viewer, spec, &query, &state.zone, zh, &target, &mut w)
+            .export_table(
+                &me.viewer,
+                spec,
+                &query,
+                &state.zone,
+                zh,
+                &target,
+                &mut bounded,
+            )
             .await?;
-        w.finish().map_err(to_web)?
-    } else {
-        let mut buf = Vec::new();
-        let mut w = CsvWriter::new(&mut buf).map_err(to_web)?;
-        store
-            .export_table(&me.viewer, spec, &query, &state.zone, zh, &target, &mut w)
-            .await?;
-        w.finish().map_err(to_web)?;
-        buf
-    };
-    let mime = if xlsx {
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    } else {
-        "text/csv; charset=utf-8"
-    };
+        let bytes = w.finish().map_err(to_web)?;
+        let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        return Ok((
+            [(header::CONTENT_TYPE, mime.to_string()), disposition],
+            bytes,
+        )
+            .into_response());
+    }
+    // The export runs on a blocking thread that drives the store's row stream and writes
+    // CSV into chunks; the response body takes the chunks as the client reads them.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+    let handle = tokio::runtime::Handle::current();
+    let (store, viewer, zone) = (state.store.clone(), me.viewer.clone(), state.zone);
+    tokio::task::spawn_blocking(move || {
+        let errors = tx.clone();
+        let out = ChunkWriter {
+            buf: Vec::with_capacity(CHUNK),
+            tx,
+        };
+        let done = (|| -> Result<(), String> {
+            let mut w = CsvWriter::new(out)?;
+            handle
+                .block_on(store.export_table(&viewer, spec, &query, &zone, zh, &target, &mut w))
+                .map_err(|e| e.to_string())?;
+            w.finish()
+        })();
+        if let Err(e) = done {
+            // The headers are sent: breaking the body off is how the client learns of it.
+            tracing::warn!(error = %e, "streamed export broke off");
+            let _ = errors.send(Err(std::io::Error::other(e)));
+        }
+    });
+    let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+    let chunks = futures_util::stream::unfold(rx, |rx| async move {
+        let r = rx.clone();
+        let next = tokio::task::spawn_blocking(move || r.lock().ok()?.recv().ok())
+            .await
+            .ok()
+            .flatten()?;
+        Some((next, rx))
+    });
     Ok((
         [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            disposition,
         ],
-        bytes,
+        axum::body::Body::from_stream(chunks),
     )
         .into_response())
 }

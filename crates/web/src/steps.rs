@@ -11,8 +11,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use chrono::Utc;
-use kaohe_domain::rules::contract::ContractAction;
-use kaohe_domain::rules::expense::ExpenseAction;
 use kaohe_store::records::StepOutcome;
 use serde::Deserialize;
 
@@ -30,13 +28,6 @@ pub struct StepRequest {
     pub comment: String,
 }
 
-fn unknown(action: &str, known: &str) -> WebError {
-    WebError::Invalid {
-        field: "action".into(),
-        message: format!("unknown step `{action}` (expected one of: {known})"),
-    }
-}
-
 fn csrf(me: &CurrentUser, headers: &HeaderMap) -> Result<(), WebError> {
     me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))
 }
@@ -50,15 +41,7 @@ pub async fn contract(
     Json(req): Json<StepRequest>,
 ) -> Result<Json<StepOutcome>, WebError> {
     csrf(&me, &headers)?;
-    let action = match req.action.as_str() {
-        "review" => ContractAction::Review {
-            passed: req.passed,
-            comment: req.comment,
-        },
-        "sign" => ContractAction::Sign,
-        "archive" => ContractAction::Archive,
-        other => return Err(unknown(other, "review, sign, archive")),
-    };
+    let action = crate::forms::contract_action(&req.action, req.passed, req.comment)?;
     let done = state
         .store
         .contract_step(&me.viewer, id, &action, Utc::now(), &state.zone)
@@ -75,24 +58,7 @@ pub async fn expense(
     Json(req): Json<StepRequest>,
 ) -> Result<Json<StepOutcome>, WebError> {
     csrf(&me, &headers)?;
-    let action = match req.action.as_str() {
-        "manager_review" => ExpenseAction::ManagerReview {
-            approved: req.approved,
-            comment: req.comment,
-        },
-        "finance_review" => ExpenseAction::FinanceReview {
-            approved: req.approved,
-            comment: req.comment,
-        },
-        "pay" => ExpenseAction::Pay,
-        "resubmit" => ExpenseAction::Resubmit,
-        other => {
-            return Err(unknown(
-                other,
-                "manager_review, finance_review, pay, resubmit",
-            ));
-        }
-    };
+    let action = crate::forms::expense_action(&req.action, req.approved, req.comment)?;
     let done = state
         .store
         .expense_step(&me.viewer, id, &action, Utc::now())

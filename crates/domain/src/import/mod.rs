@@ -12,6 +12,7 @@ pub mod record;
 pub mod report;
 pub mod row;
 pub mod spec;
+pub mod zh;
 
 pub use cell::{Cell, LocalZone};
 pub use record::ImportRecord;

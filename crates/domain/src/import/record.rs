@@ -1,7 +1,7 @@
 //! The record types that files hold, each tied to its column set.
 
 use super::spec::{self, KindSpec};
-use crate::org::{Employee, Team};
+use crate::org::{Assignment, Employee, Level, Position, Team};
 use crate::records::*;
 use crate::rules::{Validate, customer};
 use serde::Serialize;
@@ -81,6 +81,9 @@ import_record!(
     r.id
 );
 import_record!(Team, spec::TEAMS, |r| r.leader_id, r.id);
+import_record!(Position, spec::POSITIONS, |r| None, r.id);
+import_record!(Level, spec::LEVELS, |r| None, r.id);
+import_record!(Assignment, spec::ASSIGNMENTS, |r| Some(r.employee_id), 0);
 import_record!(
     OrderEvent,
     spec::ORDER_EVENTS,

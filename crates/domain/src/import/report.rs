@@ -1,14 +1,14 @@
 //! The error report of an import: every error with its row, column, value and reason; the
 //! first [`MAX_LISTED`] are kept, all are counted.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How many errors a report lists (all are counted).
 pub const MAX_LISTED: usize = 100;
 
 /// One refused cell or row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportError {
     /// The row as a spreadsheet numbers it: the header is row 1, the first record row 2.
     pub row: u64,
@@ -20,7 +20,7 @@ pub struct ImportError {
 }
 
 /// Every error of one import.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorReport {
     /// The file, as named on the command line.
     pub file: String,
@@ -55,6 +55,50 @@ impl ErrorReport {
     /// Whether nothing was refused.
     pub fn is_empty(&self) -> bool {
         self.total == 0
+    }
+}
+
+impl ErrorReport {
+    /// The same report with every reason in Chinese (see [`super::zh`]).
+    pub fn to_zh(&self) -> ErrorReport {
+        let mut r = self.clone();
+        for e in &mut r.errors {
+            e.reason = super::zh::reason_zh(&e.reason);
+        }
+        r
+    }
+
+    /// The report as text for a person: in Chinese (frame and reasons) when `zh`, else as
+    /// [`fmt::Display`] writes it.
+    pub fn render(&self, zh: bool) -> String {
+        if !zh {
+            return self.to_string();
+        }
+        let mut out = format!(
+            "{}：共 {} 处错误，未导入任何数据{}\n",
+            self.file,
+            self.total,
+            if self.total > self.errors.len() as u64 {
+                format!("（仅列出前 {} 处）", self.errors.len())
+            } else {
+                String::new()
+            }
+        );
+        for e in &self.errors {
+            out.push_str(&if e.row == 0 {
+                "  文件".to_string()
+            } else {
+                format!("  第 {} 行", e.row)
+            });
+            if !e.column.is_empty() {
+                out.push_str(&format!("，列 {}", e.column));
+            }
+            if !e.value.is_empty() {
+                out.push_str(&format!("，内容 `{}`", e.value));
+            }
+            out.push_str(&format!("：{}\n", super::zh::reason_zh(&e.reason)));
+        }
+        out
     }
 }
 
@@ -111,6 +155,15 @@ mod tests {
         assert!(
             text.contains("  row 2, column 工号, value `E9`: unknown employee"),
             "{text}"
+        );
+        let zh = r.render(true);
+        assert!(
+            zh.starts_with("calls.csv：共 250 处错误，未导入任何数据（仅列出前 100 处）"),
+            "{zh}"
+        );
+        assert!(
+            zh.contains("  第 2 行，列 工号，内容 `E9`：employee 不存在"),
+            "{zh}"
         );
     }
 }

@@ -1284,11 +1284,117 @@ pub static TRAINING_NEEDS: KindSpec = KindSpec {
     ],
 };
 
+/// 岗位.
+pub static POSITIONS: KindSpec = KindSpec {
+    kind: "positions",
+    zh: "岗位",
+    table: "positions",
+    owner: "",
+    parent: None,
+    key: Some("code"),
+    day: None,
+    columns: &[
+        ID,
+        col("code", "岗位编码", "code", Ty::Text, Required),
+        col("name", "岗位名称", "name", Ty::Text, Required),
+        col("name_en", "英文名称", "name_en", Ty::Text, TEXT),
+        col("scheme_code", "考核方案编码", "scheme", Ty::Text, Null),
+    ],
+};
+
+/// 职级.
+pub static LEVELS: KindSpec = KindSpec {
+    kind: "levels",
+    zh: "职级",
+    table: "levels",
+    owner: "",
+    parent: None,
+    key: Some("code"),
+    day: None,
+    columns: &[
+        ID,
+        col("ladder", "职级序列", "ladder", Ty::Text, Required),
+        col("code", "职级编码", "code", Ty::Text, Required),
+        col("name", "职级名称", "name", Ty::Text, Required),
+        col("name_en", "英文名称", "name_en", Ty::Text, TEXT),
+        col("rank", "级别(1为最低)", "rank", Ty::Int, Required),
+        col(
+            "base_salary_cents",
+            "底薪(元)",
+            "base_salary",
+            Ty::Money,
+            Absent::Int(0),
+        ),
+        col(
+            "months_without_deal",
+            "无成交月数上限",
+            "months_without_deal",
+            Ty::Int,
+            Null,
+        ),
+        col(
+            "promotion_standard",
+            "晋升标准",
+            "promotion_standard",
+            Ty::Text,
+            TEXT,
+        ),
+    ],
+};
+
+/// 任职记录.
+pub static ASSIGNMENTS: KindSpec = KindSpec {
+    kind: "assignments",
+    zh: "任职记录",
+    table: "assignments",
+    owner: "employee_id",
+    parent: None,
+    key: None,
+    day: Some("valid_from"),
+    columns: &[
+        EMPLOYEE,
+        col("valid_from", "生效日期", "valid_from", Ty::Date, Required),
+        col(
+            "department_id",
+            "部门编码",
+            "department",
+            Ty::Ref(RefKind::Department),
+            Required,
+        ),
+        col("team_id", "小组编码", "team", Ty::Ref(RefKind::Team), Null),
+        col(
+            "position_id",
+            "岗位编码",
+            "position",
+            Ty::Ref(RefKind::Position),
+            Required,
+        ),
+        col(
+            "level_id",
+            "职级编码",
+            "level",
+            Ty::Ref(RefKind::Level),
+            Null,
+        ),
+        col(
+            "supervisor_id",
+            "上级工号",
+            "supervisor",
+            Ty::Ref(RefKind::Employee),
+            Null,
+        ),
+        col("valid_to", "失效日期", "valid_to", Ty::Date, Null),
+    ],
+};
+
 /// Every kind with files, in the order they are listed (and best imported: people before
 /// their records, customers before orders, orders before shipments and contracts).
 pub static KINDS: &[&KindSpec] = &[
+    &POSITIONS,
+    &LEVELS,
     &TEAMS,
     &EMPLOYEES,
+    &ASSIGNMENTS,
     &CUSTOMERS,
     &CREDIT,
     &CALLS,

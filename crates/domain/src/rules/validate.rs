@@ -3,7 +3,7 @@
 //! need other records (references, duplicates, budgets) are made by the importer and the store.
 
 use super::enums::{self, Choices};
-use crate::org::{Employee, EmploymentStatus, Team};
+use crate::org::{Assignment, Employee, EmploymentStatus, Level, Position, Team};
 use crate::records::*;
 
 /// One broken rule, naming the field (the struct field, which is also the column).
@@ -441,6 +441,43 @@ impl Validate for Employee {
         }
         c.not_before("regular_on", self.regular_on, "hired_on", self.hired_on);
         c.not_before("left_on", self.left_on, "hired_on", self.hired_on);
+        c.0
+    }
+}
+
+impl Validate for Position {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        c.required("code", &self.code);
+        c.required("name", &self.name);
+        c.0
+    }
+}
+
+impl Validate for Level {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        c.required("ladder", &self.ladder);
+        c.required("code", &self.code);
+        c.required("name", &self.name);
+        c.at_least("rank", self.rank.into(), 1);
+        c.at_least("base_salary_cents", self.base_salary_cents, 0);
+        if let Some(m) = self.months_without_deal {
+            c.at_least("months_without_deal", m.into(), 1);
+        }
+        c.0
+    }
+}
+
+impl Validate for Assignment {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        if let Some(to) = self.valid_to.filter(|to| *to <= self.valid_from) {
+            c.fail(
+                "valid_to",
+                format!("{to} is not after valid_from ({})", self.valid_from),
+            );
+        }
         c.0
     }
 }

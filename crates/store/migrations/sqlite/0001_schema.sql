@@ -815,6 +815,23 @@ CREATE TABLE credit_approvals (
 );
 CREATE INDEX meeting_decisions_owner ON meeting_decisions (owner_id, done_on);
 CREATE INDEX training_results_employee ON training_results (employee_id);
+-- Web import jobs (records2): a browser import's state and outcome, so a page reload finds it
+-- and a server restart reports a running one as interrupted (its transaction never committed) -
+
+CREATE TABLE import_jobs (
+    id INTEGER PRIMARY KEY,
+    user_id BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('running', 'done', 'rejected', 'failed', 'interrupted')),
+    rows_estimate BIGINT NOT NULL DEFAULT 0,
+    rows_done BIGINT,
+    report TEXT,
+    error TEXT,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ
+);
+CREATE INDEX import_jobs_user ON import_jobs (user_id, id);
 
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

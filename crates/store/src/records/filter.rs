@@ -55,6 +55,8 @@ pub struct Query {
     pub period: Option<Period>,
     pub limit: Option<i64>,
     pub offset: i64,
+    /// Only the record with this id (a form opening one record).
+    pub id: Option<i64>,
 }
 
 impl Query {
@@ -120,6 +122,9 @@ pub(super) fn select(
     }
     sql.push(&format!(" FROM {} t WHERE 1=1", spec.table));
     scope(spec, viewer, &mut sql);
+    if let Some(id) = query.id.filter(|_| spec.has_id()) {
+        sql.push(" AND t.id = ").bind(id);
+    }
     for f in &query.filters {
         condition(spec, f, zone, &mut sql)?;
     }

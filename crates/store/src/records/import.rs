@@ -69,6 +69,38 @@ impl Store {
     }
 }
 
+/// Why a form (or a JSON record) was not saved.
+pub type FormFailure = ImportFailure;
+
+impl Store {
+    /// Saves one record typed into a form or sent as JSON: `fields` are (field name, text as
+    /// a person types it) pairs of the kind's columns (`employee_id` → a 工号, `day` →
+    /// `2026-10-08`, …). The record is read exactly as an import row is — the same parsing,
+    /// references resolved within the viewer's scope, the kind's rules, duplicate keys — and
+    /// each error names its field ([`ErrorReport`] with the field name as the column). `id`
+    /// edits stored record `id` (which the viewer must see; another's is "not found"),
+    /// otherwise a new record is created. Audited as `create` or `update`; returns the id.
+    pub async fn save_fields(
+        &self,
+        viewer: &Viewer,
+        spec: &'static KindSpec,
+        id: Option<i64>,
+        fields: &[(String, String)],
+        zone: &dyn LocalZone,
+    ) -> std::result::Result<i64, FormFailure> {
+        crate::with_record_type!(spec, T => Importer::<T>::form(self, viewer, id, fields, zone).await)
+    }
+}
+
+/// The field name of an error's column: forms name fields, while the import checks name
+/// columns by their headers (Chinese in messages about stored duplicates).
+fn field_of(spec: &KindSpec, column: &str) -> String {
+    spec.columns
+        .iter()
+        .find(|c| c.field == column || c.zh == column || c.en.eq_ignore_ascii_case(column))
+        .map_or_else(|| column.to_string(), |c| c.field.to_string())
+}
+
 /// The columns that together identify a record of a kind without a single business key (its
 /// table's primary key); attendance has its own check of (工号, 日期).
 fn composite_key(spec: &KindSpec) -> Option<&'static [&'static str]> {
@@ -77,6 +109,7 @@ fn composite_key(spec: &KindSpec) -> Option<&'static [&'static str]> {
         "budgets" => Some(&["department_id", "period", "category"]),
         "meeting_attendance" => Some(&["meeting_id", "employee_id"]),
         "training_results" => Some(&["session_id", "employee_id"]),
+        "assignments" => Some(&["employee_id", "valid_from"]),
         _ => None,
     }
 }
@@ -158,6 +191,10 @@ struct Importer<'a, T> {
     phones: HashMap<String, u64>,
     names: HashMap<(String, String), u64>,
     batch: Vec<Pending<T>>,
+    /// A form editing stored record `id`: its own business key and identity are no duplicate.
+    edit_id: Option<i64>,
+    /// A form: checked records are kept here for the caller to write, instead of written.
+    held: Option<Vec<T>>,
 }
 
 impl<'a, T: StoredRecord> Importer<'a, T> {
@@ -180,6 +217,8 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             phones: HashMap::new(),
             names: HashMap::new(),
             batch: Vec::with_capacity(BATCH_ROWS),
+            edit_id: None,
+            held: None,
         };
         let mut tx = store.begin().await?;
         me.refuse_a_file_imported_before(&mut tx).await?;
@@ -199,6 +238,87 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             rows,
             dry_run: false,
         })
+    }
+
+    /// One record of a form; see [`Store::save_fields`].
+    async fn form(
+        store: &Store,
+        viewer: &'a Viewer,
+        id: Option<i64>,
+        fields: &[(String, String)],
+        zone: &'a dyn LocalZone,
+    ) -> std::result::Result<i64, ImportFailure> {
+        let spec = T::SPEC;
+        if id.is_some() && !spec.has_id() {
+            return Err(StoreError::NotFound {
+                entity: spec.table,
+                key: "(records of this kind are not edited one by one)".into(),
+            }
+            .into());
+        }
+        let opts = ImportOptions {
+            file_name: "form",
+            sha256: None,
+            dry_run: false,
+            zone,
+            progress: &|_| {},
+        };
+        let mut me: Importer<'_, T> = Importer {
+            viewer,
+            spec,
+            opts: &opts,
+            report: ErrorReport::new("form"),
+            resolver: Resolver::default(),
+            keys: HashMap::new(),
+            tuples: HashMap::new(),
+            shares: HashMap::new(),
+            days: HashMap::new(),
+            phones: HashMap::new(),
+            names: HashMap::new(),
+            batch: Vec::new(),
+            edit_id: id,
+            held: Some(Vec::new()),
+        };
+        let mut tx = store.begin().await?;
+        // Another's record is "not found" before any field is looked at, as on reads.
+        let before = match id {
+            Some(id) => Some(tx.stored_json(viewer, spec, id).await?),
+            None => None,
+        };
+        let headers: Vec<String> = fields.iter().map(|f| f.0.clone()).collect();
+        let row: Vec<String> = fields.iter().map(|f| f.1.clone()).collect();
+        if let Some(map) = HeaderMap::new(spec, &headers, &mut me.report) {
+            me.read_row(&mut tx, &map, 2, &row, Utc::now()).await?;
+            me.flush(&mut tx).await?;
+        }
+        if !me.report.is_empty() {
+            let mut report = me.report;
+            for e in &mut report.errors {
+                e.column = field_of(spec, &e.column);
+            }
+            return Err(ImportFailure::Rejected(report));
+        }
+        let records = me.held.unwrap_or_default();
+        T::write(&mut tx, viewer, &records).await?;
+        let id = match (id, before) {
+            (Some(id), Some(_)) => id,
+            _ => {
+                let id = if spec.has_id() {
+                    tx.last_insert_id().await?
+                } else {
+                    0
+                };
+                let mut after = records.first().and_then(|r| serde_json::to_value(r).ok());
+                if let Some(obj) = after.as_mut().and_then(|a| a.as_object_mut()) {
+                    obj.insert("id".into(), id.into());
+                }
+                let entry = super::write::entry("create", spec, id, None, after);
+                tx.audit(viewer, entry).await?;
+                id
+            }
+        };
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Kinds without a business key would double silently on a second import of the same
@@ -277,6 +397,9 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
     ) -> Result<()> {
         let errors_before = self.report.total;
         let mut cells = map.parse_all(row_no, text, self.opts.zone, now, &mut self.report);
+        if let (Some(id), true) = (self.edit_id, self.spec.has_id()) {
+            cells[0] = Cell::Int(id);
+        }
         // References are checked even in a row with other errors, so the report lists them all.
         let resolved = self.resolve(tx, map, row_no, &mut cells).await?;
         if !resolved || self.report.total > errors_before {
@@ -541,6 +664,10 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             _ => {}
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+        if let Some(held) = self.held.as_mut() {
+            held.extend(batch.into_iter().map(|p| p.record));
+            return Ok(());
+        }
         if self.report.is_empty() && !self.opts.dry_run {
             let rows = format!("rows {}–{}", batch[0].row, batch[batch.len() - 1].row);
             let records: Vec<T> = batch.into_iter().map(|p| p.record).collect();
@@ -567,6 +694,9 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             self.spec.table
         ));
         sql.bind_list(self.batch.iter().filter_map(|p| p.key.clone()));
+        if let Some(id) = self.edit_id {
+            sql.push(" AND id <> ").bind(id);
+        }
         let existing: Vec<(String,)> = tx.fetch_all(&sql).await?;
         let col = self.spec.column(key).map(|(_, c)| c.zh).unwrap_or(key);
         for p in &self.batch {
@@ -652,16 +782,20 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
                 .collect()
         };
         // Phones compare by their digits, however they were written.
-        let mut sql = Sql::new(
-            "SELECT archive_no, name, company, phone FROM customers WHERE \
-             REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(phone, '-', ''), ' ', ''), '(', ''), ')', ''), '+', '') IN ",
+        // A form editing a stored customer is no duplicate of itself.
+        let mut sql =
+            Sql::new("SELECT archive_no, name, company, phone FROM customers WHERE id <> ");
+        sql.bind(self.edit_id.unwrap_or(0)).push(
+            " AND (REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(phone, '-', ''), ' ', ''), '(', ''), ')', ''), '+', '') IN ",
         );
         sql.bind_list(
             ids.iter()
                 .map(|i| i.1.phone.clone())
                 .filter(|p| !p.is_empty()),
         );
-        sql.push(" OR name IN ").bind_list(column_texts("name"));
+        sql.push(" OR name IN ")
+            .bind_list(column_texts("name"))
+            .push(")");
         let existing: Vec<(String, String, String, String)> = tx.fetch_all(&sql).await?;
         for (row, id, _) in &ids {
             for (archive, name, company, phone) in &existing {

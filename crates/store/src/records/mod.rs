@@ -21,7 +21,7 @@ mod zone;
 
 pub use class::CLASS_THRESHOLDS_SETTING;
 pub use filter::{Filter, Op, Query};
-pub use import::{ImportFailure, ImportOptions, ImportOutcome};
+pub use import::{FormFailure, ImportFailure, ImportOptions, ImportOutcome};
 pub use steps::StepOutcome;
 pub use write::StoredRecord;
 pub use zone::CompanyZone;
@@ -174,7 +174,7 @@ impl Store {
 #[macro_export]
 macro_rules! with_record_type {
     ($spec:expr, $T:ident => $body:expr) => {{
-        use kaohe_domain::org::{Employee, Team};
+        use kaohe_domain::org::{Assignment, Employee, Level, Position, Team};
         use kaohe_domain::records::*;
         match $spec.kind {
             "customers" => {
@@ -239,6 +239,18 @@ macro_rules! with_record_type {
             }
             "teams" => {
                 type $T = Team;
+                $body
+            }
+            "positions" => {
+                type $T = Position;
+                $body
+            }
+            "levels" => {
+                type $T = Level;
+                $body
+            }
+            "assignments" => {
+                type $T = Assignment;
                 $body
             }
             "order_lines" => {

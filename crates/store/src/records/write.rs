@@ -12,7 +12,7 @@ use kaohe_domain::Period;
 use kaohe_domain::catalogue::RecordKind;
 use kaohe_domain::import::spec::Ty;
 use kaohe_domain::import::{Cell, ImportRecord, KindSpec, row};
-use kaohe_domain::org::{Employee, Team};
+use kaohe_domain::org::{Assignment, Employee, Level, Position, Team};
 use kaohe_domain::records::*;
 use kaohe_domain::roles::Scope;
 use kaohe_domain::rules::expense;
@@ -177,6 +177,21 @@ funnel!(
     write_teams,
     "Writes teams (小组); HR and administrators only."
 );
+funnel!(
+    Position,
+    write_positions,
+    "Writes positions (岗位); HR and administrators only."
+);
+funnel!(
+    Level,
+    write_levels,
+    "Writes career levels (职级); HR and administrators only."
+);
+funnel!(
+    Assignment,
+    write_assignments,
+    "Writes assignments (任职记录); HR and administrators only."
+);
 
 impl Tx {
     /// Writes customer archives (客户档案), each with the class its purchases give it.
@@ -265,7 +280,11 @@ impl Tx {
         records: &[T],
     ) -> Result<u64> {
         let spec = T::SPEC;
-        if matches!(spec.kind, "employees" | "teams") && viewer.scope() != Scope::All {
+        if matches!(
+            spec.kind,
+            "employees" | "teams" | "positions" | "levels" | "assignments"
+        ) && viewer.scope() != Scope::All
+        {
             return Err(StoreError::Forbidden(format!(
                 "only HR and administrators change {}",
                 spec.kind
@@ -445,7 +464,7 @@ impl Tx {
     }
 
     /// The stored record `id` of `spec` as JSON, if the viewer can see it.
-    async fn stored_json(
+    pub(super) async fn stored_json(
         &mut self,
         viewer: &Viewer,
         spec: &KindSpec,
