@@ -115,6 +115,9 @@ pub enum Source {
     Records,
 }
 
+/// Wanted measures with their position in the caller's list.
+type Indexed<'a> = Vec<(usize, &'a Wanted)>;
+
 /// Computes `wanted` for `period` for everybody within `viewer`'s scope (or one `employee`).
 pub async fn compute(
     store: &Store,
@@ -125,7 +128,7 @@ pub async fn compute(
     cal: &Calendar,
     source: Source,
 ) -> Result<Computed> {
-    let (rolled, scanned): (Vec<(usize, &Wanted)>, Vec<(usize, &Wanted)>) = wanted
+    let (rolled, scanned): (Indexed, Indexed) = wanted
         .iter()
         .enumerate()
         .partition(|(_, w)| source == Source::Rollups && crate::rollup::from_buckets(w, period));
