@@ -815,6 +815,7 @@ CREATE TABLE credit_approvals (
 );
 CREATE INDEX meeting_decisions_owner ON meeting_decisions (owner_id, done_on);
 CREATE INDEX training_results_employee ON training_results (employee_id);
+
 -- Web import jobs (records2): a browser import's state and outcome, so a page reload finds it
 -- and a server restart reports a running one as interrupted (its transaction never committed) -
 
