@@ -171,10 +171,115 @@ async fn a_call_entered_in_the_browser_moves_the_live_dashboard_and_scorecard() 
     let value_before = number(&b, callbacks).await;
     let total_before = b.text(".total .n").await;
 
-    // Enter the call through the import page: the file chosen in the browser, uploaded by the
-    // page's own script, the progress polled until the rows are in. (There is no single-record
-    // form for calls on this branch yet; when `/records/calls/new` exists this step should
-    // type the call into it instead.)
+    // The rep types the call into the new-call form, reached from the list of calls. The
+    // form starts with the rep's own 工号; the rep fills in when, which way, how long, the
+    // outcome and that it was a call-back, and leaves the day to follow from the start.
+    b.goto(&app.url("/records/calls")).await;
+    b.click_and_wait("a[href='/records/calls/new']").await;
+    assert_eq!(
+        b.find("#f-employee_id")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(code.as_str()),
+        "the form starts with the rep's own 工号"
+    );
+    assert!(
+        !b.exists("label[for=f-employee_id] small").await,
+        "工号 is not repeated after its label"
+    );
+    assert_eq!(
+        b.text("label[for=f-day] small").await,
+        "留空则取「开始时间」的日期",
+        "the form says the day may be left to follow from the start"
+    );
+    // A date-time input takes keystrokes in the browser's own locale's order, so the start
+    // and the due time are set the way the picker sets them (value, then `input`/`change`).
+    let set_time = |id: &str, at: chrono::DateTime<chrono_tz::Tz>| {
+        format!(
+            "const e = document.getElementById({id:?}); e.value = {:?}; \
+             e.dispatchEvent(new Event('input', {{bubbles: true}})); \
+             e.dispatchEvent(new Event('change', {{bubbles: true}})); return e.value",
+            at.format("%Y-%m-%dT%H:%M").to_string()
+        )
+    };
+    let started = b.eval(&set_time("f-started_at", now)).await;
+    assert!(
+        started.as_str().is_some_and(|v| !v.is_empty()),
+        "start time set: {started}"
+    );
+    b.find("#f-direction")
+        .await
+        .select_by_value("outbound")
+        .await
+        .unwrap();
+    b.fill("#f-duration_s", "240").await;
+    b.find("#f-outcome")
+        .await
+        .select_by_value("connected")
+        .await
+        .unwrap();
+    // 是否回访 = 是, chosen by its label as the rep sees it.
+    b.find("#f-is_callback")
+        .await
+        .select_by_label("是")
+        .await
+        .unwrap();
+    b.eval(&set_time("f-callback_due_at", now + Days::days(1)))
+        .await;
+    b.click_and_wait("form.record-form > button").await;
+    assert!(
+        !b.exists(".field-error").await && !b.exists("p.error").await,
+        "the form was refused: {}",
+        b.source().await
+    );
+    assert!(b.exists("p.ok").await, "the page says the call is saved");
+    assert!(
+        b.url().await.contains("/records/calls/"),
+        "on the new call's page, not {}",
+        b.url().await
+    );
+    assert_eq!(
+        b.find("#f-is_callback")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true"),
+        "stored as a call-back"
+    );
+
+    // The dashboard's count of calls and the live scorecard's call-backs went up by one.
+    b.goto(&app.url("/")).await;
+    assert_eq!(number(&b, calls_tile).await, tile_before + 1.0);
+    b.goto(&app.url(&card)).await;
+    assert_eq!(number(&b, callbacks).await, value_before + 1.0);
+    b.find(".live").await;
+    let total_after = b.text(".total .n").await;
+    eprintln!("live total {total_before} -> {total_after}");
+
+    screens(&app, &b, "rep", "dashboard", "/", "").await;
+    screens(&app, &b, "rep", "scorecard", &card, "").await;
+    screens(&app, &b, "rep", "records", "/records/calls", "").await;
+    screens(&app, &b, "rep", "record-form", "/records/calls/new", "").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_file_chosen_in_the_browser_is_imported_by_the_import_page() {
+    let driver = Driver::start();
+    let app = spawn_demo(kaohe_testkit::sqlite()).await;
+    let b = driver.session(DESKTOP).await;
+    sign_in(&app, &b, "rep").await;
+    let (_, code, _) = person(&app.store, "rep").await;
+    let now = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai) - Days::minutes(1);
+    let calls_before = app.store.count_rows("calls").await.unwrap();
+
+    // The file chosen in the browser, uploaded by the page's own script, the progress polled
+    // until the rows are in.
     let csv = tempfile::NamedTempFile::with_suffix(".csv").unwrap();
     let started = now.format("%Y-%m-%d %H:%M");
     let due = (now + Days::days(1)).format("%Y-%m-%d %H:%M");
@@ -225,18 +330,10 @@ async fn a_call_entered_in_the_browser_moves_the_live_dashboard_and_scorecard() 
         b.text("#import-message").await
     );
 
-    // The dashboard's count of calls and the live scorecard's call-backs went up by one.
-    b.goto(&app.url("/")).await;
-    assert_eq!(number(&b, calls_tile).await, tile_before + 1.0);
-    b.goto(&app.url(&card)).await;
-    assert_eq!(number(&b, callbacks).await, value_before + 1.0);
-    b.find(".live").await;
-    let total_after = b.text(".total .n").await;
-    eprintln!("live total {total_before} -> {total_after}");
-
-    screens(&app, &b, "rep", "dashboard", "/", "").await;
-    screens(&app, &b, "rep", "scorecard", &card, "").await;
-    screens(&app, &b, "rep", "records", "/records/calls", "").await;
+    assert_eq!(
+        app.store.count_rows("calls").await.unwrap(),
+        calls_before + 1
+    );
     b.close().await;
 }
 

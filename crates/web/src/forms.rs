@@ -67,6 +67,22 @@ fn hint(lang: Lang, kind: RefKind) -> String {
     }
 }
 
+/// What a field's label adds: what a reference expects, unless the label already says it
+/// (`工号` needs no `工号` after it), or for a day that follows from a time that it may be left
+/// blank (`日期`: 留空则取「开始时间」的日期), so a rep does not type the day twice.
+fn field_hint(spec: &KindSpec, c: &Column, lang: Lang) -> String {
+    let label = if lang == Lang::Zh { c.zh } else { c.en };
+    match (c.ty, c.absent) {
+        (Ty::Ref(kind), _) => Some(hint(lang, kind)).filter(|h| h != label),
+        (_, Absent::DayOf(from)) => spec.columns.iter().find(|s| s.field == from).map(|s| {
+            let from = if lang == Lang::Zh { s.zh } else { s.en };
+            i18n::t(lang, "day_of_hint").replace("{}", from)
+        }),
+        _ => None,
+    }
+    .unwrap_or_default()
+}
+
 /// The form's value of a stored cell: what the same column reads back (dates as
 /// `2026-10-08`, instants as the local `2026-10-08T09:30` a date-time input takes, choices
 /// as codes, booleans as `true`/`false`).
@@ -125,10 +141,7 @@ fn inputs(
                 value: values.get(c.field).cloned().unwrap_or_default(),
                 options,
                 required: c.absent == Absent::Required,
-                hint: match c.ty {
-                    Ty::Ref(kind) => hint(lang, kind),
-                    _ => String::new(),
-                },
+                hint: field_hint(spec, c, lang),
                 error: errors.get(c.field).cloned(),
             }
         })

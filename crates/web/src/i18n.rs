@@ -290,6 +290,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("save", "保存", "Save"),
     ("saved", "已保存", "Saved"),
     ("required", "必填", "required"),
+    ("day_of_hint", "留空则取「{}」的日期", "blank: the day of {}"),
     ("back_to_list", "返回列表", "Back to the list"),
     ("add_order_line", "添加订单明细", "Add an order line"),
     ("steps_title", "审批步骤", "Steps"),
