@@ -343,10 +343,11 @@ CREATE TABLE expense_steps (
 CREATE INDEX expense_steps_expense ON expense_steps (expense_id);
 
 CREATE TABLE attendance (
+    id @ID@,
     employee_id BIGINT NOT NULL REFERENCES employees(id),
     day DATE NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('present', 'absent', 'half_absent', 'leave')),
-    PRIMARY KEY (employee_id, day)
+    UNIQUE (employee_id, day)
 );
 
 CREATE TABLE reports (

@@ -1036,6 +1036,7 @@ mod tests {
             (
                 RecordKind::Attendance,
                 Box::new(Attendance {
+                    id: 0,
                     employee_id: 7,
                     day: day(),
                     status: "present".into(),

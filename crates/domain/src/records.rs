@@ -270,6 +270,8 @@ pub struct Budget {
 /// One person's attendance on one day (考勤).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attendance {
+    /// 0 for a new day; a stored day is corrected (edited) by its id.
+    pub id: i64,
     pub employee_id: EmployeeId,
     pub day: NaiveDate,
     /// present, absent, half_absent, leave.
@@ -429,6 +431,7 @@ mod tests {
     fn a_half_day_absence_counts_as_a_whole_day() {
         let day = NaiveDate::from_ymd_opt(2026, 10, 8).unwrap();
         let a = |s: &str| Attendance {
+            id: 0,
             employee_id: 1,
             day,
             status: s.into(),

@@ -96,6 +96,84 @@ impl Role {
     }
 }
 
+/// Which roles record each kind of record (SPEC §1: "records own work"; the clerk keeps
+/// archives, orders, shipments, contracts and documents; customer service complaints and
+/// call-backs; finance collections and budgets; HR the organisation and the training plan;
+/// leaders their meetings). The data scope then narrows *whose* records a role may write; this
+/// table says *which kinds* it writes at all. Administrators write every kind; the committee
+/// rules on results and writes no operational records. Kinds not listed are written by
+/// everyone but the committee.
+const WRITERS: &[(&str, &[Role])] = {
+    use Role::*;
+    const SALES: &[Role] = &[Rep, Clerk, TeamLeader, Manager, Admin];
+    const SERVICE: &[Role] = &[Rep, Clerk, CustomerService, TeamLeader, Manager, Admin];
+    const MONEY: &[Role] = &[Rep, Clerk, TeamLeader, Manager, Finance, Admin];
+    const PEOPLE: &[Role] = &[Hr, Admin];
+    const LEADERS: &[Role] = &[TeamLeader, Manager, Hr, Admin];
+    &[
+        ("customers", SERVICE),
+        ("calls", SERVICE),
+        ("complaints", SERVICE),
+        ("visits", SALES),
+        ("orders", SALES),
+        ("order_lines", SALES),
+        ("order_events", SALES),
+        ("order_credits", SALES),
+        ("shipments", SALES),
+        ("contracts", SALES),
+        ("contract_steps", SALES),
+        ("receivables", MONEY),
+        ("payments", MONEY),
+        ("attendance", &[Clerk, TeamLeader, Manager, Hr, Admin]),
+        ("credit", &[Manager, Finance, Admin]),
+        ("budgets", &[Finance, Admin]),
+        ("meetings", LEADERS),
+        ("meeting_attendance", LEADERS),
+        ("meeting_decisions", LEADERS),
+        ("departments", PEOPLE),
+        ("employees", PEOPLE),
+        ("teams", PEOPLE),
+        ("positions", PEOPLE),
+        ("levels", PEOPLE),
+        ("assignments", PEOPLE),
+        ("training_courses", PEOPLE),
+        ("training_sessions", PEOPLE),
+        ("training_results", PEOPLE),
+    ]
+};
+
+impl Role {
+    /// Whether the role records `kind` at all (see [`WRITERS`]); the refusal names the roles
+    /// that do, in Chinese and English.
+    pub fn may_write(self, kind: &str) -> Result<(), String> {
+        let allowed: &[Role] = match WRITERS.iter().find(|(k, _)| *k == kind) {
+            Some((_, roles)) => roles,
+            None if self == Role::Committee => &[],
+            None => return Ok(()),
+        };
+        if self == Role::Admin || allowed.contains(&self) {
+            return Ok(());
+        }
+        let zh: Vec<&str> = allowed.iter().map(|r| r.name_zh()).collect();
+        let en: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
+        Err(if allowed.is_empty() {
+            format!(
+                "{}不录入业务记录 / the {} role does not record {kind}",
+                self.name_zh(),
+                self.as_str()
+            )
+        } else {
+            format!(
+                "{}不能录入此类记录，由{}录入 / the {} role does not record {kind}; {} do",
+                self.name_zh(),
+                zh.join("、"),
+                self.as_str(),
+                en.join(", ")
+            )
+        })
+    }
+}
+
 impl FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -133,5 +211,43 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown role `boss`")
         );
+    }
+
+    #[test]
+    fn each_kind_is_recorded_by_its_roles_only() {
+        // Reps record their own work, not their own attendance nor the organisation.
+        assert!(Role::Rep.may_write("calls").is_ok());
+        assert!(Role::Rep.may_write("contracts").is_ok());
+        assert!(Role::Rep.may_write("expenses").is_ok());
+        let refusal = Role::Rep.may_write("attendance").unwrap_err();
+        assert!(
+            refusal.contains("attendance") && refusal.contains("team_leader"),
+            "{refusal}"
+        );
+        assert!(refusal.contains("销售代表不能录入"), "{refusal}");
+        assert!(Role::Rep.may_write("employees").is_err());
+        assert!(Role::Rep.may_write("budgets").is_err());
+        // Customer service: complaints and call-backs, not orders.
+        assert!(Role::CustomerService.may_write("complaints").is_ok());
+        assert!(Role::CustomerService.may_write("calls").is_ok());
+        assert!(Role::CustomerService.may_write("orders").is_err());
+        // Finance: collections and budgets, not calls.
+        assert!(Role::Finance.may_write("payments").is_ok());
+        assert!(Role::Finance.may_write("budgets").is_ok());
+        assert!(Role::Finance.may_write("calls").is_err());
+        // HR: organisation and training plan, not sales records.
+        assert!(Role::Hr.may_write("employees").is_ok());
+        assert!(Role::Hr.may_write("training_sessions").is_ok());
+        assert!(Role::Hr.may_write("orders").is_err());
+        // The committee writes nothing operational, even unlisted kinds.
+        assert!(Role::Committee.may_write("calls").is_err());
+        assert!(Role::Committee.may_write("expenses").is_err());
+        assert!(Role::Committee.may_write("reports").is_err());
+        // Administrators write everything; unlisted kinds are open to working roles.
+        for (kind, _) in WRITERS {
+            assert!(Role::Admin.may_write(kind).is_ok(), "{kind}");
+        }
+        assert!(Role::Rep.may_write("reports").is_ok());
+        assert!(Role::Finance.may_write("expenses").is_ok());
     }
 }

@@ -638,6 +638,7 @@ impl<'a> Sim<'a> {
                 _ => "leave",
             };
             b.attendance.push(Attendance {
+                id: 0,
                 employee_id: p as i64 + 1,
                 day: self.day,
                 status: status.into(),

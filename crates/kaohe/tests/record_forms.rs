@@ -471,3 +471,136 @@ async fn a_csv_export_streams_every_row_and_a_bad_filter_answers_before_the_file
         assert_eq!(resp.status(), 422, "{backend}");
     }
 }
+
+/// Attendance is kept by leaders, clerks and HR (a rep does not record their own days); a wrong
+/// day is corrected in place by its id, audited, and the corrected day is no duplicate of
+/// itself while another person-day still is.
+#[tokio::test]
+async fn attendance_is_kept_by_leaders_and_corrected_by_its_id_on_every_backend() {
+    for db in kaohe_testkit::every_backend().await {
+        let backend = db.backend;
+        let app = spawn_demo(db).await;
+        let system = Viewer::system("test");
+        let rep = app.sign_in("rep", "kaohe-demo").await;
+        let rep_csrf = csrf_of(&app, &rep).await;
+        let me: Value = rep
+            .get(app.url("/api/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rep_code = app
+            .store
+            .employee(&system, me["employee_id"].as_i64().unwrap())
+            .await
+            .unwrap()
+            .code;
+        let day = json!({"employee_id": rep_code, "day": "2026-11-21", "status": "absent"});
+
+        // The rep may not record attendance: refused with the roles that do, nothing written.
+        let before = app.store.count_rows("attendance").await.unwrap();
+        let (status, v) = send(
+            &rep,
+            reqwest::Method::POST,
+            app.url("/api/records/attendance"),
+            &rep_csrf,
+            day.clone(),
+        )
+        .await;
+        assert_eq!(status, 403, "{backend}: {v}");
+        assert!(v.to_string().contains("team_leader"), "{backend}: {v}");
+        let (status, _) = page(&rep, app.url("/records/attendance/new")).await;
+        assert_eq!(
+            status, 403,
+            "{backend}: no form for a kind the role does not record"
+        );
+        let (_, html) = page(&rep, app.url("/records/attendance")).await;
+        assert!(
+            !html.contains("/records/attendance/new"),
+            "{backend}: no new-record link"
+        );
+        assert_eq!(app.store.count_rows("attendance").await.unwrap(), before);
+
+        // The committee records no operational records at all.
+        let committee = app.sign_in("committee", "kaohe-demo").await;
+        let c_csrf = csrf_of(&app, &committee).await;
+        let (status, v) = send(
+            &committee,
+            reqwest::Method::POST,
+            app.url("/api/records/calls"),
+            &c_csrf,
+            json!({"employee_id": rep_code, "started_at": "2026-11-20 09:30", "direction": "outbound",
+                   "duration_s": "60", "outcome": "connected", "is_callback": "false"}),
+        )
+        .await;
+        assert_eq!(status, 403, "{backend}: {v}");
+
+        // The leader records the day, then corrects it by its id.
+        let leader = app.sign_in("leader", "kaohe-demo").await;
+        let l_csrf = csrf_of(&app, &leader).await;
+        let (status, v) = send(
+            &leader,
+            reqwest::Method::POST,
+            app.url("/api/records/attendance"),
+            &l_csrf,
+            day.clone(),
+        )
+        .await;
+        assert_eq!(status, 201, "{backend}: {v}");
+        let id = v["id"].as_i64().unwrap();
+        assert!(id > 0, "{backend}: attendance days have ids");
+        // The same person-day again is a duplicate, named on its field.
+        let (status, v) = send(
+            &leader,
+            reqwest::Method::POST,
+            app.url("/api/records/attendance"),
+            &l_csrf,
+            day.clone(),
+        )
+        .await;
+        assert_eq!(status, 422, "{backend}: {v}");
+        assert_eq!(v["field"], "day", "{backend}: {v}");
+        assert!(v.to_string().contains("考勤已存在"), "{backend}: {v}");
+        let mut corrected = day.clone();
+        corrected["status"] = json!("half_absent");
+        let (status, v) = send(
+            &leader,
+            reqwest::Method::PUT,
+            app.url(&format!("/api/records/attendance/{id}")),
+            &l_csrf,
+            corrected,
+        )
+        .await;
+        assert_eq!(
+            (status, v["id"].as_i64()),
+            (200, Some(id)),
+            "{backend}: {v}"
+        );
+        assert_eq!(
+            app.store.count_rows("attendance").await.unwrap(),
+            before + 1,
+            "{backend}: corrected in place"
+        );
+        let (status, html) =
+            page(&leader, app.url(&format!("/records/attendance/{id}/edit"))).await;
+        assert_eq!(status, 200, "{backend}");
+        assert!(html.contains("value=\"half_absent\" selected"), "{backend}");
+        let audit = app
+            .store
+            .audit_entries(Some("attendance"), 5)
+            .await
+            .unwrap();
+        let updated = audit
+            .iter()
+            .find(|a| a.action == "update" && a.entity_id == id.to_string())
+            .expect("the correction is audited");
+        assert_eq!(updated.actor, "leader", "{backend}");
+        assert!(
+            updated.before.as_deref().unwrap().contains("absent")
+                && updated.after.as_deref().unwrap().contains("half_absent"),
+            "{backend}: {updated:?}"
+        );
+    }
+}

@@ -144,6 +144,7 @@ pub const ID_TABLES: &[&str] = &[
     "employees",
     "teams",
     "assignments",
+    "attendance",
     "users",
     "customers",
     "calls",

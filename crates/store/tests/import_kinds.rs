@@ -437,7 +437,44 @@ async fn organisation_tables_import_all_or_nothing_by_hr_only_with_reasons_in_ch
         import(&store, &hr, &spec::ASSIGNMENTS, good).await.unwrap();
         assert_eq!(store.count_rows("assignments").await.unwrap(), before + 1);
 
+        // Departments: a kind from the closed list, a parent that exists, a unique code.
+        let depts = store.count_rows("departments").await.unwrap();
+        let bad = "部门编码,部门名称,部门类型,上级部门编码\n\
+                   KA,大客户部,大客户部,TS\n\
+                   TS,重复,sales,\n\
+                   ON,网络销售部,网店,\n\
+                   RG,区域销售部,regional,NOPE\n";
+        let report = rejected(import(&store, &hr, &spec::DEPARTMENTS, bad).await);
+        assert_eq!(
+            errors(&report),
+            // Stored duplicates are found when the batch is checked, after the row checks.
+            [
+                (4, "部门类型", "网店"),
+                (5, "上级部门编码", "NOPE"),
+                (3, "部门编码", "TS")
+            ],
+            "{}",
+            db.backend
+        );
+        assert_eq!(store.count_rows("departments").await.unwrap(), depts);
+        let good = "code,name,name_en,kind,parent\nKA,大客户部,Key accounts,key_account,TS\n";
+        import(&store, &hr, &spec::DEPARTMENTS, good).await.unwrap();
+        assert_eq!(store.count_rows("departments").await.unwrap(), depts + 1);
+        let teams = "部门编码,小组编码,小组名称\nKA,KA1,大客户一组\n";
+        import(&store, &hr, &spec::TEAMS, teams).await.unwrap();
+
         // Only HR and administrators change the organisation.
+        let r = import(
+            &store,
+            &rep(1),
+            &spec::DEPARTMENTS,
+            "部门编码,部门名称,部门类型\nX1,某部,sales\n",
+        )
+        .await;
+        assert!(
+            matches!(r, Err(ImportFailure::Store(StoreError::Forbidden(_)))),
+            "{r:?}"
+        );
         let r = import(
             &store,
             &rep(1),

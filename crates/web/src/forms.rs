@@ -296,6 +296,11 @@ pub async fn new_page(
     Query(given): Query<Fields>,
 ) -> Result<Html<String>, WebError> {
     let spec = kind_spec(&kind)?;
+    // A role that does not record this kind is told so before it types anything.
+    me.viewer
+        .role
+        .may_write(spec.kind)
+        .map_err(WebError::Forbidden)?;
     let values = new_values(&state, &me, spec, &given).await;
     render_form(&state, &me, spec, None, &values, Extra::default()).await
 }

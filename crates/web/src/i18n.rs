@@ -77,6 +77,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("kind_credit", "信用评估", "Credit assessments"),
     ("kind_employees", "员工", "People"),
     ("kind_teams", "小组", "Teams"),
+    ("kind_departments", "部门", "Departments"),
     ("kind_positions", "岗位", "Positions"),
     ("kind_levels", "职级", "Levels"),
     ("kind_assignments", "任职记录", "Assignments"),

@@ -189,6 +189,7 @@ pub async fn page(
         has_next,
         has_period => spec.day.is_some(),
         has_id => spec.has_id(),
+        can_write => me.viewer.role.may_write(spec.kind).is_ok(),
         link,
         q,
     };

@@ -245,21 +245,25 @@ fn a_sales_rep_with_work_85_and_two_absences_one_a_half_day_scores_87_1() {
     let day = |d| NaiveDate::from_ymd_opt(2026, 10, d).unwrap();
     let records = [
         Attendance {
+            id: 0,
             employee_id: 1,
             day: day(8),
             status: "absent".into(),
         },
         Attendance {
+            id: 0,
             employee_id: 1,
             day: day(9),
             status: "half_absent".into(),
         },
         Attendance {
+            id: 0,
             employee_id: 1,
             day: day(12),
             status: "present".into(),
         },
         Attendance {
+            id: 0,
             employee_id: 1,
             day: day(13),
             status: "leave".into(),

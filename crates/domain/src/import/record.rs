@@ -1,7 +1,7 @@
 //! The record types that files hold, each tied to its column set.
 
 use super::spec::{self, KindSpec};
-use crate::org::{Assignment, Employee, Level, Position, Team};
+use crate::org::{Assignment, Department, Employee, Level, Position, Team};
 use crate::records::*;
 use crate::rules::{Validate, customer};
 use serde::Serialize;
@@ -16,7 +16,7 @@ pub trait ImportRecord: Serialize + DeserializeOwned + Validate + Send + Sync + 
     fn complete_computed_fields(&mut self) {}
     /// The responsible employee (data scopes narrow on it); `None` when nobody is.
     fn owner(&self) -> Option<i64>;
-    /// The record's id; 0 for a new record (and for kinds keyed otherwise, e.g. attendance).
+    /// The record's id; 0 for a new record (and for kinds keyed otherwise, e.g. split credit).
     fn record_id(&self) -> i64;
     /// The id of the record this one belongs to (see [`spec::Parent`]), whose owner is this
     /// record's owner.
@@ -65,7 +65,7 @@ import_record!(Receivable, spec::RECEIVABLES, |r| Some(r.employee_id), r.id);
 import_record!(Payment, spec::PAYMENTS, |r| Some(r.employee_id), r.id);
 import_record!(Complaint, spec::COMPLAINTS, |r| Some(r.employee_id), r.id);
 import_record!(Expense, spec::EXPENSES, |r| Some(r.employee_id), r.id);
-import_record!(Attendance, spec::ATTENDANCE, |r| Some(r.employee_id), 0);
+import_record!(Attendance, spec::ATTENDANCE, |r| Some(r.employee_id), r.id);
 import_record!(Report, spec::REPORTS, |r| Some(r.employee_id), r.id);
 import_record!(Document, spec::DOCUMENTS, |r| Some(r.employee_id), r.id);
 import_record!(
@@ -81,6 +81,7 @@ import_record!(
     r.id
 );
 import_record!(Team, spec::TEAMS, |r| r.leader_id, r.id);
+import_record!(Department, spec::DEPARTMENTS, |r| None, r.id);
 import_record!(Position, spec::POSITIONS, |r| None, r.id);
 import_record!(Level, spec::LEVELS, |r| None, r.id);
 import_record!(Assignment, spec::ASSIGNMENTS, |r| Some(r.employee_id), 0);
@@ -160,6 +161,7 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 10, 8, 2, 0, 0).unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 10, 8).unwrap();
         round_trip(Attendance {
+            id: 0,
             employee_id: 1,
             day,
             status: "present".into(),

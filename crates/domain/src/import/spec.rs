@@ -702,6 +702,7 @@ pub static ATTENDANCE: KindSpec = KindSpec {
     key: None,
     day: Some("day"),
     columns: &[
+        ID,
         EMPLOYEE,
         col("day", "日期", "day", Ty::Date, Required),
         col(
@@ -1284,6 +1285,38 @@ pub static TRAINING_NEEDS: KindSpec = KindSpec {
     ],
 };
 
+/// 部门. A parent department must exist before its children are imported (an earlier file, or
+/// an earlier import of the same file's parents).
+pub static DEPARTMENTS: KindSpec = KindSpec {
+    kind: "departments",
+    zh: "部门",
+    table: "departments",
+    owner: "",
+    parent: None,
+    key: Some("code"),
+    day: None,
+    columns: &[
+        ID,
+        col("code", "部门编码", "code", Ty::Text, Required),
+        col("name", "部门名称", "name", Ty::Text, Required),
+        col("name_en", "英文名称", "name_en", Ty::Text, TEXT),
+        col(
+            "kind",
+            "部门类型",
+            "kind",
+            Ty::Choice(enums::DEPARTMENT_KINDS),
+            Required,
+        ),
+        col(
+            "parent_id",
+            "上级部门编码",
+            "parent",
+            Ty::Ref(RefKind::Department),
+            Null,
+        ),
+    ],
+};
+
 /// 岗位.
 pub static POSITIONS: KindSpec = KindSpec {
     kind: "positions",
@@ -1390,6 +1423,7 @@ pub static ASSIGNMENTS: KindSpec = KindSpec {
 /// Every kind with files, in the order they are listed (and best imported: people before
 /// their records, customers before orders, orders before shipments and contracts).
 pub static KINDS: &[&KindSpec] = &[
+    &DEPARTMENTS,
     &POSITIONS,
     &LEVELS,
     &TEAMS,

@@ -14,6 +14,7 @@ mod tests {
 
     fn day(d: u32, status: &str) -> Attendance {
         Attendance {
+            id: 0,
             employee_id: 1,
             day: NaiveDate::from_ymd_opt(2026, 10, d).unwrap(),
             status: status.into(),

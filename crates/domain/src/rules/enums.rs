@@ -7,6 +7,22 @@ pub type Choices = &'static [(&'static str, &'static str)];
 /// Customer class (客户分类).
 pub const CUSTOMER_CLASSES: Choices =
     &[("key", "重点"), ("general", "一般"), ("potential", "潜在")];
+/// Department kind (部门类型, SPEC §2).
+pub const DEPARTMENT_KINDS: Choices = &[
+    ("market", "市场部"),
+    ("sales", "销售部"),
+    ("key_account", "大客户部"),
+    ("direct", "直销部"),
+    ("telesales", "电话销售部"),
+    ("online", "网络销售部"),
+    ("regional", "区域销售部"),
+    ("branch", "分公司"),
+    ("office", "销售内勤"),
+    ("after_sales", "售后服务"),
+    ("hr", "人力资源"),
+    ("finance", "财务"),
+    ("management", "管理层"),
+];
 /// Call direction.
 pub const CALL_DIRECTIONS: Choices = &[("inbound", "呼入"), ("outbound", "呼出")];
 /// Call outcome.

@@ -3,7 +3,7 @@
 //! need other records (references, duplicates, budgets) are made by the importer and the store.
 
 use super::enums::{self, Choices};
-use crate::org::{Assignment, Employee, EmploymentStatus, Level, Position, Team};
+use crate::org::{Assignment, Department, Employee, EmploymentStatus, Level, Position, Team};
 use crate::records::*;
 
 /// One broken rule, naming the field (the struct field, which is also the column).
@@ -441,6 +441,18 @@ impl Validate for Employee {
         }
         c.not_before("regular_on", self.regular_on, "hired_on", self.hired_on);
         c.not_before("left_on", self.left_on, "hired_on", self.hired_on);
+        c.0
+    }
+}
+
+impl Validate for Department {
+    fn violations(&self) -> Vec<Violation> {
+        let mut c = Check::default();
+        c.required("code", &self.code);
+        c.required("name", &self.name);
+        if self.id != 0 && self.parent_id == Some(self.id) {
+            c.fail("parent_id", "a department cannot be its own parent");
+        }
         c.0
     }
 }

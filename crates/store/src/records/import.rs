@@ -722,9 +722,11 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             .iter()
             .map(|p| (p.row, row::to_cells(self.spec, &p.record)))
             .collect();
+        let at = |field: &str| self.spec.column(field).map_or(0, |(i, _)| i);
+        let (person, day) = (at("employee_id"), at("day"));
         let keys: Vec<(u64, i64, NaiveDate)> = cells
             .iter()
-            .filter_map(|(r, c)| match (&c[0], &c[1]) {
+            .filter_map(|(r, c)| match (&c[person], &c[day]) {
                 (Cell::Int(e), Cell::Date(d)) => Some((*r, *e, *d)),
                 _ => None,
             })
@@ -741,6 +743,10 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             .bind(max)
             .push(" AND employee_id IN ");
         sql.bind_list(keys.iter().map(|k| k.1));
+        // A corrected day is no duplicate of itself.
+        if let Some(id) = self.edit_id {
+            sql.push(" AND id <> ").bind(id);
+        }
         let existing: Vec<(i64, NaiveDate)> = tx.fetch_all(&sql).await?;
         for (row, e, d) in keys {
             if existing.contains(&(e, d)) {

@@ -33,7 +33,7 @@ use kaohe_domain::import::{Cell, KindSpec, LocalZone, row};
 
 impl Store {
     /// Creates one record on behalf of `viewer` and audits it; returns the new id (0 for
-    /// kinds keyed by something else, such as attendance).
+    /// kinds keyed by something else, such as split credit).
     pub async fn create<T: StoredRecord>(&self, viewer: &Viewer, record: &T) -> Result<i64> {
         let mut tx = self.begin().await?;
         T::write(&mut tx, viewer, std::slice::from_ref(record)).await?;
@@ -174,7 +174,7 @@ impl Store {
 #[macro_export]
 macro_rules! with_record_type {
     ($spec:expr, $T:ident => $body:expr) => {{
-        use kaohe_domain::org::{Assignment, Employee, Level, Position, Team};
+        use kaohe_domain::org::{Assignment, Department, Employee, Level, Position, Team};
         use kaohe_domain::records::*;
         match $spec.kind {
             "customers" => {
@@ -239,6 +239,10 @@ macro_rules! with_record_type {
             }
             "teams" => {
                 type $T = Team;
+                $body
+            }
+            "departments" => {
+                type $T = Department;
                 $body
             }
             "positions" => {

@@ -12,7 +12,7 @@ use kaohe_domain::Period;
 use kaohe_domain::catalogue::RecordKind;
 use kaohe_domain::import::spec::Ty;
 use kaohe_domain::import::{Cell, ImportRecord, KindSpec, row};
-use kaohe_domain::org::{Assignment, Employee, Level, Position, Team};
+use kaohe_domain::org::{Assignment, Department, Employee, Level, Position, Team};
 use kaohe_domain::records::*;
 use kaohe_domain::roles::Scope;
 use kaohe_domain::rules::expense;
@@ -178,6 +178,11 @@ funnel!(
     "Writes teams (小组); HR and administrators only."
 );
 funnel!(
+    Department,
+    write_departments,
+    "Writes departments (部门); HR and administrators only."
+);
+funnel!(
     Position,
     write_positions,
     "Writes positions (岗位); HR and administrators only."
@@ -279,17 +284,10 @@ impl Tx {
         viewer: &Viewer,
         records: &[T],
     ) -> Result<u64> {
-        let spec = T::SPEC;
-        if matches!(
-            spec.kind,
-            "employees" | "teams" | "positions" | "levels" | "assignments"
-        ) && viewer.scope() != Scope::All
-        {
-            return Err(StoreError::Forbidden(format!(
-                "only HR and administrators change {}",
-                spec.kind
-            )));
-        }
+        viewer
+            .role
+            .may_write(T::SPEC.kind)
+            .map_err(StoreError::Forbidden)?;
         for r in records {
             if let Some(v) = r.violations().into_iter().next() {
                 return Err(StoreError::Invalid {
