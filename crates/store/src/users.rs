@@ -205,8 +205,21 @@ impl Store {
 
     /// Sets a new password (own change or admin reset) and ends the account's sessions.
     pub async fn set_password(&self, user_id: i64, password: &str) -> Result<()> {
+        self.set_password_audited(user_id, password, None).await
+    }
+
+    /// [`Store::set_password`] with its audit entry in the same transaction: both or neither.
+    async fn set_password_audited(
+        &self,
+        user_id: i64,
+        password: &str,
+        audit: Option<(&Viewer, crate::audit::AuditEntry<'_>)>,
+    ) -> Result<()> {
         check_password_policy(password)?;
         let mut tx = self.begin().await?;
+        if let Some((viewer, entry)) = audit {
+            tx.audit(viewer, entry).await?;
+        }
         let mut sql = Sql::new("UPDATE users SET password_hash = ");
         sql.bind(hash_password(password)?)
             .push(", failed_logins = 0, locked_until = NULL WHERE id = ")
@@ -292,3 +305,197 @@ impl Store {
 
 /// A valid argon2 hash of a random password, checked against when the user does not exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0p3bmQ4XpHb8pW4F8Oq5g7hW0d6Tj2Xq2lq3m3mJk0c";
+
+/// An API token as listed to its owner (never the token itself, which is shown once).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ApiToken {
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The prefix of API tokens, so that a leaked one is recognisable in logs and scanners.
+pub const API_TOKEN_PREFIX: &str = "kh_";
+
+/// The languages the interface speaks.
+pub const LANGUAGES: [&str; 2] = ["zh-CN", "en"];
+
+impl Store {
+    /// Changes one's own password: the current one must be right (a stolen session alone cannot
+    /// take the account over). Ends every session of the account; audited without the hashes.
+    pub async fn change_password(
+        &self,
+        viewer: &Viewer,
+        user_id: i64,
+        current: &str,
+        new: &str,
+    ) -> Result<()> {
+        let user = self
+            .user_by_id(user_id)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "user",
+                key: user_id.to_string(),
+            })?;
+        if !verify_password(current, &user.password_hash) {
+            return Err(StoreError::Invalid {
+                field: "current_password".into(),
+                message: "the current password is wrong".into(),
+            });
+        }
+        if current == new {
+            return Err(StoreError::Invalid {
+                field: "new_password".into(),
+                message: "the new password must differ from the current one".into(),
+            });
+        }
+        let entry = password_entry(&user.username, "changed by its owner");
+        self.set_password_audited(user_id, new, Some((viewer, entry)))
+            .await
+    }
+
+    /// An administrator's (or HR's) reset of someone's password; audited.
+    pub async fn reset_password(&self, viewer: &Viewer, username: &str, new: &str) -> Result<()> {
+        if !matches!(viewer.role, Role::Admin | Role::Hr) {
+            return Err(StoreError::Forbidden(
+                "only administrators and HR reset passwords".into(),
+            ));
+        }
+        let user = self
+            .user_by_name(username)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "user",
+                key: username.into(),
+            })?;
+        let entry = password_entry(username, "reset by an administrator");
+        self.set_password_audited(user.id, new, Some((viewer, entry)))
+            .await
+    }
+
+    /// Sets the language an account sees the interface in (`zh-CN` or `en`).
+    pub async fn set_language(&self, user_id: i64, language: &str) -> Result<()> {
+        if !LANGUAGES.contains(&language) {
+            return Err(StoreError::Invalid {
+                field: "language".into(),
+                message: format!(
+                    "unknown language `{language}` (expected one of: {})",
+                    LANGUAGES.join(", ")
+                ),
+            });
+        }
+        let mut sql = Sql::new("UPDATE users SET language = ");
+        sql.bind(language).push(" WHERE id = ").bind(user_id);
+        self.execute(&sql).await?;
+        Ok(())
+    }
+
+    /// Creates an API token for an integration acting as account `user_id`; returns the token,
+    /// which is shown this once (only its SHA-256 is kept). Names are unique per account.
+    pub async fn create_api_token(
+        &self,
+        viewer: &Viewer,
+        user_id: i64,
+        name: &str,
+    ) -> Result<String> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(StoreError::Invalid {
+                field: "name".into(),
+                message: "a token needs a name of 1 to 100 characters".into(),
+            });
+        }
+        let mut tx = self.begin().await?;
+        let mut taken =
+            Sql::new("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL AND user_id = ");
+        taken.bind(user_id).push(" AND name = ").bind(name);
+        let live: Vec<(i64,)> = tx.fetch_all(&taken).await?;
+        if live.first().is_some_and(|n| n.0 > 0) {
+            return Err(StoreError::Invalid {
+                field: "name".into(),
+                message: format!("a token named `{name}` already exists"),
+            });
+        }
+        let token = format!("{API_TOKEN_PREFIX}{}", random_token());
+        let mut sql =
+            Sql::new("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (");
+        sql.bind(token_hash(&token))
+            .push(", ")
+            .bind(user_id)
+            .push(", ")
+            .bind(name)
+            .push(", ")
+            .bind(Utc::now())
+            .push(")");
+        tx.run(&sql).await?;
+        let entry = crate::audit::AuditEntry {
+            action: "create",
+            entity: "api_tokens",
+            entity_id: format!("{user_id}/{name}"),
+            before: None,
+            after: Some(serde_json::json!({ "user_id": user_id, "name": name })),
+        };
+        tx.audit(viewer, entry).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// The account's API tokens, newest first.
+    pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+        let mut sql =
+            Sql::new("SELECT name, created_at, revoked_at FROM api_tokens WHERE user_id = ");
+        sql.bind(user_id).push(" ORDER BY created_at DESC, name");
+        self.fetch_all(&sql).await
+    }
+
+    /// Revokes the account's live token `name`; audited. Unknown names are "not found".
+    pub async fn revoke_api_token(&self, viewer: &Viewer, user_id: i64, name: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let mut sql = Sql::new("UPDATE api_tokens SET revoked_at = ");
+        sql.bind(Utc::now())
+            .push(" WHERE revoked_at IS NULL AND user_id = ")
+            .bind(user_id)
+            .push(" AND name = ")
+            .bind(name);
+        if tx.run(&sql).await? == 0 {
+            return Err(StoreError::NotFound {
+                entity: "api token",
+                key: name.into(),
+            });
+        }
+        let entry = crate::audit::AuditEntry {
+            action: "update",
+            entity: "api_tokens",
+            entity_id: format!("{user_id}/{name}"),
+            before: None,
+            after: Some(serde_json::json!({ "revoked": true })),
+        };
+        tx.audit(viewer, entry).await?;
+        tx.commit().await
+    }
+
+    /// The active account a live API token acts as.
+    pub async fn api_token_user(&self, token: &str) -> Result<Option<User>> {
+        if !token.starts_with(API_TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        let mut sql =
+            Sql::new("SELECT user_id FROM api_tokens WHERE revoked_at IS NULL AND token_hash = ");
+        sql.bind(token_hash(token));
+        let Some((user_id,)) = self.fetch_optional::<(i64,)>(&sql).await? else {
+            return Ok(None);
+        };
+        Ok(self.user_by_id(user_id).await?.filter(|u| u.active))
+    }
+}
+
+/// The audit entry of a password change or reset: whose and how, never the hash.
+fn password_entry(username: &str, how: &'static str) -> crate::audit::AuditEntry<'static> {
+    crate::audit::AuditEntry {
+        action: "update",
+        entity: "users",
+        entity_id: username.to_string(),
+        before: None,
+        after: Some(serde_json::json!({ "password": how })),
+    }
+}

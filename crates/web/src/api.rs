@@ -17,7 +17,8 @@ pub async fn me(me: CurrentUser) -> Json<Value> {
         "scope": me.viewer.scope(),
         "employee_id": me.viewer.employee_id,
         "language": me.lang.tag(),
-        "csrf_token": me.csrf,
+        // A token-authenticated client needs none (and a session's is not its to see).
+        "csrf_token": (!me.by_api_token).then_some(&me.csrf),
     }))
 }
 

@@ -9,7 +9,7 @@ use crate::error::WebError;
 use crate::i18n::Lang;
 use axum::Form;
 use axum::extract::{FromRequestParts, Query, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -32,11 +32,18 @@ pub struct CurrentUser {
     /// Open inbox items (the header's badge).
     pub inbox_count: i64,
     token: String,
+    /// Signed in by an API token (`Authorization: Bearer …`) rather than a session cookie.
+    pub by_api_token: bool,
 }
 
 impl CurrentUser {
-    /// Refuses the request unless it carries this session's CSRF token.
+    /// Refuses the request unless it carries this session's CSRF token. A request
+    /// authenticated by an API token needs none: a browser never attaches that header on its
+    /// own, so a forged cross-site request cannot carry it.
     pub fn check_csrf(&self, presented: Option<&str>) -> Result<(), WebError> {
+        if self.by_api_token {
+            return Ok(());
+        }
         match presented {
             Some(t) if constant_time_eq(t.as_bytes(), self.csrf.as_bytes()) => Ok(()),
             _ => Err(WebError::Csrf),
@@ -77,14 +84,33 @@ impl FromRequestParts<AppState> for CurrentUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = cookie(&parts.headers, SESSION_COOKIE)
-            .ok_or(WebError::Unauthenticated)?
-            .to_string();
-        let (user, csrf) = state
-            .store
-            .session(&token)
-            .await?
-            .ok_or(WebError::Unauthenticated)?;
+        let bearer = parts
+            .headers
+            .get(AUTHORIZATION)
+            .map(|v| v.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")));
+        let (user, csrf, token, by_api_token) = match bearer {
+            // A bad Authorization header is refused, never silently read as the cookie.
+            Some(None) => return Err(WebError::Unauthenticated),
+            Some(Some(presented)) => {
+                let user = state
+                    .store
+                    .api_token_user(presented.trim())
+                    .await?
+                    .ok_or(WebError::Unauthenticated)?;
+                (user, String::new(), String::new(), true)
+            }
+            None => {
+                let token = cookie(&parts.headers, SESSION_COOKIE)
+                    .ok_or(WebError::Unauthenticated)?
+                    .to_string();
+                let (user, csrf) = state
+                    .store
+                    .session(&token)
+                    .await?
+                    .ok_or(WebError::Unauthenticated)?;
+                (user, csrf, token, false)
+            }
+        };
         let viewer = state.store.viewer_for(&user).await?;
         let lang = Lang::from_tag(&user.language);
         let inbox_count = state.store.inbox_count(&viewer).await?;
@@ -95,6 +121,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             lang,
             inbox_count,
             token,
+            by_api_token,
         })
     }
 }

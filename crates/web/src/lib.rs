@@ -1,5 +1,6 @@
 //! kaohe's web application: routes, sessions, pages and the JSON API over [`kaohe_store`].
 
+pub mod account;
 pub mod api;
 pub mod appeals;
 pub mod audit;
@@ -136,6 +137,19 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/assets/{*path}", get(pages::asset))
         .route("/api/me", get(api::me))
+        .route("/account", get(account::page))
+        .route("/account/language", post(account::language))
+        .route("/account/password", post(account::password))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/revoke", post(account::revoke_token))
+        .route(
+            "/api/account/tokens",
+            get(account::tokens_api).post(account::create_token_api),
+        )
+        .route(
+            "/api/account/tokens/{name}",
+            axum::routing::delete(account::revoke_token_api),
+        )
         .route("/api/departments", get(api::departments))
         .route("/api/teams", get(api::teams))
         .route("/api/employees", get(api::employees))
