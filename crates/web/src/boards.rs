@@ -111,21 +111,39 @@ pub async fn dashboard(
     };
     let lib = state.store.library().await?.library;
 
-    // This period, live: the scorecard path of `/scorecard`, and the what-ifs of `explain`.
-    let card = scorecard::load(
-        &state,
-        &me,
-        &ScorecardQuery {
-            period: Some(now.to_string()),
-            employee: None,
-        },
-    )
-    .await?;
-    let next = match state.store.next_grade(&me.viewer, now, employee).await {
-        Ok(n) => Some(n),
-        Err(kaohe_store::StoreError::NotFound { .. }) => None,
-        Err(e) => return Err(e.into()),
+    // This period, live: the scorecard path of `/scorecard` and the what-ifs of `explain`;
+    // the stored totals of the periods before (the trend) and the last closed period's rank.
+    // Independent reads, run side by side on the store's read connections.
+    let mut periods = Vec::with_capacity(TREND_POINTS);
+    let mut p = now;
+    for _ in 1..TREND_POINTS {
+        p = p.prev();
+        periods.push(p);
+    }
+    periods.reverse();
+    let last = now.prev();
+    let query = ScorecardQuery {
+        period: Some(now.to_string()),
+        employee: None,
     };
+    let next = async {
+        match state.store.next_grade(&me.viewer, now, employee).await {
+            Ok(n) => Ok(Some(n)),
+            Err(kaohe_store::StoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(WebError::from(e)),
+        }
+    };
+    let history = async {
+        Ok::<_, WebError>(
+            state
+                .store
+                .score_history(&me.viewer, employee, &periods)
+                .await?,
+        )
+    };
+    let ranks = async { Ok::<_, WebError>(state.store.ranks(&me.viewer, employee, last).await?) };
+    let (card, next, stored, ranks) =
+        tokio::try_join!(scorecard::load(&state, &me, &query), next, history, ranks)?;
     let kpis: Vec<Value> = card
         .as_ref()
         .map(|c| {
@@ -155,17 +173,6 @@ pub async fn dashboard(
     let next_text = next.as_ref().map(|n| next_grade_text(&lib, lang, n));
 
     // The trend: stored totals of the periods before, then today's live total.
-    let mut periods = Vec::with_capacity(TREND_POINTS);
-    let mut p = now;
-    for _ in 1..TREND_POINTS {
-        p = p.prev();
-        periods.push(p);
-    }
-    periods.reverse();
-    let stored = state
-        .store
-        .score_history(&me.viewer, employee, &periods)
-        .await?;
     let mut points: Vec<Point> = periods
         .iter()
         .map(|p| {
@@ -190,9 +197,6 @@ pub async fn dashboard(
         i18n::t(lang, "no_data"),
     );
 
-    // Rank in the last closed period, from stored scorecards.
-    let last = now.prev();
-    let ranks = state.store.ranks(&me.viewer, employee, last).await?;
     let place = |p: Option<kaohe_store::boards::Place>| {
         p.map(|p| {
             i18n::fill(

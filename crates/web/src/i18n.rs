@@ -394,16 +394,15 @@ pub fn fill(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     out
 }
 
-/// Groups the integer digits of `digits` (`"1234567"` → `"1,234,567"`).
+/// Groups the integer digits of `digits` (`"1234567"` → `"1,234,567"`; ASCII digits only).
 fn group(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    let parts: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| std::str::from_utf8(c).unwrap_or(""))
+        .collect();
+    parts.join(",")
 }
 
 /// A number with `decimals` decimals and grouped thousands (both languages group by three
@@ -457,7 +456,7 @@ pub fn period(lang: Lang, p: kaohe_domain::period::Period) -> String {
 pub fn period_short(lang: Lang, p: kaohe_domain::period::Period) -> String {
     use kaohe_domain::period::Period;
     match p {
-        Period::Month { year, month } if month == 1 => match lang {
+        Period::Month { year, month: 1 } => match lang {
             Lang::Zh => format!("{}年1月", year % 100),
             Lang::En => format!("Jan {}", year % 100),
         },
