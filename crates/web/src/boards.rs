@@ -20,6 +20,7 @@ use kaohe_domain::indicator::Unit;
 use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
 use kaohe_domain::roles::Scope;
+use kaohe_domain::scoring::Direction;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -150,12 +151,21 @@ pub async fn dashboard(
             c.lines
                 .iter()
                 .map(|l| {
-                    let unit = lib.indicator(&l.code).map(|i| i.unit);
+                    let ind = lib.indicator(&l.code);
+                    let unit = ind.map(|i| i.unit);
+                    let lower = ind.is_some_and(|i| i.direction == Direction::Lower);
                     let target = next.as_ref().and_then(|n| n.targets.get(&l.code)).copied();
                     let value = l.value.map(|v| show_value(lang, unit, v));
-                    // How far along the target: the bar under the value (capped at 100 %).
+                    // How far along the target: the bar under the value (capped at 100 %);
+                    // for a lower-is-better indicator, the target over the value.
                     let progress = match (l.value, target) {
-                        (Some(v), Some(t)) if t > 0.0 => Some((v / t * 100.0).clamp(0.0, 100.0)),
+                        (Some(v), Some(t)) if lower && v > 0.0 && t > 0.0 => {
+                            Some((t / v * 100.0).clamp(0.0, 100.0))
+                        }
+                        (Some(_), Some(t)) if lower && t > 0.0 => Some(100.0),
+                        (Some(v), Some(t)) if !lower && t > 0.0 => {
+                            Some((v / t * 100.0).clamp(0.0, 100.0))
+                        }
                         _ => None,
                     };
                     json!({
