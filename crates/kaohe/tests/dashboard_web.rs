@@ -42,6 +42,11 @@ async fn a_rep_sees_their_own_dashboard_and_a_leader_the_board_of_their_team() {
             };
             app.store.evaluate(&system, &req).await.unwrap();
         }
+        // Award candidates of October (as `kaohe awards compute` stores them: for the people
+        // with a cycle).
+        let oct = Period::parse("2026-10").unwrap();
+        app.store.open_cycles(&system, oct).await.unwrap();
+        let candidates = app.store.compute_awards(&system, oct).await.unwrap();
         let rep_v = kaohe::cycle::viewer(&app.store, "rep").await.unwrap();
         let rep_id = rep_v.employee_id.unwrap();
         let leader_v = kaohe::cycle::viewer(&app.store, "leader").await.unwrap();
@@ -142,6 +147,27 @@ async fn a_rep_sees_their_own_dashboard_and_a_leader_the_board_of_their_team() {
             assert!(html.contains(part), "the leader's board lacks {part}");
         }
         assert!(!html.contains("NaN"));
+        // The team's award candidates, by name, and nobody else's.
+        let book = app.store.award_book().await.unwrap();
+        let mut shown = 0;
+        for c in &candidates {
+            let Some(who) = c.employee_id else { continue };
+            let name = &book
+                .awards()
+                .iter()
+                .find(|a| a.code == c.rule_code)
+                .unwrap()
+                .name_zh;
+            let row = format!("<td>{name}");
+            if team.contains(&who) {
+                assert!(html.contains(&row), "the board lacks {name} of {who}");
+                shown += 1;
+            }
+        }
+        assert!(
+            shown > 0 && !html.contains("本期尚未计算奖励候选"),
+            "{candidates:?}"
+        );
         // The manager's board covers the department: more people than the team.
         let manager = app.sign_in("manager", "kaohe-demo").await;
         let (status, html) = get(&manager, app.url("/board?period=2026-10")).await;

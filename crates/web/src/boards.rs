@@ -439,6 +439,20 @@ pub async fn board(
         i18n::t(lang, "no_data"),
     );
 
+    // The award's name from the company's award rules (read only when there are awards).
+    let book = if awards.is_empty() {
+        None
+    } else {
+        Some(state.store.award_book().await?)
+    };
+    let award_name = |code: &str| {
+        book.as_ref()
+            .and_then(|b| b.awards().iter().find(|a| a.code == code))
+            .map_or(code.to_string(), |a| match lang {
+                Lang::Zh => a.name_zh.clone(),
+                Lang::En => a.name_en.clone(),
+            })
+    };
     let awards: Vec<Value> = awards
         .iter()
         .map(|(a, who)| {
@@ -450,7 +464,7 @@ pub async fn board(
                     |(zh, en)| if lang == Lang::Zh { zh } else { en },
                 );
             json!({
-                "rule": a.rule_code, "recipient": who, "tier": a.tier, "basis": basis,
+                "rule": award_name(&a.rule_code), "recipient": who, "tier": a.tier, "basis": basis,
                 "amount": i18n::money(lang, a.amount_cents as f64),
                 "status": i18n::t(lang, &format!("award_status_{}", a.status)),
                 "tie_break": a.tie_break,
