@@ -163,10 +163,26 @@ async fn a_call_entered_in_the_browser_moves_the_live_dashboard_and_scorecard() 
     let now = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai) - Days::minutes(1);
     let period = Period::month_of(now.date_naive());
     let card = format!("/scorecard?period={period}");
-    let calls_tile = ".tile[data-kind=calls] .n";
+    // Stored results of the five months before: the dashboard's trend and rank read them,
+    // the leader's board lists last month's.
+    let mut stored = period;
+    for _ in 0..5 {
+        stored = stored.prev();
+        let req = kaohe_store::evaluate::EvalRequest {
+            period: stored,
+            scheme: None,
+            employee: None,
+        };
+        app.store
+            .evaluate(&Viewer::system("test"), &req)
+            .await
+            .unwrap();
+    }
+    let dash_callbacks = "li.kpi[data-code=callback_count] .v";
     let callbacks = "tr[data-indicator=callback_count] td:nth-child(2)";
 
-    let tile_before = number(&b, calls_tile).await;
+    b.goto(&app.url("/")).await;
+    let dash_before = number(&b, dash_callbacks).await;
     b.goto(&app.url(&card)).await;
     let value_before = number(&b, callbacks).await;
     let total_before = b.text(".total .n").await;
@@ -252,9 +268,9 @@ async fn a_call_entered_in_the_browser_moves_the_live_dashboard_and_scorecard() 
         "stored as a call-back"
     );
 
-    // The dashboard's count of calls and the live scorecard's call-backs went up by one.
+    // The dashboard's and the live scorecard's call-backs went up by one.
     b.goto(&app.url("/")).await;
-    assert_eq!(number(&b, calls_tile).await, tile_before + 1.0);
+    assert_eq!(number(&b, dash_callbacks).await, dash_before + 1.0);
     b.goto(&app.url(&card)).await;
     assert_eq!(number(&b, callbacks).await, value_before + 1.0);
     b.find(".live").await;
@@ -265,6 +281,20 @@ async fn a_call_entered_in_the_browser_moves_the_live_dashboard_and_scorecard() 
     screens(&app, &b, "rep", "scorecard", &card, "").await;
     screens(&app, &b, "rep", "records", "/records/calls", "").await;
     screens(&app, &b, "rep", "record-form", "/records/calls/new", "").await;
+
+    // The leader's board of last month: leaderboard, charts, awards, overdue steps.
+    sign_out(&b).await;
+    sign_in(&app, &b, "leader").await;
+    let board = format!("/board?period={}", period.prev());
+    b.goto(&app.url(&board)).await;
+    assert!(b.exists("svg.chart.bars").await && b.exists("svg.chart.funnel").await);
+    assert!(
+        b.exists("section.leaderboard tbody tr").await,
+        "{}",
+        b.source().await
+    );
+    screens(&app, &b, "leader", "board", &board, "").await;
+    screens(&app, &b, "leader", "leader-dashboard", "/", "").await;
     b.close().await;
 }
 

@@ -254,12 +254,15 @@ async fn rate_as_leader(app: &TestApp, rep_id: i64, sup: i64) {
         .filter(|r| r.group == kaohe_domain::scheme::RaterGroup::Superior && r.value == 88.0)
         .count();
     assert_eq!(mine, rated.len());
-    let (status, html) = page(&leader, app.url("/")).await;
+    // Overdue steps are on the leader's board; pending steps on everybody's dashboard.
+    let (status, html) = page(&leader, app.url("/board")).await;
     assert_eq!(status, 200);
     assert!(
         html.contains("class=\"overdue-steps\"") && html.contains("逾期步骤"),
         "{html}"
     );
+    let (status, html) = page(&leader, app.url("/")).await;
+    assert_eq!(status, 200);
     assert!(
         html.contains("我的待办"),
         "everybody sees their pending steps"

@@ -68,7 +68,7 @@ async fn the_demo_company_is_served_over_http_on_every_backend() {
             .await
             .unwrap();
         assert!(
-            page.contains("测试公司") && page.contains("人员"),
+            page.contains("测试公司") && page.contains("我的工作台"),
             "{backend}: dashboard in Chinese"
         );
 

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod awards;
 pub mod backup;
+pub mod boards;
 pub mod bonus;
 pub mod credit;
 pub mod cycle;

@@ -51,6 +51,13 @@ pub async fn entries(state: &AppState, me: &CurrentUser) -> Result<Vec<InboxEntr
     // Missed meetings and overdue decisions raise no event of their own: look first (an
     // idempotent sweep, see `kaohe_store::meetings`).
     state.store.remind_meetings(today).await?;
+    listed(state, me).await
+}
+
+/// The viewer's open inbox items as shown, without the reminder sweep: a read only, for the
+/// dashboards, which must stay cheap (the sweep writes; the inbox page and `kaohe inbox` run it).
+pub async fn listed(state: &AppState, me: &CurrentUser) -> Result<Vec<InboxEntry>, WebError> {
+    let today = state.today();
     let items = state.store.inbox(&me.viewer).await?;
     Ok(items
         .into_iter()

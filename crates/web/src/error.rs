@@ -29,6 +29,9 @@ pub enum WebError {
     /// Bad input, naming the field.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// A malformed query-string value (400), naming the parameter.
+    #[error("{field}: {message}")]
+    BadQuery { field: String, message: String },
     /// A unique key or similar conflict.
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
@@ -88,6 +91,7 @@ impl WebError {
             WebError::Csrf | WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::BadQuery { .. } => StatusCode::BAD_REQUEST,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
             WebError::Refused { refusal, .. } => refusal_status(refusal.kind),
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -102,9 +106,9 @@ impl IntoResponse for WebError {
         }
         let status = self.status();
         let field = match &self {
-            WebError::Invalid { field, .. } | WebError::Conflict { field, .. } => {
-                Some(field.clone())
-            }
+            WebError::Invalid { field, .. }
+            | WebError::BadQuery { field, .. }
+            | WebError::Conflict { field, .. } => Some(field.clone()),
             _ => None,
         };
         let body = match &self {

@@ -343,6 +343,51 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("audit_action_export", "导出", "export"),
     ("audit_action_decide", "审批", "decide"),
     ("demo_logins", "演示账号（密码 kaohe-demo）", "Demo logins (password kaohe-demo)"),
+    ("my_dashboard", "我的工作台", "My dashboard"),
+    ("kpis_live", "本期指标（实时）", "This period's KPIs (live)"),
+    ("score_today", "今日得分", "Score today"),
+    ("grade_today", "按今日数据的等级", "Grade it would give today"),
+    ("next_grade", "怎样达到下一等级", "To reach the next grade"),
+    ("next_more", "再增加 {n}「{indicator}」即可达到{grade}（{total} 分）", "{n} more “{indicator}” reaches {grade} ({total})"),
+    ("next_fewer", "减少 {n}「{indicator}」即可达到{grade}（{total} 分）", "{n} fewer “{indicator}” reaches {grade} ({total})"),
+    ("top_grade", "已是最高等级，保持住！", "Already at the top grade: keep it up!"),
+    ("no_single_step", "没有哪一项指标能单独达到下一等级，需要多项一起提升。", "No single indicator reaches the next grade alone; several must improve together."),
+    ("trend_12", "近 12 期得分走势", "Score over the last 12 periods"),
+    ("today_live", "今日", "today"),
+    ("my_rank", "我的排名", "My rank"),
+    ("rank_in_team", "组内", "In my team"),
+    ("rank_in_department", "部门内", "In my department"),
+    ("rank_of", "第 {rank} 名，共 {of} 人", "{rank} of {of}"),
+    ("no_rank", "该期没有已评定的得分。", "No stored score for that period."),
+    ("not_an_employee", "此账号不对应员工，没有个人考核数据。", "This account is not an employee: there is no personal scorecard."),
+    ("boards", "看板", "Boards"),
+    ("team_board", "团队看板", "Team board"),
+    ("department_board", "部门看板", "Department board"),
+    ("company_board", "全公司看板", "Company board"),
+    ("leaderboard", "排行榜", "Leaderboard"),
+    ("rank", "名次", "Rank"),
+    ("showing_first", "共 {people} 人，显示前 {n} 名", "{people} people, the first {n} shown"),
+    ("grade_distribution", "等级分布", "Grade distribution"),
+    ("target_vs_actual", "目标与实际", "Target vs actual"),
+    ("call_funnel", "电话漏斗", "Call funnel"),
+    ("funnel_calls", "外呼", "Calls"),
+    ("funnel_connected", "接通", "Connected"),
+    ("funnel_callbacks", "回访", "Call-backs"),
+    ("funnel_deals", "签约", "Deals"),
+    ("award_candidates", "奖励候选", "Award candidates"),
+    ("award", "奖项", "Award"),
+    ("recipient", "获奖者", "Recipient"),
+    ("amount", "金额", "Amount"),
+    ("no_awards", "本期尚未计算奖励候选（kaohe awards compute）。", "No award candidates computed for this period yet (kaohe awards compute)."),
+    ("award_status_proposed", "待确认", "proposed"),
+    ("award_status_confirmed", "已确认", "confirmed"),
+    ("award_status_rejected", "已驳回", "rejected"),
+    ("award_status_paid", "已发放", "paid"),
+    ("no_data", "暂无数据", "No data yet"),
+    ("show", "查看", "Show"),
+    ("no_grade", "无等级", "no grade"),
+    ("no_scorecards", "该期没有已评定的考核结果（kaohe evaluate）。", "No stored scorecards for this period (kaohe evaluate)."),
+    ("people_n", "{n} 人", "{n} people"),
 ];
 
 /// All strings of one language, keyed for templates.
@@ -362,9 +407,130 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         .unwrap_or("?")
 }
 
+/// `key`'s text with `{name}` placeholders filled in.
+pub fn fill(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    let mut out = t(lang, key).to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// Groups the integer digits of `digits` (`"1234567"` → `"1,234,567"`; ASCII digits only).
+fn group(digits: &str) -> String {
+    let parts: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| std::str::from_utf8(c).unwrap_or(""))
+        .collect();
+    parts.join(",")
+}
+
+/// A number with `decimals` decimals and grouped thousands (both languages group by three
+/// with commas in running text); a non-finite value is shown as "–".
+pub fn number(value: f64, decimals: usize) -> String {
+    if !value.is_finite() {
+        return "–".into();
+    }
+    let text = format!("{:.*}", decimals, value.abs());
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    let sign = if value < 0.0 && text.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+        "-"
+    } else {
+        ""
+    };
+    match frac {
+        Some(f) => format!("{sign}{}.{f}", group(int)),
+        None => format!("{sign}{}", group(int)),
+    }
+}
+
+/// Money from cents: `¥1,234.56`; in Chinese, amounts of ten thousand yuan and more in 万
+/// (`¥123.46万`), as a Chinese sales team reads them.
+pub fn money(lang: Lang, cents: f64) -> String {
+    let yuan = cents / 100.0;
+    if lang == Lang::Zh && yuan.abs() >= 10_000.0 {
+        format!("¥{}万", number(yuan / 10_000.0, 2))
+    } else {
+        format!("¥{}", number(yuan, 2))
+    }
+}
+
+/// A period for people: `2026年10月` / `Oct 2026` (quarters and years as written).
+pub fn period(lang: Lang, p: kaohe_domain::period::Period) -> String {
+    use kaohe_domain::period::Period;
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    match (p, lang) {
+        (Period::Month { year, month }, Lang::Zh) => format!("{year}年{month}月"),
+        (Period::Month { year, month }, Lang::En) => {
+            format!("{} {year}", MONTHS[(month as usize + 11) % 12])
+        }
+        _ => p.to_string(),
+    }
+}
+
+/// A short period label for chart axes: `10月` / `Oct` (with the year in January).
+pub fn period_short(lang: Lang, p: kaohe_domain::period::Period) -> String {
+    use kaohe_domain::period::Period;
+    match p {
+        Period::Month { year, month: 1 } => match lang {
+            Lang::Zh => format!("{}年1月", year % 100),
+            Lang::En => format!("Jan {}", year % 100),
+        },
+        Period::Month { .. } => {
+            let full = period(lang, p);
+            full.split(['年', ' '])
+                .nth(if lang == Lang::Zh { 1 } else { 0 })
+                .unwrap_or(&full)
+                .to_string()
+        }
+        _ => p.to_string(),
+    }
+}
+
+/// A date: `2026年10月5日` / `5 Oct 2026`.
+pub fn date(lang: Lang, d: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::Zh => d.format("%Y年%-m月%-d日").to_string(),
+        Lang::En => d.format("%-d %b %Y").to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_money_and_dates_follow_the_locale() {
+        use kaohe_domain::period::Period;
+        assert_eq!(number(1234567.891, 2), "1,234,567.89");
+        assert_eq!(number(-999.0, 0), "-999");
+        assert_eq!(number(-0.001, 2), "0.00");
+        assert_eq!(number(f64::NAN, 2), "–");
+        assert_eq!(money(Lang::En, 123_456_789.0), "¥1,234,567.89");
+        assert_eq!(money(Lang::Zh, 123_456_789.0), "¥123.46万");
+        assert_eq!(money(Lang::Zh, 500_000.0), "¥5,000.00");
+        let oct = Period::Month {
+            year: 2026,
+            month: 10,
+        };
+        assert_eq!(period(Lang::Zh, oct), "2026年10月");
+        assert_eq!(period(Lang::En, oct), "Oct 2026");
+        assert_eq!(period_short(Lang::Zh, oct), "10月");
+        assert_eq!(period_short(Lang::En, oct), "Oct");
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 10, 5).unwrap();
+        assert_eq!(date(Lang::Zh, d), "2026年10月5日");
+        assert_eq!(date(Lang::En, d), "5 Oct 2026");
+        assert_eq!(
+            fill(Lang::En, "rank_of", &[("rank", "2"), ("of", "7")]),
+            "2 of 7"
+        );
+    }
 
     #[test]
     fn every_key_is_unique_and_translated() {

@@ -5,6 +5,8 @@ pub mod api;
 pub mod appeals;
 pub mod audit;
 pub mod auth;
+pub mod boards;
+pub mod charts;
 pub mod cycle;
 pub mod error;
 pub mod forms;
@@ -131,7 +133,8 @@ async fn healthz(
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
-        .route("/", get(pages::dashboard))
+        .route("/", get(boards::dashboard))
+        .route("/board", get(boards::board))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/healthz", get(healthz))

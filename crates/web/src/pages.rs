@@ -4,9 +4,9 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
 use crate::i18n::{self, Lang};
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use kaohe_domain::roles::Scope;
 use minijinja::{Environment, context};
 use rust_embed::Embed;
@@ -62,6 +62,16 @@ fn scope_key(scope: Scope) -> &'static str {
     }
 }
 
+/// The header's board link for the roles that look after others: the board's name.
+fn board_nav(me: &CurrentUser) -> Option<&'static str> {
+    match me.viewer.scope() {
+        Scope::Own => None,
+        Scope::Team => Some(i18n::t(me.lang, "team_board")),
+        Scope::Department => Some(i18n::t(me.lang, "department_board")),
+        Scope::All => Some(i18n::t(me.lang, "company_board")),
+    }
+}
+
 /// Renders a signed-in page: the common header context merged with the page's own.
 pub fn render_page(
     state: &AppState,
@@ -83,34 +93,15 @@ pub fn render_page(
         inbox_count => me.inbox_count,
         role_name,
         scope => i18n::t(me.lang, scope_key(me.viewer.scope())),
+        board_nav => board_nav(me),
         ..page
     };
     render(state, name, ctx)
 }
 
-/// `GET /`: the dashboard, or the sign-in page for strangers.
-pub async fn dashboard(
-    State(state): State<AppState>,
-    me: Result<CurrentUser, WebError>,
-) -> Result<Response, WebError> {
-    let me = match me {
-        Ok(me) => me,
-        Err(WebError::Unauthenticated) => return Ok(Redirect::to("/login").into_response()),
-        Err(e) => return Err(e),
-    };
-    let counts = state.store.record_counts(&me.viewer).await?;
-    let departments = state.store.departments().await?;
-    let teams = state.store.teams().await?;
-    let people = state.store.employees(&me.viewer).await?;
-    let pending = crate::cycle::entries(&state, &me).await?;
-    let overdue = overdue_steps(&state, &me).await?;
-    let page = context! { counts, departments, teams, people, pending, overdue };
-    Ok(render_page(&state, &me, "dashboard.html", page)?.into_response())
-}
-
 /// The overdue cycle steps in the viewer's scope (this month and last), for the roles that
 /// look after others; `None` for a rep.
-async fn overdue_steps(
+pub(crate) async fn overdue_steps(
     state: &AppState,
     me: &CurrentUser,
 ) -> Result<Option<Vec<serde_json::Value>>, WebError> {
@@ -133,7 +124,7 @@ async fn overdue_steps(
             out.push(serde_json::json!({
                 "link": format!("/cycle/{period}/{}", o.employee_id),
                 "period": period.to_string(), "code": o.employee_code, "name": o.name,
-                "stage": stage, "pending": pending, "due_on": o.due_on, "days": o.days,
+                "stage": stage, "pending": pending, "due_on": i18n::date(me.lang, o.due_on), "days": o.days,
             }));
         }
     }

@@ -359,14 +359,22 @@ impl Store {
         let rows: Vec<(i64, i64, String, String, String, String)> = self.fetch_all(&sql).await?;
         let cal = self.calendar(today).await?;
         let mut out = Vec::new();
+        // One read of a scheme's deadlines, not one per person (a board lists everybody's).
+        let mut deadlines_of = std::collections::HashMap::new();
         for (cycle_id, employee_id, code, name, scheme, snapshot) in rows {
             let state: CycleState =
                 serde_json::from_str(&snapshot).map_err(|e| crate::StoreError::Invalid {
                     field: format!("cycle {cycle_id}"),
                     message: e.to_string(),
                 })?;
-            let deadlines = self.deadlines(&scheme).await?;
-            if let Some(o) = overdue(&state, today, &deadlines, &cal) {
+            let deadlines = match deadlines_of.get(&scheme) {
+                Some(d) => d,
+                None => {
+                    let d = self.deadlines(&scheme).await?;
+                    deadlines_of.entry(scheme.clone()).or_insert(d)
+                }
+            };
+            if let Some(o) = overdue(&state, today, deadlines, &cal) {
                 out.push(OverdueStep {
                     cycle_id,
                     employee_id,

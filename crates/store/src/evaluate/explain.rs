@@ -272,3 +272,133 @@ fn what_if(
         total_after: found.and_then(|f| f.1),
     })
 }
+
+/// One way to reach the next grade: change one indicator's first measure by `change`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NextGradeStep {
+    pub indicator: String,
+    pub indicator_name_zh: String,
+    pub indicator_name_en: String,
+    #[serde(flatten)]
+    pub what_if: WhatIf,
+}
+
+/// What today's live scorecard would need to reach the next grade, indicator by indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct NextGrade {
+    pub total: Option<f64>,
+    pub grade: Option<String>,
+    /// Indicators that reach the next grade alone, the smallest change first.
+    pub steps: Vec<NextGradeStep>,
+    /// The target of each indicator of the scorecard that has one: the person's own for the
+    /// period, else the library's.
+    pub targets: std::collections::BTreeMap<String, f64>,
+}
+
+impl Store {
+    /// The what-if of [`Store::explain`] for every computed indicator of `employee`'s
+    /// scorecard at once (one evaluation from the roll-ups; no records are listed): the
+    /// dashboard's "what it takes to reach the next grade". Empty steps at the top grade.
+    pub async fn next_grade(
+        &self,
+        viewer: &Viewer,
+        period: Period,
+        employee: i64,
+    ) -> Result<NextGrade> {
+        let lib = self.library().await?.library;
+        let cal = self.calendar(period.start()).await?;
+        let req = EvalRequest {
+            period,
+            scheme: None,
+            employee: Some(employee),
+        };
+        let mut people = self.people_to_evaluate(viewer, &req, &lib).await?;
+        let Some((_, scheme)) = people.pop() else {
+            return Err(StoreError::NotFound {
+                entity: "scorecard",
+                key: format!("{employee} {period}"),
+            });
+        };
+        let wanted = wanted_measures(&lib, std::iter::once(&scheme));
+        let computed = measures::compute(
+            self,
+            viewer,
+            &wanted,
+            period,
+            Some(employee),
+            &cal,
+            measures::Source::Rollups,
+        )
+        .await?;
+        let inputs = self.period_inputs(period, Some(employee)).await?;
+        let wd = cal.working_days_between(period.start(), period.end_exclusive());
+        let pwd = cal.working_days_between(period.prev().start(), period.prev().end_exclusive());
+        let values = person_values(&wanted, &computed, employee);
+        let mut ctx = base_context(&inputs, employee, wd, pwd);
+        fill_prev_indicators(&lib, &scheme, &values, &mut ctx);
+        let recompute = |v: &MeasureValues| {
+            Scorecard::compute(
+                &scheme,
+                &scorecard_input(&lib, &scheme, v, ctx.clone(), &inputs, employee),
+            )
+        };
+        let card = recompute(&values);
+        let own = inputs.targets.get(&employee);
+        let targets = super::scheme_indicator_codes(&scheme)
+            .into_iter()
+            .filter_map(|code| {
+                let t = own
+                    .and_then(|t| t.get(&code).copied())
+                    .or_else(|| lib.indicator(&code).and_then(|i| i.target))?;
+                Some((code, t))
+            })
+            .collect();
+        let mut steps = Vec::new();
+        for code in super::scheme_indicator_codes(&scheme) {
+            let Some(ind) = lib.indicator(&code) else {
+                continue;
+            };
+            let Some(formula) = ind.formula() else {
+                continue;
+            };
+            let fm: Vec<Wanted> = formula
+                .measures()
+                .iter()
+                .map(|m| Wanted {
+                    measure: m.clone(),
+                    offset: PeriodOffset::Current,
+                })
+                .collect();
+            let Some(first) = fm.first() else {
+                continue;
+            };
+            if let Some(w) = what_if(
+                &card,
+                &scheme,
+                &fm,
+                first,
+                ind.direction,
+                recompute,
+                &values,
+            )
+            .filter(|w| w.change.is_some())
+            {
+                steps.push(NextGradeStep {
+                    indicator: code.clone(),
+                    indicator_name_zh: ind.name_zh.clone(),
+                    indicator_name_en: ind.name_en.clone(),
+                    what_if: w,
+                });
+            }
+        }
+        // The smallest effort first: fewest records (money measures count cents, so they
+        // sort after counts of a handful of records, as they should).
+        steps.sort_by_key(|s| s.what_if.change.map_or(i64::MAX, i64::abs));
+        Ok(NextGrade {
+            total: card.total_rounded,
+            grade: card.grade.as_ref().map(|g| g.code.clone()),
+            steps,
+            targets,
+        })
+    }
+}

@@ -46,6 +46,15 @@ impl Computed {
             None => w.measure.empty_value(),
         }
     }
+
+    /// The sum of `wanted[index]` over everybody computed (absent people add nothing).
+    pub fn sum(&self, index: usize) -> f64 {
+        self.values
+            .iter()
+            .filter(|((_, i), _)| *i == index)
+            .filter_map(|(_, v)| *v)
+            .sum()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -14,7 +14,7 @@ mod explain;
 pub mod measures;
 mod save;
 
-pub use explain::{Explanation, WhatIf};
+pub use explain::{Explanation, NextGrade, NextGradeStep, WhatIf};
 
 pub use save::{StoredLine, StoredScorecard};
 
