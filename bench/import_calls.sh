@@ -5,6 +5,7 @@
 # Reports rows/s of both, their ratio, and kaohe's peak memory (/usr/bin/time -v).
 #
 #   bench/import_calls.sh [ROWS]      (default 10000000; needs sqlite3 and /usr/bin/time)
+#   SKIP_BUILD=1 bench/import_calls.sh 1000000   (reuse the built release binaries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-10000000}
@@ -12,8 +13,11 @@ work=$(mktemp -d /tmp/kaohe-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 target=${CARGO_TARGET_DIR:-target}
 
-echo "== building (release)"
-cargo build --release -p kaohe --bin kaohe --example calls_csv >/dev/null
+# SKIP_BUILD=1 reuses the release binaries already built (to time on a quiet machine).
+if [ -z "${SKIP_BUILD:-}" ]; then
+  echo "== building (release)"
+  cargo build --release -p kaohe --bin kaohe --example calls_csv >/dev/null
+fi
 kaohe="$target/release/kaohe"
 
 echo "== a company to import into: 200 staff and their customers (kaohe gen)"
