@@ -121,7 +121,9 @@ async fn training_context(
         Vec::new()
     };
     let may_decide = matches!(me.viewer.role, Role::Hr | Role::Manager);
-    Ok(context! { year, courses, planned, done, needs, sees_probation, probation, may_decide, error })
+    Ok(
+        context! { year, courses, planned, done, needs, sees_probation, probation, may_decide, error },
+    )
 }
 
 /// `GET /training?year=`: the training report, what people asked to learn and the probation
