@@ -91,15 +91,17 @@ impl Store {
         sql.bind(year);
         let sessions: Vec<(i64, i64)> = self.fetch_all(&sql).await?;
         let mut sql = Sql::new(
-            "SELECT s.course_id, s.held_on, r.employee_id, r.attended, r.score FROM training_results r \
+            "SELECT s.course_id, s.held_on, r.employee_id, r.attended, r.score, e.code, e.name FROM training_results r \
              JOIN training_sessions s ON s.id = r.session_id \
-             JOIN training_courses c ON c.id = s.course_id WHERE c.year = ",
+             JOIN training_courses c ON c.id = s.course_id JOIN employees e ON e.id = r.employee_id WHERE c.year = ",
         );
         sql.bind(year);
         viewer.restrict(&mut sql, "r.employee_id");
-        type R = (i64, NaiveDate, i64, bool, Option<f64>);
+        sql.push(" ORDER BY s.held_on, s.id, r.employee_id");
+        type R = (i64, NaiveDate, i64, bool, Option<f64>, String, String);
         let rows: Vec<R> = self.fetch_all(&sql).await?;
-        let scores = self.monthly_scores(&courses).await?;
+        let held: Vec<NaiveDate> = rows.iter().map(|r| r.1).collect();
+        let scores = self.monthly_scores(year, &held, &courses).await?;
         let mut out = Vec::new();
         for (id, title, method, planned_on, indicator, pass_mark) in courses {
             let mut rep = CourseReport {
@@ -107,10 +109,10 @@ impl Store {
                 title,
                 method,
                 planned_on: Some(planned_on),
+                indicator: indicator.clone(),
                 ..CourseReport::default()
             };
             rep.sessions = sessions.iter().filter(|s| s.0 == id).count() as u32;
-            let (mut before, mut after) = (Vec::new(), Vec::new());
             for r in rows.iter().filter(|r| r.0 == id) {
                 let emp = r.2;
                 rep.invited += 1;
@@ -124,20 +126,37 @@ impl Store {
                 }
                 // Paired: only trainees with values on both sides say anything about change.
                 let (b, a) = training::effect_windows(r.1);
-                let values = |months: &[Period]| -> Vec<f64> {
+                let found = |months: &[Period]| -> Vec<(f64, Option<f64>)> {
                     months
                         .iter()
                         .filter_map(|m| scores.get(&(emp, m.to_string(), indicator.clone())))
                         .copied()
                         .collect()
                 };
-                if let (Some(vb), Some(va)) =
-                    (training::mean(&values(&b)), training::mean(&values(&a)))
-                {
-                    before.push(vb);
-                    after.push(va);
+                let (fb, fa) = (found(&b), found(&a));
+                let mean_of = |v: &[(f64, Option<f64>)], value: bool| {
+                    let xs: Vec<f64> = if value {
+                        v.iter().filter_map(|x| x.1).collect()
+                    } else {
+                        v.iter().map(|x| x.0).collect()
+                    };
+                    training::mean(&xs)
+                };
+                if let (Some(vb), Some(va)) = (mean_of(&fb, false), mean_of(&fa, false)) {
+                    rep.trainees.push(training::TraineeChange {
+                        employee_id: emp,
+                        code: r.5.clone(),
+                        name: r.6.clone(),
+                        held_on: Some(r.1),
+                        before: vb,
+                        after: va,
+                        before_value: mean_of(&fb, true),
+                        after_value: mean_of(&fa, true),
+                    });
                 }
             }
+            let before: Vec<f64> = rep.trainees.iter().map(|t| t.before).collect();
+            let after: Vec<f64> = rep.trainees.iter().map(|t| t.after).collect();
             rep.before = training::mean(&before);
             rep.after = training::mean(&after);
             out.push(rep);
@@ -145,18 +164,42 @@ impl Store {
         Ok(out)
     }
 
-    /// Current scorecard values by (person, month, indicator code; empty for the total).
+    /// Current scorecard (score, value) by (person, month, indicator code; empty for the
+    /// total), for the people with a result in a course of `year` and the months within the
+    /// effect windows of the sessions held on `sessions_on`.
     async fn monthly_scores(
         &self,
+        year: i32,
+        sessions_on: &[NaiveDate],
         courses: &[(i64, String, String, NaiveDate, String, f64)],
-    ) -> Result<HashMap<(i64, String, String), f64>> {
+    ) -> Result<HashMap<(i64, String, String), (f64, Option<f64>)>> {
         let mut out = HashMap::new();
-        let sql = Sql::new(
-            "SELECT employee_id, period, total FROM scorecards WHERE current = TRUE AND total IS NOT NULL",
+        let mut months: Vec<String> = sessions_on
+            .iter()
+            .flat_map(|d| {
+                let (b, a) = training::effect_windows(*d);
+                b.into_iter().chain(a)
+            })
+            .map(|p| p.to_string())
+            .collect();
+        months.sort_unstable();
+        months.dedup();
+        if months.is_empty() {
+            return Ok(out);
+        }
+        let trainees = "SELECT r.employee_id FROM training_results r JOIN training_sessions ts ON ts.id = r.session_id \
+             JOIN training_courses tc ON tc.id = ts.course_id WHERE tc.year = ";
+        let mut sql = Sql::new(
+            "SELECT employee_id, period, total FROM scorecards WHERE current = TRUE AND total IS NOT NULL AND period IN ",
         );
+        sql.bind_list(months.clone())
+            .push(" AND employee_id IN (")
+            .push(trainees)
+            .bind(year)
+            .push(")");
         let totals: Vec<(i64, String, f64)> = self.fetch_all(&sql).await?;
         for (e, p, t) in totals {
-            out.insert((e, p, String::new()), t);
+            out.insert((e, p, String::new()), (t, Some(t)));
         }
         let codes: Vec<String> = courses
             .iter()
@@ -165,13 +208,19 @@ impl Store {
             .collect();
         if !codes.is_empty() {
             let mut sql = Sql::new(
-                "SELECT s.employee_id, s.period, l.indicator_code, l.score FROM scorecard_lines l \
+                "SELECT s.employee_id, s.period, l.indicator_code, l.score, l.value FROM scorecard_lines l \
                  JOIN scorecards s ON s.id = l.scorecard_id WHERE s.current = TRUE AND l.score IS NOT NULL AND l.indicator_code IN ",
             );
-            sql.bind_list(codes);
-            let lines: Vec<(i64, String, String, f64)> = self.fetch_all(&sql).await?;
-            for (e, p, c, v) in lines {
-                out.insert((e, p, c), v);
+            sql.bind_list(codes)
+                .push(" AND s.period IN ")
+                .bind_list(months)
+                .push(" AND s.employee_id IN (")
+                .push(trainees)
+                .bind(year)
+                .push(")");
+            let lines: Vec<(i64, String, String, f64, Option<f64>)> = self.fetch_all(&sql).await?;
+            for (e, p, c, v, value) in lines {
+                out.insert((e, p, c), (v, value));
             }
         }
         Ok(out)

@@ -15,13 +15,14 @@ use kaohe_domain::org::{Department, Employee, Position, Team};
 use kaohe_domain::period::Period;
 use kaohe_domain::probation::{Outcome, Verdict};
 use kaohe_domain::records::{
-    Contract, CreditAssessment, Customer, Meeting, MeetingDecision, Order, Payment, Receivable,
-    TrainingCourse, TrainingResult, TrainingSession,
+    Complaint, Contract, CreditAssessment, Customer, Meeting, MeetingDecision, Order, Payment,
+    Receivable, TrainingCourse, TrainingResult, TrainingSession,
 };
 use kaohe_domain::roles::Role;
 use kaohe_domain::rules::contract::ContractAction;
 use kaohe_domain::scheme::RaterGroup;
 use kaohe_store::credit::{AgeingBy, ApprovalInput, ApprovalKind};
+use kaohe_store::evaluate::EvalRequest;
 use kaohe_store::records::{ImportFailure, ImportOptions, ImportOutcome};
 use kaohe_store::users::NewUser;
 use kaohe_store::{Sql, Store, StoreError, Viewer};
@@ -594,6 +595,87 @@ async fn probation_is_recommended_from_scores_and_training_and_a_decision_conver
             .await,
             3
         );
+    }
+}
+
+#[tokio::test]
+async fn the_training_report_gives_each_courses_indicator_before_and_after_from_evaluated_scorecards()
+ {
+    for db in every_backend().await {
+        let t = setup(db.open().await).await;
+        let sys = Viewer::system("test");
+        // A course on complaint handling, concerning `valid_complaints`, held on 15 September.
+        let c = t
+            .store
+            .create(&t.hr, &course("投诉处理", "valid_complaints", day(9, 15)))
+            .await
+            .unwrap();
+        let session = t
+            .store
+            .create(
+                &t.hr,
+                &TrainingSession {
+                    id: 0,
+                    course_id: c,
+                    held_on: day(9, 15),
+                    results: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        t.store
+            .create(
+                &t.hr,
+                &TrainingResult {
+                    session_id: session,
+                    employee_id: 1,
+                    attended: true,
+                    score: Some(90.0),
+                },
+            )
+            .await
+            .unwrap();
+        // Before: two valid complaints in July, none after; both months evaluated.
+        for d in [day(7, 6), day(7, 20)] {
+            let at = at(d);
+            let complaint = Complaint {
+                id: 0,
+                customer_id: None,
+                employee_id: 1,
+                day: d,
+                received_at: at,
+                valid: true,
+                due_at: at,
+                resolved_at: Some(at),
+                satisfaction: None,
+                description: "发货延误".into(),
+            };
+            t.store.create(&sys, &complaint).await.unwrap();
+        }
+        for p in ["2026-07", "2026-10"] {
+            let req = EvalRequest {
+                period: Period::parse(p).unwrap(),
+                scheme: None,
+                employee: Some(1),
+            };
+            t.store.evaluate(&sys, &req).await.unwrap();
+        }
+        let report = t.store.training_report(&t.hr, 2026).await.unwrap();
+        let r = &report[0];
+        assert_eq!(r.indicator, "valid_complaints");
+        assert_eq!(r.trainees.len(), 1, "{r:?}");
+        let tr = &r.trainees[0];
+        assert_eq!((tr.code.as_str(), tr.held_on), ("E001", Some(day(9, 15))));
+        // 100 − 10 per valid complaint: 80 before, 100 after; the values are the counts.
+        assert_eq!((tr.before, tr.after), (80.0, 100.0));
+        assert_eq!((tr.before_value, tr.after_value), (Some(2.0), Some(0.0)));
+        assert_eq!(
+            (r.before, r.after, r.change()),
+            (Some(80.0), Some(100.0), Some(20.0))
+        );
+        // The report counts only the people the viewer may see: the peer sees no change.
+        let mine = t.store.training_report(&t.peer, 2026).await.unwrap();
+        assert!(mine[0].trainees.is_empty() && mine[0].before.is_none());
     }
 }
 
