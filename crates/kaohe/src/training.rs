@@ -223,7 +223,7 @@ pub async fn training(store: &Store, cmd: &TrainingCommand, today: NaiveDate) ->
                 return Ok(());
             }
             println!(
-                "{:<10} {:<24} {:<8} {:>4} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7}",
+                "{:<10} {:<24} {:<8} {:>4} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7}  indicator",
                 "planned",
                 "course",
                 "method",
@@ -237,7 +237,7 @@ pub async fn training(store: &Store, cmd: &TrainingCommand, today: NaiveDate) ->
             );
             for r in rows {
                 println!(
-                    "{:<10} {:<24} {:<8} {:>4} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7}",
+                    "{:<10} {:<24} {:<8} {:>4} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7}  {}",
                     r.planned_on.map_or(String::new(), |d| d.to_string()),
                     r.title,
                     r.method,
@@ -248,7 +248,25 @@ pub async fn training(store: &Store, cmd: &TrainingCommand, today: NaiveDate) ->
                     num(r.before),
                     num(r.after),
                     num(r.change()),
+                    if r.indicator.is_empty() {
+                        "(total)"
+                    } else {
+                        r.indicator.as_str()
+                    },
                 );
+                // Each attendee measured on both sides: score (value) before → after.
+                for t in &r.trainees {
+                    println!(
+                        "{:>12}{} {:<8} {:>8} ({}) -> {:>8} ({})",
+                        "",
+                        t.code,
+                        t.name,
+                        num(Some(t.before)),
+                        num(t.before_value),
+                        num(Some(t.after)),
+                        num(t.after_value),
+                    );
+                }
             }
         }
         TrainingCommand::Needs { as_user, summary } => {

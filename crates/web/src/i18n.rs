@@ -237,6 +237,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("not_held", "未举办", "not held"),
     ("effect_hint", "培训前后：学员在培训前后各三个月的相关指标得分（课程未关联指标时为考核总分）的平均值，仅计有已存评分卡的月份。", "Before / after: the trainees' mean score of the course's indicator (the scorecard total when the course names none) in the three months before and after, from stored scorecards only."),
     ("training_needs", "培训需求", "Training needs"),
+    ("scorecard_total", "考核总分", "Scorecard total"),
     ("probation", "试用期转正", "Probation conversion"),
     ("probation_hint", "试用期满（默认入职起 3 个月）时，按试用期内月度考核平均分（合格线 60）和培训考核结果给出建议：达标转正；未达标延长试用一次（3 个月）；延长后仍未达标不予转正。与建议不同的决定须填写理由。", "When the probation ends (by default 3 months after hiring) the rule recommends from the mean monthly score during it (pass mark 60) and the training assessments: convert when both pass; otherwise extend once (3 months); still short after the extension, do not convert. A decision other than the recommendation needs a reason."),
     ("hired_on", "入职日期", "Hired"),
