@@ -816,6 +816,28 @@ CREATE TABLE credit_approvals (
 CREATE INDEX meeting_decisions_owner ON meeting_decisions (owner_id, done_on);
 CREATE INDEX training_results_employee ON training_results (employee_id);
 
+-- Probation conversion decisions (转正, crates/domain/src/probation.rs): what the rule
+-- recommended when a manager or HR decided, the decision and, when it differs, the reason. A
+-- conversion also sets employees.status = 'regular' and regular_on in the same transaction; an
+-- extension's new last day is `extended_until` (granted once).
+CREATE TABLE probation_decisions (
+    id @ID@,
+    employee_id BIGINT NOT NULL REFERENCES employees(id),
+    recommended TEXT CHECK (recommended IN ('convert', 'extend', 'reject')),
+    decision TEXT NOT NULL CHECK (decision IN ('convert', 'extend', 'reject')),
+    basis TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT '',
+    ends_on DATE NOT NULL,
+    extended_until DATE,
+    decided_by BIGINT REFERENCES users(id),
+    decider TEXT NOT NULL,
+    decided_on DATE NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    -- The domain Assessment the decision was taken on, as JSON.
+    assessment TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX probation_decisions_employee ON probation_decisions (employee_id, id);
+
 -- Web import jobs (records2): a browser import's state and outcome, so a page reload finds it
 -- and a server restart reports a running one as interrupted (its transaction never committed) -
 

@@ -42,6 +42,7 @@ pub mod meeting;
 pub mod money;
 pub mod org;
 pub mod period;
+pub mod probation;
 pub mod problem;
 pub mod records;
 pub mod roles;

@@ -148,6 +148,33 @@ pub struct CourseReport {
     pub before: Option<f64>,
     /// Mean indicator score after.
     pub after: Option<f64>,
+    /// The indicator the change is measured on (empty: the scorecard total).
+    pub indicator: String,
+    /// Each attendee with stored scorecards on both sides, the values behind `before` and
+    /// `after`.
+    pub trainees: Vec<TraineeChange>,
+}
+
+/// One attendee's indicator before and after a session of a course: the means over the
+/// [`WINDOW_MONTHS`] months each side of the months with a current scorecard.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TraineeChange {
+    /// The person.
+    pub employee_id: i64,
+    /// Their 工号.
+    pub code: String,
+    /// Their name.
+    pub name: String,
+    /// The session's day.
+    pub held_on: Option<NaiveDate>,
+    /// Mean indicator score (0–100) before.
+    pub before: f64,
+    /// Mean indicator score after.
+    pub after: f64,
+    /// Mean indicator value (the measured figure, e.g. a percentage or a rating) before.
+    pub before_value: Option<f64>,
+    /// Mean indicator value after.
+    pub after_value: Option<f64>,
 }
 
 impl CourseReport {

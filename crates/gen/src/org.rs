@@ -329,6 +329,22 @@ enum Tenure {
     HiredOn(NaiveDate),
     /// A veteran who leaves on this day.
     Leaves(NaiveDate),
+    /// Joined on this day and still on probation at the end even when its 3 months are over:
+    /// the conversion (转正) waits for HR's or the manager's decision, so the demo has one.
+    AwaitingConversion(NaiveDate),
+}
+
+/// The end of a generated person's probation: 3 months after hiring.
+fn probation_end(hired_on: NaiveDate) -> NaiveDate {
+    hired_on
+        .checked_add_months(Months::new(3))
+        .expect("dates stay small")
+}
+
+/// Whether a generated person is still a new hire (a `new_hires` course's audience) on `day`:
+/// within their 3 months, whether or not the conversion has been decided yet.
+pub(crate) fn new_hire_on(e: &Employee, day: NaiveDate) -> bool {
+    day < probation_end(e.hired_on)
 }
 
 struct Builder<'a> {
@@ -401,14 +417,13 @@ impl Builder<'_> {
             |rng: &mut Rng, first: NaiveDate| first - TimeDelta::days(rng.range(200, 2200));
         let (hired_on, left_on) = match tenure {
             Tenure::Veteran => (veteran_hire(&mut self.rng, self.first), None),
-            Tenure::HiredOn(d) => (d, None),
+            Tenure::HiredOn(d) | Tenure::AwaitingConversion(d) => (d, None),
             Tenure::Leaves(d) => (veteran_hire(&mut self.rng, self.first), Some(d)),
         };
         let hired_on = next_working(self.cal, hired_on);
-        let probation_end = hired_on
-            .checked_add_months(Months::new(3))
-            .expect("dates stay small");
-        let regular_on = (probation_end <= self.end).then_some(probation_end);
+        let probation_end = probation_end(hired_on);
+        let awaiting = matches!(tenure, Tenure::AwaitingConversion(_));
+        let regular_on = (probation_end <= self.end && !awaiting).then_some(probation_end);
         let status = match (left_on, regular_on) {
             (Some(_), _) => EmploymentStatus::Left,
             (None, Some(_)) => EmploymentStatus::Regular,
@@ -645,7 +660,7 @@ fn demo_people(b: &mut Builder) {
                 P_TEL,
                 None,
                 Some(lead),
-                HiredOn(replace1),
+                AwaitingConversion(replace1),
                 Some(0.55),
             ),
             _ => 0,
@@ -1520,7 +1535,7 @@ fn past_training(b: &mut Builder, seed: u64) {
                 "property" => matches!(a.kind, Kind::Consultant | Kind::PropertyLead),
                 "clerk" => a.kind == Kind::Clerk,
                 "service" => a.kind == Kind::Service,
-                "new_hires" => e.regular_on.is_none_or(|r| r > day),
+                "new_hires" => new_hire_on(e, day),
                 _ => true,
             };
             if !employed || !audience {

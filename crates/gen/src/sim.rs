@@ -1893,7 +1893,7 @@ impl<'a> Sim<'a> {
                     "property" => matches!(a.kind, Kind::Consultant | Kind::PropertyLead),
                     "clerk" => a.kind == Kind::Clerk,
                     "service" => a.kind == Kind::Service,
-                    "new_hires" => e.regular_on.is_none_or(|r| r > self.day),
+                    "new_hires" => org::new_hire_on(e, self.day),
                     _ => true,
                 };
                 if !audience {

@@ -356,7 +356,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Training { command } => {
             let cfg = cli.config(None, None, DEFAULT_DB)?;
-            crate::training::training(&open(&cfg).await?, command).await
+            crate::training::training(&open(&cfg).await?, command, today(&cfg)).await
         }
         Command::Meeting { command } => {
             let cfg = cli.config(None, None, DEFAULT_DB)?;

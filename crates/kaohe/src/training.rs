@@ -10,6 +10,7 @@ use kaohe_domain::Cents;
 use kaohe_domain::credit::AgeBucket;
 use kaohe_domain::import::cell::parse_money;
 use kaohe_domain::period::Period;
+use kaohe_domain::probation::{Outcome, Verdict};
 use kaohe_store::credit::{AgeingBy, ApprovalInput, ApprovalKind};
 use kaohe_store::{Sql, Store, Viewer};
 
@@ -36,10 +37,34 @@ pub enum TrainingCommand {
         #[arg(long)]
         summary: bool,
     },
-    /// People on probation (试用) with their training results, for the conversion (转正) decision
+    /// People on probation (试用): scores, training and the conversion (转正) recommendation
     Probation {
         #[arg(long = "as", value_name = "USER")]
         as_user: Option<String>,
+        /// The day to assess on (default today)
+        #[arg(long)]
+        today: Option<NaiveDate>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// HR or a manager decides a probation: convert (转正), extend (延长试用, once) or reject
+    /// (不予转正); deciding otherwise than recommended needs --reason
+    Convert {
+        /// The person (database id or 工号)
+        #[arg(long)]
+        employee: String,
+        #[arg(long, value_enum)]
+        decision: ProbationDecision,
+        /// Why (required when the decision differs from the recommendation)
+        #[arg(long)]
+        reason: Option<String>,
+        /// The deciding HR officer or manager
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+        /// The decision day (default today)
+        #[arg(long)]
+        today: Option<NaiveDate>,
     },
     /// What training pre-fills for a person's raters in a period
     Prefill {
@@ -50,6 +75,27 @@ pub enum TrainingCommand {
         #[arg(long)]
         employee: String,
     },
+}
+
+/// A probation decision.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProbationDecision {
+    /// 转正
+    Convert,
+    /// 延长试用
+    Extend,
+    /// 不予转正
+    Reject,
+}
+
+impl From<ProbationDecision> for Verdict {
+    fn from(d: ProbationDecision) -> Verdict {
+        match d {
+            ProbationDecision::Convert => Verdict::Convert,
+            ProbationDecision::Extend => Verdict::Extend,
+            ProbationDecision::Reject => Verdict::Reject,
+        }
+    }
 }
 
 /// Team meetings.
@@ -163,7 +209,7 @@ fn num(v: Option<f64>) -> String {
 }
 
 /// Runs `kaohe training …`.
-pub async fn training(store: &Store, cmd: &TrainingCommand) -> Result<()> {
+pub async fn training(store: &Store, cmd: &TrainingCommand, today: NaiveDate) -> Result<()> {
     match cmd {
         TrainingCommand::Report {
             year,
@@ -177,7 +223,7 @@ pub async fn training(store: &Store, cmd: &TrainingCommand) -> Result<()> {
                 return Ok(());
             }
             println!(
-                "{:<10} {:<24} {:<8} {:>4} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7}",
+                "{:<10} {:<24} {:<8} {:>4} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7}  indicator",
                 "planned",
                 "course",
                 "method",
@@ -191,7 +237,7 @@ pub async fn training(store: &Store, cmd: &TrainingCommand) -> Result<()> {
             );
             for r in rows {
                 println!(
-                    "{:<10} {:<24} {:<8} {:>4} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7}",
+                    "{:<10} {:<24} {:<8} {:>4} {:>7} {:>7} {:>7} {:>8} {:>8} {:>7}  {}",
                     r.planned_on.map_or(String::new(), |d| d.to_string()),
                     r.title,
                     r.method,
@@ -202,7 +248,25 @@ pub async fn training(store: &Store, cmd: &TrainingCommand) -> Result<()> {
                     num(r.before),
                     num(r.after),
                     num(r.change()),
+                    if r.indicator.is_empty() {
+                        "(total)"
+                    } else {
+                        r.indicator.as_str()
+                    },
                 );
+                // Each attendee measured on both sides: score (value) before → after.
+                for t in &r.trainees {
+                    println!(
+                        "{:>12}{} {:<8} {:>8} ({}) -> {:>8} ({})",
+                        "",
+                        t.code,
+                        t.name,
+                        num(Some(t.before)),
+                        num(t.before_value),
+                        num(Some(t.after)),
+                        num(t.after_value),
+                    );
+                }
             }
         }
         TrainingCommand::Needs { as_user, summary } => {
@@ -220,15 +284,67 @@ pub async fn training(store: &Store, cmd: &TrainingCommand) -> Result<()> {
                 }
             }
         }
-        TrainingCommand::Probation { as_user } => {
+        TrainingCommand::Probation {
+            as_user,
+            today: on,
+            json,
+        } => {
             let v = viewer_or_system(store, as_user.as_deref()).await?;
-            for p in store.probation_inputs(&v).await? {
-                let training = p.training.map_or(
-                    "培训：暂无成绩 / training: no scores yet".to_string(),
-                    |t| format!("{} / {}", t.zh, t.en),
-                );
-                println!("{} {:<8} hired {}  {training}", p.code, p.name, p.hired_on);
+            let rows = store.probation_inputs(&v, on.unwrap_or(today)).await?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+                return Ok(());
             }
+            for p in rows {
+                let a = &p.assessment;
+                let rec = a.recommendation.map_or("-", |r| r.as_str());
+                println!(
+                    "{} {:<8} hired {} until {}  {:<8} {}",
+                    p.code, p.name, p.hired_on, a.ends_on, rec, a.basis_zh
+                );
+                println!("{:>28}{}", "", a.basis_en);
+                if let Some(d) = &p.decided {
+                    println!(
+                        "{:>28}decided {} on {} by {}{}",
+                        "",
+                        d.decision,
+                        d.decided_on,
+                        d.decider,
+                        if d.reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", d.reason)
+                        }
+                    );
+                }
+            }
+        }
+        TrainingCommand::Convert {
+            employee,
+            decision,
+            reason,
+            as_user,
+            today: on,
+        } => {
+            let v = viewer(store, as_user).await?;
+            let id = crate::assess::employee_id(store, employee).await?;
+            let outcome = store
+                .decide_probation(
+                    &v,
+                    id,
+                    (*decision).into(),
+                    reason.as_deref().unwrap_or(""),
+                    on.unwrap_or(today),
+                )
+                .await?;
+            let text = match outcome {
+                Outcome::Converted { on } => format!("converted to regular staff from {on} (转正)"),
+                Outcome::Extended { until } => format!("probation extended to {until} (延长试用)"),
+                Outcome::NotConverted { on } => {
+                    format!("not converted, decided on {on} (不予转正)")
+                }
+            };
+            println!("kaohe: {employee}: {text}");
         }
         TrainingCommand::Prefill { period, employee } => {
             let p = Period::parse(period).map_err(|e| anyhow::anyhow!("--period: {e}"))?;

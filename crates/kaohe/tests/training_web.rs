@@ -173,5 +173,61 @@ async fn the_demo_company_shows_its_training_plan_missed_meetings_and_credit_fla
             .await
             .unwrap();
         assert_eq!(bad.status(), 422);
+
+        // Probation conversion: the demo has a new hire whose 3 months are over, awaiting the
+        // decision; HR sees the recommendation with its basis and decides it on the page.
+        let hr = app.sign_in("hr", "kaohe-demo").await;
+        let due: Vec<_> = app
+            .store
+            .probation_inputs(&kaohe_store::Viewer::system("test"), test_today())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.assessment.due)
+            .collect();
+        assert_eq!(due.len(), 1, "{due:?}");
+        let rec = due[0].assessment.recommendation.expect("a recommendation");
+        let html = page(&hr, app.url("/training")).await;
+        assert!(html.contains("id=\"probation\"") && html.contains(&due[0].code));
+        assert!(
+            html.contains("action=\"/training/probation\""),
+            "HR gets the form"
+        );
+        let rep_page = page(&rep, app.url("/training")).await;
+        assert!(
+            !rep_page.contains("id=\"probation\""),
+            "reps see no probation"
+        );
+        let id = due[0].employee_id.to_string();
+        let decide = |csrf: String, decision: &'static str, reason: &'static str| {
+            let id = id.clone();
+            let hr = hr.clone();
+            let url = app.url("/training/probation");
+            async move {
+                hr.post(url)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("employee", id.as_str()),
+                        ("decision", decision),
+                        ("reason", reason),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        // Without a CSRF token: refused, nothing decided.
+        let resp = decide(String::new(), rec.as_str(), "").await;
+        assert_eq!(resp.status(), 403);
+        let resp = decide(hidden_csrf(&html), rec.as_str(), "").await;
+        assert_eq!(resp.status(), 303, "back to the page");
+        let decided = app
+            .store
+            .fetch_i64(&kaohe_store::Sql::new(
+                "SELECT COUNT(*) FROM audit_log WHERE entity = 'probation' AND action = 'decide'",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(decided, 1);
     }
 }

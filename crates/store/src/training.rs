@@ -3,13 +3,17 @@
 //! (plan vs done, attendance, pass rates, indicator change before and after each course).
 //! The rules are [`kaohe_domain::training`].
 
+use crate::audit::AuditEntry;
+use crate::cycle::{refuse_now, require_role};
 use crate::sql::Sql;
-use crate::{Result, Store, Tx, Viewer};
+use crate::{Result, Store, StoreError, Tx, Viewer};
 use chrono::{NaiveDate, Utc};
 use kaohe_domain::cycle::CycleState;
 use kaohe_domain::indicator::IndicatorKind;
 use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
+use kaohe_domain::probation;
+use kaohe_domain::roles::Role;
 use kaohe_domain::training::{self, CourseReport, Prefill, ScoredResult};
 use std::collections::{BTreeMap, HashMap};
 
@@ -87,15 +91,17 @@ impl Store {
         sql.bind(year);
         let sessions: Vec<(i64, i64)> = self.fetch_all(&sql).await?;
         let mut sql = Sql::new(
-            "SELECT s.course_id, s.held_on, r.employee_id, r.attended, r.score FROM training_results r \
+            "SELECT s.course_id, s.held_on, r.employee_id, r.attended, r.score, e.code, e.name FROM training_results r \
              JOIN training_sessions s ON s.id = r.session_id \
-             JOIN training_courses c ON c.id = s.course_id WHERE c.year = ",
+             JOIN training_courses c ON c.id = s.course_id JOIN employees e ON e.id = r.employee_id WHERE c.year = ",
         );
         sql.bind(year);
         viewer.restrict(&mut sql, "r.employee_id");
-        type R = (i64, NaiveDate, i64, bool, Option<f64>);
+        sql.push(" ORDER BY s.held_on, s.id, r.employee_id");
+        type R = (i64, NaiveDate, i64, bool, Option<f64>, String, String);
         let rows: Vec<R> = self.fetch_all(&sql).await?;
-        let scores = self.monthly_scores(&courses).await?;
+        let held: Vec<NaiveDate> = rows.iter().map(|r| r.1).collect();
+        let scores = self.monthly_scores(year, &held, &courses).await?;
         let mut out = Vec::new();
         for (id, title, method, planned_on, indicator, pass_mark) in courses {
             let mut rep = CourseReport {
@@ -103,10 +109,10 @@ impl Store {
                 title,
                 method,
                 planned_on: Some(planned_on),
+                indicator: indicator.clone(),
                 ..CourseReport::default()
             };
             rep.sessions = sessions.iter().filter(|s| s.0 == id).count() as u32;
-            let (mut before, mut after) = (Vec::new(), Vec::new());
             for r in rows.iter().filter(|r| r.0 == id) {
                 let emp = r.2;
                 rep.invited += 1;
@@ -120,20 +126,37 @@ impl Store {
                 }
                 // Paired: only trainees with values on both sides say anything about change.
                 let (b, a) = training::effect_windows(r.1);
-                let values = |months: &[Period]| -> Vec<f64> {
+                let found = |months: &[Period]| -> Vec<(f64, Option<f64>)> {
                     months
                         .iter()
                         .filter_map(|m| scores.get(&(emp, m.to_string(), indicator.clone())))
                         .copied()
                         .collect()
                 };
-                if let (Some(vb), Some(va)) =
-                    (training::mean(&values(&b)), training::mean(&values(&a)))
-                {
-                    before.push(vb);
-                    after.push(va);
+                let (fb, fa) = (found(&b), found(&a));
+                let mean_of = |v: &[(f64, Option<f64>)], value: bool| {
+                    let xs: Vec<f64> = if value {
+                        v.iter().filter_map(|x| x.1).collect()
+                    } else {
+                        v.iter().map(|x| x.0).collect()
+                    };
+                    training::mean(&xs)
+                };
+                if let (Some(vb), Some(va)) = (mean_of(&fb, false), mean_of(&fa, false)) {
+                    rep.trainees.push(training::TraineeChange {
+                        employee_id: emp,
+                        code: r.5.clone(),
+                        name: r.6.clone(),
+                        held_on: Some(r.1),
+                        before: vb,
+                        after: va,
+                        before_value: mean_of(&fb, true),
+                        after_value: mean_of(&fa, true),
+                    });
                 }
             }
+            let before: Vec<f64> = rep.trainees.iter().map(|t| t.before).collect();
+            let after: Vec<f64> = rep.trainees.iter().map(|t| t.after).collect();
             rep.before = training::mean(&before);
             rep.after = training::mean(&after);
             out.push(rep);
@@ -141,18 +164,42 @@ impl Store {
         Ok(out)
     }
 
-    /// Current scorecard values by (person, month, indicator code; empty for the total).
+    /// Current scorecard (score, value) by (person, month, indicator code; empty for the
+    /// total), for the people with a result in a course of `year` and the months within the
+    /// effect windows of the sessions held on `sessions_on`.
     async fn monthly_scores(
         &self,
+        year: i32,
+        sessions_on: &[NaiveDate],
         courses: &[(i64, String, String, NaiveDate, String, f64)],
-    ) -> Result<HashMap<(i64, String, String), f64>> {
+    ) -> Result<HashMap<(i64, String, String), (f64, Option<f64>)>> {
         let mut out = HashMap::new();
-        let sql = Sql::new(
-            "SELECT employee_id, period, total FROM scorecards WHERE current = TRUE AND total IS NOT NULL",
+        let mut months: Vec<String> = sessions_on
+            .iter()
+            .flat_map(|d| {
+                let (b, a) = training::effect_windows(*d);
+                b.into_iter().chain(a)
+            })
+            .map(|p| p.to_string())
+            .collect();
+        months.sort_unstable();
+        months.dedup();
+        if months.is_empty() {
+            return Ok(out);
+        }
+        let trainees = "SELECT r.employee_id FROM training_results r JOIN training_sessions ts ON ts.id = r.session_id \
+             JOIN training_courses tc ON tc.id = ts.course_id WHERE tc.year = ";
+        let mut sql = Sql::new(
+            "SELECT employee_id, period, total FROM scorecards WHERE current = TRUE AND total IS NOT NULL AND period IN ",
         );
+        sql.bind_list(months.clone())
+            .push(" AND employee_id IN (")
+            .push(trainees)
+            .bind(year)
+            .push(")");
         let totals: Vec<(i64, String, f64)> = self.fetch_all(&sql).await?;
         for (e, p, t) in totals {
-            out.insert((e, p, String::new()), t);
+            out.insert((e, p, String::new()), (t, Some(t)));
         }
         let codes: Vec<String> = courses
             .iter()
@@ -161,13 +208,19 @@ impl Store {
             .collect();
         if !codes.is_empty() {
             let mut sql = Sql::new(
-                "SELECT s.employee_id, s.period, l.indicator_code, l.score FROM scorecard_lines l \
+                "SELECT s.employee_id, s.period, l.indicator_code, l.score, l.value FROM scorecard_lines l \
                  JOIN scorecards s ON s.id = l.scorecard_id WHERE s.current = TRUE AND l.score IS NOT NULL AND l.indicator_code IN ",
             );
-            sql.bind_list(codes);
-            let lines: Vec<(i64, String, String, f64)> = self.fetch_all(&sql).await?;
-            for (e, p, c, v) in lines {
-                out.insert((e, p, c), v);
+            sql.bind_list(codes)
+                .push(" AND s.period IN ")
+                .bind_list(months)
+                .push(" AND s.employee_id IN (")
+                .push(trainees)
+                .bind(year)
+                .push(")");
+            let lines: Vec<(i64, String, String, f64, Option<f64>)> = self.fetch_all(&sql).await?;
+            for (e, p, c, v, value) in lines {
+                out.insert((e, p, c), (v, value));
             }
         }
         Ok(out)
@@ -263,8 +316,8 @@ fn summarize(results: &[ScoredResult]) -> Option<TrainingSummary> {
     })
 }
 
-/// A person on probation (试用) and what their training says, for the conversion (转正)
-/// decision.
+/// A person on probation (试用): what their training says, what the conversion rule (转正,
+/// [`kaohe_domain::probation`]) recommends today, and the latest decision taken.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ProbationInput {
     pub employee_id: i64,
@@ -273,12 +326,139 @@ pub struct ProbationInput {
     pub hired_on: NaiveDate,
     /// `None`: no scored training yet.
     pub training: Option<TrainingSummary>,
+    /// The rule's assessment on the day asked.
+    pub assessment: probation::Assessment,
+    /// The latest decision, if any (an extension, or a decision not to convert).
+    pub decided: Option<ProbationDecisionRow>,
 }
 
+/// A probation decision as stored.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct ProbationDecisionRow {
+    pub id: i64,
+    pub employee_id: i64,
+    /// `convert`, `extend`, `reject`; `None` when nothing was recommended.
+    pub recommended: Option<String>,
+    /// `convert`, `extend`, `reject`.
+    pub decision: String,
+    pub basis: String,
+    pub reason: String,
+    pub ends_on: NaiveDate,
+    pub extended_until: Option<NaiveDate>,
+    pub decider: String,
+    pub decided_on: NaiveDate,
+}
+
+const DECISION_COLUMNS: &str = "id, employee_id, recommended, decision, basis, reason, ends_on, extended_until, decider, decided_on";
+
 impl Store {
-    /// Everybody on probation the viewer may see, with their training results: an input the
-    /// conversion decision shows (a failed course is a reason to look closer, not a verdict).
-    pub async fn probation_inputs(&self, viewer: &Viewer) -> Result<Vec<ProbationInput>> {
+    /// The probation rule's settings: `probation_months`, `probation_extension_months` and
+    /// `probation_pass_mark`, each defaulting to [`probation::Policy::default`].
+    pub async fn probation_policy(&self) -> Result<probation::Policy> {
+        let mut p = probation::Policy::default();
+        let invalid = |key: &str, text: &str| StoreError::Invalid {
+            field: key.to_string(),
+            message: format!("`{text}` is not a number"),
+        };
+        if let Some(t) = self.setting("probation_months").await? {
+            p.months = t
+                .trim()
+                .parse()
+                .map_err(|_| invalid("probation_months", &t))?;
+        }
+        if let Some(t) = self.setting("probation_extension_months").await? {
+            p.extension_months = t
+                .trim()
+                .parse()
+                .map_err(|_| invalid("probation_extension_months", &t))?;
+        }
+        if let Some(t) = self.setting("probation_pass_mark").await? {
+            p.pass_mark = t
+                .trim()
+                .parse()
+                .map_err(|_| invalid("probation_pass_mark", &t))?;
+        }
+        match p.problems() {
+            Some(message) => Err(StoreError::Invalid {
+                field: "probation".into(),
+                message,
+            }),
+            None => Ok(p),
+        }
+    }
+
+    /// What the conversion rule is given about one person: their monthly scorecard totals
+    /// (current versions), every training result of theirs and the extension granted, if any.
+    async fn probation_case(&self, employee: i64, hired_on: NaiveDate) -> Result<probation::Case> {
+        let mut sql = Sql::new(
+            "SELECT period, total FROM scorecards WHERE current = TRUE AND total IS NOT NULL AND employee_id = ",
+        );
+        sql.bind(employee);
+        let scores = self
+            .fetch_all::<(String, f64)>(&sql)
+            .await?
+            .into_iter()
+            .filter_map(|(p, total)| {
+                Some(probation::MonthScore {
+                    period: Period::parse(&p).ok()?,
+                    total,
+                })
+            })
+            .collect();
+        let mut sql = Sql::new(
+            "SELECT c.title, s.held_on, r.attended, r.score, c.pass_mark FROM training_results r \
+             JOIN training_sessions s ON s.id = r.session_id JOIN training_courses c ON c.id = s.course_id \
+             WHERE r.employee_id = ",
+        );
+        sql.bind(employee).push(" ORDER BY s.held_on, s.id");
+        let courses = self
+            .fetch_all::<(String, NaiveDate, bool, Option<f64>, f64)>(&sql)
+            .await?
+            .into_iter()
+            .map(
+                |(course, held_on, attended, score, pass_mark)| probation::CourseResult {
+                    course,
+                    held_on,
+                    attended,
+                    score,
+                    pass_mark,
+                },
+            )
+            .collect();
+        let mut sql = Sql::new(
+            "SELECT extended_until FROM probation_decisions WHERE decision = 'extend' AND employee_id = ",
+        );
+        sql.bind(employee).push(" ORDER BY id DESC");
+        let extended: Vec<(Option<NaiveDate>,)> = self.fetch_all(&sql).await?;
+        Ok(probation::Case {
+            employee_id: employee,
+            hired_on,
+            extended_until: extended.first().and_then(|r| r.0),
+            scores,
+            courses,
+        })
+    }
+
+    /// Everybody on probation the viewer may see (HR, managers, team leaders, the committee
+    /// and administrators), with their training results, what the conversion rule recommends
+    /// on `today` and the latest decision.
+    pub async fn probation_inputs(
+        &self,
+        viewer: &Viewer,
+        today: NaiveDate,
+    ) -> Result<Vec<ProbationInput>> {
+        require_role(
+            viewer,
+            &[
+                Role::Hr,
+                Role::Manager,
+                Role::TeamLeader,
+                Role::Committee,
+                Role::Admin,
+            ],
+            "see probation conversions",
+        )?;
+        let policy = self.probation_policy().await?;
         let mut sql = Sql::new(
             "SELECT e.id, e.code, e.name, e.hired_on FROM employees e WHERE e.status = 'probation'",
         );
@@ -288,15 +468,121 @@ impl Store {
         let mut out = Vec::new();
         for (employee_id, code, name, hired_on) in people {
             let results = self.training_results_of(employee_id).await?;
+            let case = self.probation_case(employee_id, hired_on).await?;
+            let mut sql = Sql::new(&format!(
+                "SELECT {DECISION_COLUMNS} FROM probation_decisions WHERE employee_id = "
+            ));
+            sql.bind(employee_id).push(" ORDER BY id DESC LIMIT 1");
             out.push(ProbationInput {
                 employee_id,
                 code,
                 name,
                 hired_on,
                 training: summarize(&results),
+                assessment: policy.assess(&case, today),
+                decided: self.fetch_optional(&sql).await?,
             });
         }
         Ok(out)
+    }
+
+    /// HR or a manager decides on a person's probation: confirms the rule's recommendation or
+    /// decides otherwise with a reason. A conversion makes the person regular staff from
+    /// `today`; the decision, the status change and a `decide` audit entry commit together.
+    /// A person outside the viewer's scope, or not on probation, is not found.
+    pub async fn decide_probation(
+        &self,
+        viewer: &Viewer,
+        employee: i64,
+        decision: probation::Verdict,
+        reason: &str,
+        today: NaiveDate,
+    ) -> Result<probation::Outcome> {
+        let mut sql =
+            Sql::new("SELECT e.hired_on FROM employees e WHERE e.status = 'probation' AND e.id = ");
+        sql.bind(employee);
+        viewer.restrict(&mut sql, "e.id");
+        let (hired_on,): (NaiveDate,) =
+            self.fetch_optional(&sql)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    entity: "person on probation",
+                    key: employee.to_string(),
+                })?;
+        let actor = self.actor_for(viewer, employee).await?;
+        let policy = self.probation_policy().await?;
+        let case = self.probation_case(employee, hired_on).await?;
+        let assessment = policy.assess(&case, today);
+        let outcome = policy.decide(&assessment, decision, reason, &actor, today)?;
+        let extended_until = match outcome {
+            probation::Outcome::Extended { until } => Some(until),
+            _ => None,
+        };
+        let mut tx = self.begin().await?;
+        if let probation::Outcome::Converted { on } = outcome {
+            let mut up = Sql::new("UPDATE employees SET status = 'regular', regular_on = ");
+            up.bind(on)
+                .push(", updated_at = ")
+                .bind(Utc::now())
+                .push(" WHERE status = 'probation' AND id = ")
+                .bind(employee);
+            // Someone else decided in between: nothing to convert any more.
+            if tx.run(&up).await? != 1 {
+                return Err(refuse_now(
+                    "此人已不在试用期",
+                    "the person is no longer on probation",
+                ));
+            }
+        }
+        let mut ins = Sql::new(
+            "INSERT INTO probation_decisions (employee_id, recommended, decision, basis, reason, ends_on, extended_until, decided_by, decider, decided_on, created_at, assessment) VALUES (",
+        );
+        ins.bind(employee)
+            .push(", ")
+            .bind(assessment.recommendation.map(|v| v.as_str().to_string()))
+            .push(", ")
+            .bind(decision.as_str())
+            .push(", ");
+        ins.bind(format!("{} / {}", assessment.basis_zh, assessment.basis_en))
+            .push(", ")
+            .bind(reason.trim())
+            .push(", ")
+            .bind(assessment.ends_on)
+            .push(", ")
+            .bind(extended_until)
+            .push(", ");
+        ins.bind(viewer.user_id)
+            .push(", ")
+            .bind(viewer.username.as_str())
+            .push(", ")
+            .bind(today)
+            .push(", ")
+            .bind(Utc::now())
+            .push(", ")
+            .bind(serde_json::to_string(&assessment).expect("an assessment serialises"))
+            .push(")");
+        tx.run(&ins).await?;
+        tx.audit(
+            viewer,
+            AuditEntry {
+                action: "decide",
+                entity: "probation",
+                entity_id: employee.to_string(),
+                before: Some(serde_json::json!({
+                    "status": "probation",
+                    "recommended": assessment.recommendation,
+                    "basis": assessment.basis_zh,
+                })),
+                after: Some(serde_json::json!({
+                    "decision": decision,
+                    "reason": reason.trim(),
+                    "outcome": outcome,
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
     }
 }
 

@@ -11,16 +11,18 @@ use kaohe_domain::import::ErrorReport;
 use kaohe_domain::import::files::CsvRows;
 use kaohe_domain::import::spec::{self, KindSpec};
 use kaohe_domain::library::Library;
-use kaohe_domain::org::{Employee, Position, Team};
+use kaohe_domain::org::{Department, Employee, Position, Team};
 use kaohe_domain::period::Period;
+use kaohe_domain::probation::{Outcome, Verdict};
 use kaohe_domain::records::{
-    Contract, CreditAssessment, Customer, Meeting, MeetingDecision, Order, Payment, Receivable,
-    TrainingCourse, TrainingResult, TrainingSession,
+    Complaint, Contract, CreditAssessment, Customer, Meeting, MeetingDecision, Order, Payment,
+    Receivable, TrainingCourse, TrainingResult, TrainingSession,
 };
 use kaohe_domain::roles::Role;
 use kaohe_domain::rules::contract::ContractAction;
 use kaohe_domain::scheme::RaterGroup;
 use kaohe_store::credit::{AgeingBy, ApprovalInput, ApprovalKind};
+use kaohe_store::evaluate::EvalRequest;
 use kaohe_store::records::{ImportFailure, ImportOptions, ImportOutcome};
 use kaohe_store::users::NewUser;
 use kaohe_store::{Sql, Store, StoreError, Viewer};
@@ -378,7 +380,7 @@ async fn a_training_exam_score_prefills_product_knowledge_and_another_rating_nee
             ))
             .await
             .unwrap();
-        let on_probation = t.store.probation_inputs(&t.hr).await.unwrap();
+        let on_probation = t.store.probation_inputs(&t.hr, day(11, 1)).await.unwrap();
         assert_eq!(on_probation.len(), 1);
         let summary = on_probation[0].training.as_ref().unwrap();
         assert_eq!((summary.passed, summary.failed), (0, 1));
@@ -387,6 +389,293 @@ async fn a_training_exam_score_prefills_product_knowledge_and_another_rating_nee
             "{}",
             summary.zh
         );
+        // The failed exam keeps them from conversion: an extension is recommended.
+        let a = &on_probation[0].assessment;
+        assert_eq!(a.recommendation, Some(Verdict::Extend));
+        assert_eq!(a.courses_failed, ["新产品知识培训"]);
+    }
+}
+
+/// Stores a current monthly scorecard for `employee` with `total` (what `kaohe evaluate`
+/// writes, reduced to what the probation rule and the training report read).
+async fn scorecard(store: &Store, employee: i64, period: &str, total: f64, lines: &[(&str, f64)]) {
+    let mut sql = Sql::new(
+        "INSERT INTO scorecards (period, employee_id, scheme_code, scheme_version, total, grade, created_at) VALUES (",
+    );
+    sql.bind(period)
+        .push(", ")
+        .bind(employee)
+        .push(", 't', 1, ")
+        .bind(total)
+        .push(", 'pass', ")
+        .bind(Utc::now())
+        .push(")");
+    store.execute(&sql).await.unwrap();
+    let mut sql = Sql::new("SELECT id FROM scorecards WHERE current = TRUE AND period = ");
+    sql.bind(period).push(" AND employee_id = ").bind(employee);
+    let id = store.fetch_i64(&sql).await.unwrap();
+    for (code, value) in lines {
+        let mut sql = Sql::new(
+            "INSERT INTO scorecard_lines (scorecard_id, indicator_code, value, score, weight, effective_weight, applicable) VALUES (",
+        );
+        sql.bind(id)
+            .push(", ")
+            .bind(*code)
+            .push(", ")
+            .bind(*value)
+            .push(", ")
+            .bind(*value)
+            .push(", 50, 50, TRUE)");
+        store.execute(&sql).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn probation_is_recommended_from_scores_and_training_and_a_decision_converts_audited() {
+    for db in every_backend().await {
+        let t = setup(db.open().await).await;
+        // Person 1 (a rep, supervisor 2) and person 5 were hired on 2026-01-01 and are on
+        // probation until 2026-03-31. Person 6 is in another department, out of the manager's
+        // scope.
+        let mut tx = t.store.begin().await.unwrap();
+        tx.insert_rows(&[Department {
+            id: 2,
+            code: "KA".into(),
+            name: "大客户部".into(),
+            name_en: "Key accounts".into(),
+            kind: "key_account".into(),
+            parent_id: None,
+        }])
+        .await
+        .unwrap();
+        tx.insert_rows(&[Employee {
+            department_id: 2,
+            ..staff(6, Some(4), 2, None)
+        }])
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        t.store
+            .execute(&Sql::new(
+                "UPDATE employees SET status = 'probation' WHERE id IN (1, 5, 6)",
+            ))
+            .await
+            .unwrap();
+        // Person 1: January 50, February 70, March 60: mean exactly the pass mark. Person 5:
+        // 55 on average.
+        for (p, total) in [("2026-01", 50.0), ("2026-02", 70.0), ("2026-03", 60.0)] {
+            scorecard(&t.store, 1, p, total, &[]).await;
+        }
+        for (p, total) in [("2026-01", 50.0), ("2026-02", 60.0)] {
+            scorecard(&t.store, 5, p, total, &[]).await;
+        }
+        let before = t.store.probation_inputs(&t.boss, day(3, 30)).await.unwrap();
+        let codes: Vec<&str> = before.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            ["E001", "E005"],
+            "the manager sees their department only"
+        );
+        assert!(before.iter().all(|p| p.assessment.recommendation.is_none()));
+        let due = t.store.probation_inputs(&t.hr, day(3, 31)).await.unwrap();
+        assert_eq!(due.len(), 3);
+        let rec = |code: &str| {
+            due.iter()
+                .find(|p| p.code == code)
+                .and_then(|p| p.assessment.recommendation)
+        };
+        assert_eq!(rec("E001"), Some(Verdict::Convert));
+        assert_eq!(rec("E005"), Some(Verdict::Extend));
+        // Person 6 has no scorecard at all: an extension too.
+        assert_eq!(rec("E006"), Some(Verdict::Extend));
+
+        // A rep can neither see nor decide.
+        assert!(matches!(
+            t.store.probation_inputs(&t.peer, day(3, 31)).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        match t
+            .store
+            .decide_probation(&t.peer, 5, Verdict::Extend, "", day(3, 31))
+            .await
+        {
+            Err(StoreError::Refused(r)) => assert!(r.en.contains("only HR"), "{}", r.en),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        // The rep is not found in another's scope; the manager does not find person 6.
+        assert!(matches!(
+            t.store
+                .decide_probation(&t.subject, 5, Verdict::Extend, "", day(3, 31))
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            t.store
+                .decide_probation(&t.boss, 6, Verdict::Extend, "", day(3, 31))
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        // Overriding needs a reason.
+        assert!(matches!(
+            t.store
+                .decide_probation(&t.boss, 5, Verdict::Convert, " ", day(3, 31))
+                .await,
+            Err(StoreError::Refused(_))
+        ));
+        assert_eq!(t.count("SELECT COUNT(*) FROM probation_decisions").await, 0);
+
+        // The manager confirms person 1's conversion: regular from that day, audited.
+        let out = t
+            .store
+            .decide_probation(&t.boss, 1, Verdict::Convert, "", day(3, 31))
+            .await
+            .unwrap();
+        assert_eq!(out, Outcome::Converted { on: day(3, 31) });
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM employees WHERE id = 1 AND status = 'regular' AND regular_on IS NOT NULL")
+                .await,
+            1
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'probation' AND entity_id = '1' AND action = 'decide' AND after LIKE '%converted%'")
+                .await,
+            1
+        );
+        // Converted: no longer on probation, so no second decision.
+        assert!(matches!(
+            t.store
+                .decide_probation(&t.boss, 1, Verdict::Convert, "", day(4, 1))
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+
+        // HR extends person 5 (as recommended) once; the rule then waits for the new end.
+        let out = t
+            .store
+            .decide_probation(&t.hr, 5, Verdict::Extend, "", day(3, 31))
+            .await
+            .unwrap();
+        assert_eq!(out, Outcome::Extended { until: day(6, 30) });
+        let again = t
+            .store
+            .decide_probation(&t.hr, 5, Verdict::Extend, "再观察", day(4, 1))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(again, StoreError::Refused(ref r) if r.en.contains("once only")),
+            "{again:?}"
+        );
+        let now = t.store.probation_inputs(&t.hr, day(4, 1)).await.unwrap();
+        let p5 = now.iter().find(|p| p.code == "E005").unwrap();
+        assert_eq!(
+            (p5.assessment.ends_on, p5.assessment.recommendation),
+            (day(6, 30), None)
+        );
+        assert_eq!(
+            p5.decided.as_ref().map(|d| d.decision.as_str()),
+            Some("extend")
+        );
+        assert_eq!(now.len(), 2);
+        // At the extension's end, still short: not converted, recorded with the basis.
+        let out = t
+            .store
+            .decide_probation(&t.hr, 5, Verdict::Reject, "", day(6, 30))
+            .await
+            .unwrap();
+        assert_eq!(out, Outcome::NotConverted { on: day(6, 30) });
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM probation_decisions WHERE employee_id = 5 AND decision = 'reject' AND recommended = 'reject' AND basis LIKE '%平均 55.00%'")
+                .await,
+            1
+        );
+        assert_eq!(
+            t.count(
+                "SELECT COUNT(*) FROM audit_log WHERE entity = 'probation' AND action = 'decide'"
+            )
+            .await,
+            3
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_training_report_gives_each_courses_indicator_before_and_after_from_evaluated_scorecards()
+ {
+    for db in every_backend().await {
+        let t = setup(db.open().await).await;
+        let sys = Viewer::system("test");
+        // A course on complaint handling, concerning `valid_complaints`, held on 15 September.
+        let c = t
+            .store
+            .create(&t.hr, &course("投诉处理", "valid_complaints", day(9, 15)))
+            .await
+            .unwrap();
+        let session = t
+            .store
+            .create(
+                &t.hr,
+                &TrainingSession {
+                    id: 0,
+                    course_id: c,
+                    held_on: day(9, 15),
+                    results: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        t.store
+            .create(
+                &t.hr,
+                &TrainingResult {
+                    session_id: session,
+                    employee_id: 1,
+                    attended: true,
+                    score: Some(90.0),
+                },
+            )
+            .await
+            .unwrap();
+        // Before: two valid complaints in July, none after; both months evaluated.
+        for d in [day(7, 6), day(7, 20)] {
+            let at = at(d);
+            let complaint = Complaint {
+                id: 0,
+                customer_id: None,
+                employee_id: 1,
+                day: d,
+                received_at: at,
+                valid: true,
+                due_at: at,
+                resolved_at: Some(at),
+                satisfaction: None,
+                description: "发货延误".into(),
+            };
+            t.store.create(&sys, &complaint).await.unwrap();
+        }
+        for p in ["2026-07", "2026-10"] {
+            let req = EvalRequest {
+                period: Period::parse(p).unwrap(),
+                scheme: None,
+                employee: Some(1),
+            };
+            t.store.evaluate(&sys, &req).await.unwrap();
+        }
+        let report = t.store.training_report(&t.hr, 2026).await.unwrap();
+        let r = &report[0];
+        assert_eq!(r.indicator, "valid_complaints");
+        assert_eq!(r.trainees.len(), 1, "{r:?}");
+        let tr = &r.trainees[0];
+        assert_eq!((tr.code.as_str(), tr.held_on), ("E001", Some(day(9, 15))));
+        // 100 − 10 per valid complaint: 80 before, 100 after; the values are the counts.
+        assert_eq!((tr.before, tr.after), (80.0, 100.0));
+        assert_eq!((tr.before_value, tr.after_value), (Some(2.0), Some(0.0)));
+        assert_eq!(
+            (r.before, r.after, r.change()),
+            (Some(80.0), Some(100.0), Some(20.0))
+        );
+        // The report counts only the people the viewer may see: the peer sees no change.
+        let mine = t.store.training_report(&t.peer, 2026).await.unwrap();
+        assert!(mine[0].trainees.is_empty() && mine[0].before.is_none());
     }
 }
 

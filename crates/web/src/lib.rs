@@ -188,6 +188,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/contracts/{id}/steps", post(steps::contract))
         .route("/api/expenses/{id}/steps", post(steps::expense))
         .route("/training", get(training::page))
+        .route("/training/probation", post(training::probation_form))
         .route("/api/training/report", get(training::report_api))
         .route("/meetings", get(training::meetings_page))
         .route("/api/meetings/weeks", get(training::weeks_api))

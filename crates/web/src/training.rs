@@ -16,6 +16,8 @@ use chrono::{Datelike, NaiveDate, TimeDelta};
 use kaohe_domain::Cents;
 use kaohe_domain::credit::{AgeBucket, CreditCheck};
 use kaohe_domain::import::cell::parse_money;
+use kaohe_domain::probation::Verdict;
+use kaohe_domain::roles::Role;
 use kaohe_domain::training::CourseReport;
 use kaohe_store::Sql;
 use kaohe_store::credit::{AgeingBy, AgeingRow, ApprovalInput, ApprovalKind, ApprovalRow};
@@ -63,13 +65,15 @@ pub async fn report_api(
     Ok(Json(state.store.training_report(&me.viewer, year).await?))
 }
 
-/// `GET /training?year=`: the training report and what people asked to learn.
-pub async fn page(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    Query(q): Query<YearQuery>,
-) -> Result<Html<String>, WebError> {
-    let year = q.year.unwrap_or_else(|| state.today().year());
+/// What the training page shows: the report, the needs and, for HR, managers, team leaders,
+/// the committee and administrators, the people on probation with the conversion
+/// recommendation (HR and managers get the form that decides).
+async fn training_context(
+    state: &AppState,
+    me: &CurrentUser,
+    year: i32,
+    error: Option<String>,
+) -> Result<minijinja::Value, WebError> {
     if !(2000..=2100).contains(&year) {
         return Err(invalid("year", format!("`{year}` is not a plan year")));
     }
@@ -91,12 +95,98 @@ pub async fn page(
     let planned = courses.len();
     let done = courses.iter().filter(|c| c.done).count();
     let needs = state.store.training_need_summary(&me.viewer).await?;
-    render_page(
-        &state,
-        &me,
-        "training.html",
-        context! { year, courses, planned, done, needs },
+    let sees_probation = matches!(
+        me.viewer.role,
+        Role::Hr | Role::Manager | Role::TeamLeader | Role::Committee | Role::Admin
+    );
+    let zh = me.lang == crate::i18n::Lang::Zh;
+    let probation: Vec<_> = if sees_probation {
+        state
+            .store
+            .probation_inputs(&me.viewer, state.today())
+            .await?
+            .into_iter()
+            .map(|p| {
+                let a = &p.assessment;
+                let recommendation = a.recommendation.map(|r| r.as_str());
+                let basis = if zh { &a.basis_zh } else { &a.basis_en };
+                context! {
+                    employee_id => p.employee_id, code => p.code, name => p.name,
+                    hired_on => p.hired_on, ends_on => a.ends_on, due => a.due,
+                    mean => fmt1(a.mean), recommendation, basis, decided => p.decided,
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let may_decide = matches!(me.viewer.role, Role::Hr | Role::Manager);
+    Ok(
+        context! { year, courses, planned, done, needs, sees_probation, probation, may_decide, error },
     )
+}
+
+/// `GET /training?year=`: the training report, what people asked to learn and the probation
+/// conversions.
+pub async fn page(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<YearQuery>,
+) -> Result<Html<String>, WebError> {
+    let year = q.year.unwrap_or_else(|| state.today().year());
+    let ctx = training_context(&state, &me, year, None).await?;
+    render_page(&state, &me, "training.html", ctx)
+}
+
+/// A probation decision as the form submits it.
+#[derive(Debug, Deserialize)]
+pub struct ProbationForm {
+    /// The person's database id.
+    pub employee: i64,
+    /// `convert`, `extend` or `reject`.
+    pub decision: String,
+    #[serde(default)]
+    pub reason: String,
+    /// The session's CSRF token.
+    #[serde(default)]
+    pub csrf: Option<String>,
+}
+
+/// `POST /training/probation`: HR or a manager decides a probation; back to the page, or the
+/// page with the reason it was refused.
+pub async fn probation_form(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Form(f): Form<ProbationForm>,
+) -> Result<Response, WebError> {
+    me.check_csrf(f.csrf.as_deref())?;
+    let decided = match Verdict::parse(&f.decision) {
+        None => Err(invalid(
+            "decision",
+            format!("`{}` is not one of: convert, extend, reject", f.decision),
+        )),
+        Some(v) => state
+            .store
+            .decide_probation(&me.viewer, f.employee, v, &f.reason, state.today())
+            .await
+            .map(|_| ())
+            .map_err(WebError::store(me.lang)),
+    };
+    match decided {
+        Ok(()) => Ok(Redirect::to("/training#probation").into_response()),
+        Err(
+            e @ (WebError::Refused { .. }
+            | WebError::Invalid { .. }
+            | WebError::Forbidden(_)
+            | WebError::NotFound(_)),
+        ) => {
+            let status = e.status();
+            let year = state.today().year();
+            let ctx = training_context(&state, &me, year, Some(e.message())).await?;
+            Ok((status, render_page(&state, &me, "training.html", ctx)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// `?from=2026-09-01&to=2026-10-31` (default: the last eight weeks).
