@@ -237,6 +237,32 @@ pub enum UserCommand {
     Add(UserAddArgs),
     /// List accounts
     List,
+    /// Set a new password for an account (an administrator's reset); ends its sessions
+    ResetPassword(UserResetArgs),
+    /// Create an API token for an integration acting as an account; printed once
+    Token(UserTokenArgs),
+}
+
+/// A password reset.
+#[derive(Debug, Args)]
+pub struct UserResetArgs {
+    /// Login name
+    #[arg(long)]
+    pub username: String,
+    /// The new password (at least 8 characters); prefer the KAOHE_PASSWORD variable
+    #[arg(long, env = "KAOHE_PASSWORD", hide_env_values = true)]
+    pub password: String,
+}
+
+/// A new API token.
+#[derive(Debug, Args)]
+pub struct UserTokenArgs {
+    /// Login name of the account the token acts as (its role and data scope)
+    #[arg(long)]
+    pub username: String,
+    /// A name for the token, unique among the account's live tokens (e.g. "CRM sync")
+    #[arg(long)]
+    pub name: String,
 }
 
 /// A new account.
@@ -572,6 +598,30 @@ async fn user(cli: &Cli, command: &UserCommand) -> Result<()> {
                 a.username,
                 role.as_str()
             );
+        }
+        UserCommand::ResetPassword(a) => {
+            let admin = kaohe_store::Viewer::system("cli");
+            store
+                .reset_password(&admin, &a.username, &a.password)
+                .await?;
+            println!(
+                "kaohe: password of {} reset; its sessions ended",
+                a.username
+            );
+        }
+        UserCommand::Token(a) => {
+            let user = store
+                .user_by_name(&a.username)
+                .await?
+                .with_context(|| format!("--username: no account `{}`", a.username))?;
+            let admin = kaohe_store::Viewer::system("cli");
+            let token = store.create_api_token(&admin, user.id, &a.name).await?;
+            eprintln!(
+                "kaohe: API token `{}` for {} (shown once; send it as `Authorization: Bearer …`):",
+                a.name.trim(),
+                a.username
+            );
+            println!("{token}");
         }
         UserCommand::List => {
             for u in store.users().await? {

@@ -200,6 +200,51 @@ fn demo_creates_the_company_once_and_reuses_it() {
     ]));
     assert_one_line_error(&bad, "unknown role `boss`");
 
+    // An administrator's reset, and an API token printed once on stdout.
+    let reset = run(kaohe()
+        .arg("--db")
+        .arg(&db)
+        .args(["user", "reset-password", "--username", "zhang"])
+        .env("KAOHE_PASSWORD", "another-long-one"));
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    let short = run(kaohe()
+        .arg("--db")
+        .arg(&db)
+        .args(["user", "reset-password", "--username", "zhang"])
+        .env("KAOHE_PASSWORD", "short"));
+    assert_one_line_error(&short, "at least 8 characters");
+    let nobody = run(kaohe().arg("--db").arg(&db).args([
+        "user",
+        "token",
+        "--username",
+        "nobody",
+        "--name",
+        "x",
+    ]));
+    assert_one_line_error(&nobody, "no account `nobody`");
+    let token = run(kaohe().arg("--db").arg(&db).args([
+        "user",
+        "token",
+        "--username",
+        "zhang",
+        "--name",
+        "BI",
+    ]));
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    let printed = String::from_utf8_lossy(&token.stdout).trim().to_string();
+    assert!(
+        printed.starts_with("kh_") && printed.len() > 40,
+        "{printed}"
+    );
+
     // backup: a consistent copy that opens and holds the same people.
     let copy = dir.path().join("copy.db");
     assert!(
