@@ -3,13 +3,16 @@
 
 use super::measures::{self, RecordsBehind, Wanted};
 use super::{
-    EvalRequest, base_context, fill_prev_indicators, person_values, scorecard_input,
+    EvalRequest, PeriodInputs, base_context, fill_prev_indicators, person_values, scorecard_input,
     wanted_measures,
 };
 use crate::{Result, Store, StoreError, Viewer};
+use kaohe_domain::calendar::Calendar;
 use kaohe_domain::composition::Scorecard;
-use kaohe_domain::formula::{MeasureValues, PeriodOffset};
+use kaohe_domain::formula::{EvalContext, MeasureValues, PeriodOffset};
+use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
+use kaohe_domain::scheme::Scheme;
 use kaohe_domain::scoring::Direction;
 use serde::Serialize;
 
@@ -61,6 +64,50 @@ pub struct WhatIf {
 /// The furthest a what-if searches (records, or cents for money measures).
 const WHAT_IF_LIMIT: i64 = 1_000_000_000_000;
 
+/// What scoring one person's card needs beyond the scheme: their measure values from the
+/// roll-ups, the period's inputs, and the formula context (working days, previous values).
+struct OnePerson {
+    inputs: PeriodInputs,
+    values: MeasureValues,
+    ctx: EvalContext,
+}
+
+impl Store {
+    /// One evaluation of `employee`'s measures from the roll-ups, for explain and next-grade.
+    async fn one_person(
+        &self,
+        viewer: &Viewer,
+        lib: &Library,
+        scheme: &Scheme,
+        cal: &Calendar,
+        period: Period,
+        employee: i64,
+    ) -> Result<OnePerson> {
+        let wanted = wanted_measures(lib, std::iter::once(scheme));
+        let computed = measures::compute(
+            self,
+            viewer,
+            &wanted,
+            period,
+            Some(employee),
+            cal,
+            measures::Source::Rollups,
+        )
+        .await?;
+        let inputs = self.period_inputs(period, Some(employee)).await?;
+        let wd = cal.working_days_between(period.start(), period.end_exclusive());
+        let pwd = cal.working_days_between(period.prev().start(), period.prev().end_exclusive());
+        let values = person_values(&wanted, &computed, employee);
+        let mut ctx = base_context(&inputs, employee, wd, pwd);
+        fill_prev_indicators(lib, scheme, &values, &mut ctx);
+        Ok(OnePerson {
+            inputs,
+            values,
+            ctx,
+        })
+    }
+}
+
 impl Store {
     /// Explains `indicator` on `employee`'s scorecard for `period` (computed fresh, not stored).
     pub async fn explain(
@@ -97,23 +144,13 @@ impl Store {
         let ind = lib
             .indicator(indicator)
             .expect("scheme indicators exist in the library");
-        let wanted = wanted_measures(&lib, std::iter::once(&scheme));
-        let computed = measures::compute(
-            self,
-            viewer,
-            &wanted,
-            period,
-            Some(employee),
-            &cal,
-            measures::Source::Rollups,
-        )
-        .await?;
-        let inputs = self.period_inputs(period, Some(employee)).await?;
-        let wd = cal.working_days_between(period.start(), period.end_exclusive());
-        let pwd = cal.working_days_between(period.prev().start(), period.prev().end_exclusive());
-        let values = person_values(&wanted, &computed, employee);
-        let mut ctx = base_context(&inputs, employee, wd, pwd);
-        fill_prev_indicators(&lib, &scheme, &values, &mut ctx);
+        let OnePerson {
+            inputs,
+            values,
+            ctx,
+        } = self
+            .one_person(viewer, &lib, &scheme, &cal, period, employee)
+            .await?;
         let card = Scorecard::compute(
             &scheme,
             &scorecard_input(&lib, &scheme, &values, ctx.clone(), &inputs, employee),
@@ -319,23 +356,13 @@ impl Store {
                 key: format!("{employee} {period}"),
             });
         };
-        let wanted = wanted_measures(&lib, std::iter::once(&scheme));
-        let computed = measures::compute(
-            self,
-            viewer,
-            &wanted,
-            period,
-            Some(employee),
-            &cal,
-            measures::Source::Rollups,
-        )
-        .await?;
-        let inputs = self.period_inputs(period, Some(employee)).await?;
-        let wd = cal.working_days_between(period.start(), period.end_exclusive());
-        let pwd = cal.working_days_between(period.prev().start(), period.prev().end_exclusive());
-        let values = person_values(&wanted, &computed, employee);
-        let mut ctx = base_context(&inputs, employee, wd, pwd);
-        fill_prev_indicators(&lib, &scheme, &values, &mut ctx);
+        let OnePerson {
+            inputs,
+            values,
+            ctx,
+        } = self
+            .one_person(viewer, &lib, &scheme, &cal, period, employee)
+            .await?;
         let recompute = |v: &MeasureValues| {
             Scorecard::compute(
                 &scheme,
