@@ -132,7 +132,7 @@ struct Resolver {
 impl Resolver {
     async fn id(
         &mut self,
-        tx: &mut Tx,
+        slot: &mut Slot,
         viewer: &Viewer,
         kind: RefKind,
         key: &str,
@@ -156,13 +156,80 @@ impl Resolver {
         if let Some(parent) = scoped_as {
             super::filter::scope(parent, viewer, &mut sql);
         }
-        let found: Vec<(i64,)> = tx.fetch_all(&sql).await?;
+        let found: Vec<(i64,)> = slot.tx().await?.fetch_all(&sql).await?;
         let id = found.first().map(|r| r.0);
         self.known
             .entry(kind)
             .or_default()
             .insert(key.to_string(), id);
         Ok(id)
+    }
+}
+
+/// The import's transaction, or the task writing the last batch through it: the next batch
+/// is read and checked while the database writes this one, so parsing (this thread) and
+/// SQLite (its worker thread) run side by side.
+enum Slot {
+    Here(Tx),
+    Writing(tokio::task::JoinHandle<(Tx, Result<u64>)>),
+    Gone,
+}
+
+impl Slot {
+    /// The transaction, once the batch being written (if any) is done; its error, if it failed.
+    async fn tx(&mut self) -> Result<&mut Tx> {
+        if matches!(self, Slot::Writing(_)) {
+            let Slot::Writing(task) = std::mem::replace(self, Slot::Gone) else {
+                unreachable!("matched above")
+            };
+            let (tx, written) = task.await.map_err(|e| {
+                tracing::error!(error = %e, "an import batch's write task failed");
+                StoreError::Database(sqlx::Error::WorkerCrashed)
+            })?;
+            *self = Slot::Here(tx);
+            written?;
+        }
+        match self {
+            Slot::Here(tx) => Ok(tx),
+            _ => Err(StoreError::Database(sqlx::Error::WorkerCrashed)),
+        }
+    }
+
+    /// Writes `records` in the background; `rows` names them in an error.
+    async fn write<T: StoredRecord>(
+        &mut self,
+        viewer: &Viewer,
+        records: Vec<T>,
+        rows: String,
+    ) -> Result<()> {
+        self.tx().await?;
+        let Slot::Here(mut tx) = std::mem::replace(self, Slot::Gone) else {
+            unreachable!("tx() left the transaction here")
+        };
+        let viewer = viewer.clone();
+        *self = Slot::Writing(tokio::spawn(async move {
+            let written = T::write(&mut tx, &viewer, &records)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Invalid { field, message }
+                    | StoreError::Conflict { field, message } => StoreError::Invalid {
+                        field,
+                        message: format!("{message} ({rows})"),
+                    },
+                    other => other,
+                });
+            (tx, written)
+        }));
+        Ok(())
+    }
+
+    /// The transaction back, every batch written.
+    async fn into_tx(mut self) -> Result<Tx> {
+        self.tx().await?;
+        match self {
+            Slot::Here(tx) => Ok(tx),
+            _ => Err(StoreError::Database(sqlx::Error::WorkerCrashed)),
+        }
     }
 }
 
@@ -222,7 +289,9 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         };
         let mut tx = store.begin().await?;
         me.refuse_a_file_imported_before(&mut tx).await?;
-        let rows = me.read_all(&mut tx, source).await?;
+        let mut slot = Slot::Here(tx);
+        let rows = me.read_all(&mut slot, source).await?;
+        let mut tx = slot.into_tx().await?;
         if !me.report.is_empty() {
             return Err(ImportFailure::Rejected(me.report));
         }
@@ -279,7 +348,9 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             edit_id: id,
             held: Some(Vec::new()),
         };
-        let mut tx = store.begin().await?;
+        let tx = store.begin().await?;
+        let mut slot = Slot::Here(tx);
+        let tx = slot.tx().await?;
         // Another's record is "not found" before any field is looked at, as on reads.
         let before = match id {
             Some(id) => Some(tx.stored_json(viewer, spec, id).await?),
@@ -288,9 +359,10 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         let headers: Vec<String> = fields.iter().map(|f| f.0.clone()).collect();
         let row: Vec<String> = fields.iter().map(|f| f.1.clone()).collect();
         if let Some(map) = HeaderMap::new(spec, &headers, &mut me.report) {
-            me.read_row(&mut tx, &map, 2, &row, Utc::now()).await?;
-            me.flush(&mut tx).await?;
+            me.read_row(&mut slot, &map, 2, &row, Utc::now()).await?;
+            me.flush(&mut slot).await?;
         }
+        let mut tx = slot.into_tx().await?;
         if !me.report.is_empty() {
             let mut report = me.report;
             for e in &mut report.errors {
@@ -345,7 +417,11 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         Ok(())
     }
 
-    async fn read_all(&mut self, tx: &mut Tx, source: &mut (dyn RowSource + Send)) -> Result<u64> {
+    async fn read_all(
+        &mut self,
+        slot: &mut Slot,
+        source: &mut (dyn RowSource + Send),
+    ) -> Result<u64> {
         let mut buf = Vec::new();
         let header_ok = source.next_row(&mut buf);
         let map = match header_ok {
@@ -376,20 +452,20 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             if buf.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
-            self.read_row(tx, &map, rows + 1, &buf, now).await?;
+            self.read_row(slot, &map, rows + 1, &buf, now).await?;
             if self.batch.len() >= BATCH_ROWS {
-                self.flush(tx).await?;
+                self.flush(slot).await?;
                 (self.opts.progress)(rows);
             }
         }
-        self.flush(tx).await?;
+        self.flush(slot).await?;
         (self.opts.progress)(rows);
         Ok(rows)
     }
 
     async fn read_row(
         &mut self,
-        tx: &mut Tx,
+        slot: &mut Slot,
         map: &HeaderMap,
         row_no: u64,
         text: &[String],
@@ -401,7 +477,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             cells[0] = Cell::Int(id);
         }
         // References are checked even in a row with other errors, so the report lists them all.
-        let resolved = self.resolve(tx, map, row_no, &mut cells).await?;
+        let resolved = self.resolve(slot, map, row_no, &mut cells).await?;
         if !resolved || self.report.total > errors_before {
             return Ok(());
         }
@@ -451,7 +527,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
     /// Replaces business keys with ids; reports unknown ones. `false` when any is unknown.
     async fn resolve(
         &mut self,
-        tx: &mut Tx,
+        slot: &mut Slot,
         map: &HeaderMap,
         row_no: u64,
         cells: &mut [Cell],
@@ -467,7 +543,11 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
                 .as_ref()
                 .filter(|p| p.column == col.field)
                 .map(|p| p.spec);
-            match self.resolver.id(tx, self.viewer, kind, key, parent).await? {
+            match self
+                .resolver
+                .id(slot, self.viewer, kind, key, parent)
+                .await?
+            {
                 Some(id) => cells[i] = Cell::Int(id),
                 None => {
                     let scope = if kind == RefKind::Employee || parent.is_some() {
@@ -648,10 +728,11 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
     }
 
     /// Checks a batch against the database and, while the file has no error, writes it.
-    async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
+    async fn flush(&mut self, slot: &mut Slot) -> Result<()> {
         if self.batch.is_empty() {
             return Ok(());
         }
+        let tx = slot.tx().await?;
         self.check_existing_keys(tx).await?;
         match self.spec.kind {
             "attendance" => self.check_existing_days(tx).await?,
@@ -671,16 +752,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         if self.report.is_empty() && !self.opts.dry_run {
             let rows = format!("rows {}–{}", batch[0].row, batch[batch.len() - 1].row);
             let records: Vec<T> = batch.into_iter().map(|p| p.record).collect();
-            T::write(tx, self.viewer, &records)
-                .await
-                .map_err(|e| match e {
-                    StoreError::Invalid { field, message }
-                    | StoreError::Conflict { field, message } => StoreError::Invalid {
-                        field,
-                        message: format!("{message} ({rows})"),
-                    },
-                    other => other,
-                })?;
+            slot.write(self.viewer, records, rows).await?;
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ use super::cells;
 use crate::audit::AuditEntry;
 use crate::rows::Row;
 use crate::sql::Sql;
+use crate::val::Val;
 use crate::{Result, StoreError, Tx, Viewer};
 use kaohe_domain::Cents;
 use kaohe_domain::Period;
@@ -323,18 +324,28 @@ impl Tx {
         let Some(kind) = RecordKind::parse(T::SPEC.kind) else {
             return Ok(());
         };
-        let mut touched = BTreeSet::new();
+        // The stored values, not the cells of the import path: no serialisation per record.
+        let mut months = BTreeSet::new();
+        let mut vals = Vec::with_capacity(T::COLUMNS.len());
         for r in records {
             let Some(owner) = r.owner() else { continue };
-            for cell in row::to_cells(T::SPEC, r) {
-                match cell {
-                    Cell::Date(d) => touched.insert((owner, d)),
-                    Cell::Time(t) => touched.insert((owner, t.date_naive())),
-                    _ => false,
-                };
+            vals.clear();
+            r.values(&mut vals);
+            for v in &vals {
+                match v {
+                    Val::Date(Some(d)) => {
+                        months.insert((owner, Period::month_of(*d)));
+                    }
+                    Val::Time(Some(t)) => {
+                        for d in crate::rollup::local_days(t.date_naive()) {
+                            months.insert((owner, Period::month_of(d)));
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
-        self.touch_rollups(kind, &touched).await
+        self.touch_rollup_months(kind, &months).await
     }
 
     /// Split credit changes the credited sums of its order's month for the order's owner and

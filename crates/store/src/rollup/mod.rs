@@ -99,6 +99,14 @@ pub const PERSON_INDEXES: &[(&str, &str)] = &[
     ("documents", "day"),
 ];
 
+/// The local days an instant on UTC day `day` may fall on, in any company time zone: that day
+/// and its neighbours.
+pub(crate) fn local_days(day: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    [day.pred_opt(), Some(day), day.succ_opt()]
+        .into_iter()
+        .flatten()
+}
+
 /// Whether `w` can be answered from buckets for `period`.
 pub(crate) fn from_buckets(w: &Wanted, period: Period) -> bool {
     pushdown::rollable(&w.measure)

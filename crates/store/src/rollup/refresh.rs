@@ -3,7 +3,7 @@
 use super::{Registered, bucket_query, buckets_in_tx, groups, parse_registry, pushdown};
 use crate::sql::Sql;
 use crate::{Result, Tx};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kaohe_domain::catalogue::{FieldType, RecordKind};
 use kaohe_domain::period::Period;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,27 +24,27 @@ impl Tx {
         kind: RecordKind,
         touched: &BTreeSet<(i64, NaiveDate)>,
     ) -> Result<()> {
-        let mut marks: BTreeSet<(i64, Period)> = BTreeSet::new();
-        for &(emp, day) in touched {
-            for d in [
-                day.checked_sub_days(Days::new(1)),
-                Some(day),
-                day.checked_add_days(Days::new(1)),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                marks.insert((emp, Period::month_of(d)));
-            }
-        }
-        let marks: Vec<_> = marks.into_iter().collect();
+        let marks: BTreeSet<(i64, Period)> = touched
+            .iter()
+            .flat_map(|&(emp, day)| super::local_days(day).map(move |d| (emp, Period::month_of(d))))
+            .collect();
+        self.touch_rollup_months(kind, &marks).await
+    }
+
+    /// Marks the buckets of `kind` for these (person, month) pairs.
+    pub(crate) async fn touch_rollup_months(
+        &mut self,
+        kind: RecordKind,
+        marks: &BTreeSet<(i64, Period)>,
+    ) -> Result<()> {
+        let marks: Vec<_> = marks.iter().collect();
         for chunk in marks.chunks(300) {
             let mut sql = Sql::new("INSERT INTO rollup_dirty (kind, employee_id, month) VALUES ");
-            for (i, (emp, month)) in chunk.iter().enumerate() {
+            for (i, &&(emp, month)) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" })
                     .bind(kind.as_str())
                     .push(", ")
-                    .bind(*emp)
+                    .bind(emp)
                     .push(", ")
                     .bind(month.to_string())
                     .push(")");
