@@ -647,7 +647,8 @@ async fn serve(store: Store, cfg: &Config) -> Result<()> {
     let state = kaohe_web::AppState::new(store.clone(), &cfg.company_name, cfg.secure_cookies)
         .with_language(&cfg.language)
         .with_time_zone(cfg.time_zone)
-        .with_demo_hint(demo_hint);
+        .with_demo_hint(demo_hint)
+        .with_max_upload_bytes(cfg.max_upload_bytes);
     kaohe_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("kaohe stopped");

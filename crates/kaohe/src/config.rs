@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub port: Option<u16>,
     pub database_url: Option<String>,
     pub secure_cookies: Option<bool>,
+    /// The largest import upload accepted, in MB (default 2,048).
+    pub max_upload_mb: Option<u64>,
 }
 
 /// Values given on the command line or through `KAOHE_…` variables (clap merges those two).
@@ -42,6 +44,8 @@ pub struct Config {
     pub addr: SocketAddr,
     pub database_url: String,
     pub secure_cookies: bool,
+    /// The largest import upload accepted, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl FileConfig {
@@ -106,6 +110,9 @@ impl Config {
             addr,
             database_url,
             secure_cookies: file.secure_cookies.unwrap_or(false),
+            max_upload_bytes: file
+                .max_upload_mb
+                .map_or(kaohe_web::import::MAX_UPLOAD_BYTES, |mb| mb << 20),
         })
     }
 }

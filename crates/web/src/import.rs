@@ -175,7 +175,7 @@ pub async fn start(
             });
         }
     };
-    let upload = spool(body).await?;
+    let upload = spool(body, state.max_upload_bytes, &q.name).await?;
     let rows_estimate = upload.lines.saturating_sub(1);
     let id = state
         .store
@@ -248,7 +248,7 @@ struct Upload {
 }
 
 /// Writes the request body to a temporary file, hashing it and counting its lines on the way.
-async fn spool(body: Body) -> Result<Upload, WebError> {
+async fn spool(body: Body, limit: u64, name: &str) -> Result<Upload, WebError> {
     let io = |e: std::io::Error| WebError::Internal(format!("spooling an upload: {e}"));
     let mut file = tempfile::NamedTempFile::new().map_err(io)?;
     let mut hasher = Sha256::new();
@@ -259,10 +259,13 @@ async fn spool(body: Body) -> Result<Upload, WebError> {
         message: format!("the upload broke off: {e}"),
     })? {
         bytes += chunk.len() as u64;
-        if bytes > MAX_UPLOAD_BYTES {
+        if bytes > limit {
             return Err(WebError::Invalid {
                 field: "file".into(),
-                message: format!("the file is larger than {} MB", MAX_UPLOAD_BYTES >> 20),
+                message: format!(
+                    "{name}: the file is larger than the {} KB an upload may have; nothing was imported",
+                    limit >> 10
+                ),
             });
         }
         hasher.update(&chunk);

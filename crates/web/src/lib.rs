@@ -51,6 +51,8 @@ pub struct AppState {
     pub imports: Arc<import::Jobs>,
     /// The company-local day of cycle steps.
     pub clock: Clock,
+    /// The largest import upload accepted, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 /// The company-local "today" of cycle steps: the wall clock in the company time zone, or a
@@ -84,7 +86,14 @@ impl AppState {
             zone: kaohe_store::records::CompanyZone(chrono_tz::Asia::Shanghai),
             imports: Arc::default(),
             clock: Clock::default(),
+            max_upload_bytes: import::MAX_UPLOAD_BYTES,
         }
+    }
+
+    /// Sets the largest import upload accepted (default [`import::MAX_UPLOAD_BYTES`]).
+    pub fn with_max_upload_bytes(mut self, bytes: u64) -> Self {
+        self.max_upload_bytes = bytes;
+        self
     }
 
     /// The company-local day of a cycle step taken now.

@@ -808,3 +808,41 @@ proptest! {
         }
     }
 }
+
+/// Hostile formulas (issue 7): SQL fragments, huge and deeply nested texts are refused with a
+/// positioned message, each in bounded time.
+#[test]
+fn injection_attempts_and_huge_or_deep_formulas_are_refused_quickly_with_a_position() {
+    let deep = format!("{}1{}", "(".repeat(1_500), ")".repeat(1_500));
+    let chain = vec!["1"; 1_900].join("+");
+    let huge = "count(calls) + ".repeat(70_000) + "1";
+    let calls_in = |n: usize| format!("{}count(calls){}", "max(".repeat(n), ", 1)".repeat(n));
+    for src in [
+        "count(calls); DROP TABLE calls; --",
+        "count(calls where outcome = 'deal') -- ' OR 1=1",
+        "count(calls where outcome = 'deal' /* */)",
+        "count(calls where outcome = 'deal'); SELECT * FROM users",
+        "sum(calls.duration_s); DELETE FROM audit_log",
+        "count(users)",
+        "count(calls where password_hash = 'x')",
+        "count(calls where 1 = 1 or employee_id in (select id from users))",
+        deep.as_str(),
+        chain.as_str(),
+        huge.as_str(),
+        calls_in(200).as_str(),
+    ] {
+        let started = std::time::Instant::now();
+        let e = err(src);
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_millis(200),
+            "{took:?} for a {}-character formula",
+            src.len()
+        );
+        let shown = e.render(src);
+        assert!(e.line >= 1 && shown.contains('^'), "no position: {shown}");
+    }
+    // Text that only looks like SQL is a string value, compared as a bound parameter.
+    let f = ok("count(customers where name = \"x'; DROP TABLE calls; --\")");
+    assert!(f.canonical().contains("DROP TABLE"), "kept as a value");
+}

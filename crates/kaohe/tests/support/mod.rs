@@ -86,21 +86,34 @@ pub fn hidden_csrf(html: &str) -> String {
 
 /// Loads the demo company into `db` and serves it on a random port.
 pub async fn spawn_demo(db: TestDb) -> TestApp {
+    spawn_demo_with(db, |s| s).await
+}
+
+/// Like [`spawn_demo`], with the server's settings changed by `settings`.
+pub async fn spawn_demo_with(
+    db: TestDb,
+    settings: impl FnOnce(kaohe_web::AppState) -> kaohe_web::AppState,
+) -> TestApp {
     let store = db.open().await;
     let mut generator = Generator::new(GenConfig::demo(1, test_today()));
     let bar = indicatif::ProgressBar::hidden();
     kaohe::load::load(&store, &mut generator, &bar, true)
         .await
         .expect("loading the demo company");
-    spawn(db, store, generator).await
+    spawn(db, store, generator, settings).await
 }
 
-async fn spawn(db: TestDb, store: Store, generator: Generator) -> TestApp {
+async fn spawn(
+    db: TestDb,
+    store: Store,
+    generator: Generator,
+    settings: impl FnOnce(kaohe_web::AppState) -> kaohe_web::AppState,
+) -> TestApp {
     let listener = kaohe_web::bind("127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = kaohe_web::AppState::new(store.clone(), "测试公司", false);
+    let state = settings(kaohe_web::AppState::new(store.clone(), "测试公司", false));
     let clock = state.clock.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(kaohe_web::serve(listener, state, async move {

@@ -287,6 +287,10 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             edit_id: None,
             held: None,
         };
+        viewer
+            .role
+            .may_write(T::SPEC.kind)
+            .map_err(StoreError::Forbidden)?;
         let mut tx = store.begin().await?;
         me.refuse_a_file_imported_before(&mut tx).await?;
         let mut slot = Slot::Here(tx);
@@ -318,6 +322,11 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         zone: &'a dyn LocalZone,
     ) -> std::result::Result<i64, ImportFailure> {
         let spec = T::SPEC;
+        // A role that may not record this kind is refused before any field is read.
+        viewer
+            .role
+            .may_write(spec.kind)
+            .map_err(StoreError::Forbidden)?;
         if id.is_some() && !spec.has_id() {
             return Err(StoreError::NotFound {
                 entity: spec.table,

@@ -295,3 +295,26 @@ fn add_opt(a: Option<f64>, b: Option<f64>, f: fn(f64, f64) -> f64) -> Option<f64
         (x, y) => x.or(y),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Formulas are data: a value that looks like SQL reaches the database as a bound
+    /// parameter, never as text of the statement.
+    #[test]
+    fn values_in_formulas_are_bound_never_spliced_into_sql() {
+        let payload = "x'; DROP TABLE calls; --";
+        let f = kaohe_domain::formula::compile(&format!(
+            "count(customers where name = \"{payload}\" or phone = \"1 OR 1=1\")"
+        ))
+        .unwrap();
+        let m = &f.requests()[0].measure;
+        let mut sql = Sql::new("SELECT 1");
+        push_aggregates(m, "100", &mut sql);
+        assert!(!sql.text().contains("DROP"), "{}", sql.text());
+        assert!(!sql.text().contains("1=1"), "{}", sql.text());
+        let bound: Vec<String> = sql.vals().iter().map(|v| format!("{v:?}")).collect();
+        assert!(bound.iter().any(|v| v.contains(payload)), "{bound:?}");
+    }
+}
