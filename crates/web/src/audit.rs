@@ -7,8 +7,10 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
+use crate::extract::Query;
+use crate::openapi::ErrorBody;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use kaohe_store::audit::{AuditQuery, AuditRecord};
@@ -20,17 +22,33 @@ use serde_json::{Value, json};
 pub const PAGE_ENTRIES: i64 = 50;
 
 /// `?actor=rep&entity=calls&entity_id=12&action=update&from=2026-11-01&to=2026-11-30&page=2`.
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
+    /// The actor's username.
     pub actor: Option<String>,
+    /// The entity kind (`calls`, `scorecards`, …).
     pub entity: Option<String>,
+    /// The entity's id.
     pub entity_id: Option<String>,
+    /// `create`, `update`, `delete`, `decide`, …
     pub action: Option<String>,
     /// First company-local day (inclusive).
     pub from: Option<String>,
     /// Last company-local day (inclusive).
     pub to: Option<String>,
+    /// The page, from 1 (50 entries a page).
     pub page: Option<i64>,
+}
+
+/// One page of the audit log (documentation of its shape).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    /// Newest first: id, at (company-local), actor, action, entity, entity_id, changes.
+    #[schema(value_type = Vec<Object>)]
+    pub entries: Vec<Value>,
+    pub page: i64,
+    pub has_next: bool,
 }
 
 /// One field that changed.
@@ -231,6 +249,12 @@ pub async fn page(
 
 /// `GET /api/audit?…`: the same entries as JSON, each with its raw before/after and the
 /// changed fields.
+#[utoipa::path(get, path = "/api/audit", tag = "audit", params(AuditParams),
+    responses(
+        (status = 200, description = "One page of entries", body = AuditPage),
+        (status = 403, description = "Only HR and administrators read the audit log", body = ErrorBody),
+        (status = 422, description = "A malformed date", body = ErrorBody),
+    ))]
 pub async fn api(
     State(state): State<AppState>,
     me: CurrentUser,

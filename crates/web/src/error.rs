@@ -39,6 +39,14 @@ pub enum WebError {
     /// the person reads.
     #[error("{}", .refusal.en)]
     Refused { refusal: Box<Refusal>, lang: Lang },
+    /// A request whose query string, path or JSON body could not be read at all (see
+    /// [`crate::extract`]): axum's status (400, 413, 415, 422) and its message.
+    #[error("{message}")]
+    Malformed {
+        status: StatusCode,
+        field: String,
+        message: String,
+    },
     /// Anything else; the detail goes to the log only.
     #[error("internal error")]
     Internal(String),
@@ -94,6 +102,7 @@ impl WebError {
             WebError::BadQuery { .. } => StatusCode::BAD_REQUEST,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
             WebError::Refused { refusal, .. } => refusal_status(refusal.kind),
+            WebError::Malformed { status, .. } => *status,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,7 +117,8 @@ impl IntoResponse for WebError {
         let field = match &self {
             WebError::Invalid { field, .. }
             | WebError::BadQuery { field, .. }
-            | WebError::Conflict { field, .. } => Some(field.clone()),
+            | WebError::Conflict { field, .. }
+            | WebError::Malformed { field, .. } => Some(field.clone()),
             _ => None,
         };
         let body = match &self {

@@ -9,9 +9,11 @@ pub mod boards;
 pub mod charts;
 pub mod cycle;
 pub mod error;
+pub mod extract;
 pub mod forms;
 pub mod i18n;
 pub mod import;
+pub mod openapi;
 pub mod pages;
 pub mod rate;
 pub mod records;
@@ -201,6 +203,7 @@ pub fn router(state: AppState) -> Router {
             "/api/credit/approvals",
             get(training::approvals_api).post(training::approve_api),
         )
+        .route("/api/openapi.json", get(openapi::document))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
