@@ -59,12 +59,19 @@ pub struct OneEmployee {
     pub employee: Value,
 }
 
-/// `{"records": {kind: count}, "backend": "sqlite"}`.
+/// One kind's record count.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KindCount {
+    /// The record kind (`calls`, …).
+    pub kind: String,
+    pub count: i64,
+}
+
+/// `{"records": [{"kind", "count"}, …], "backend": "sqlite"}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Stats {
     /// Record counts per kind within the caller's scope.
-    #[schema(value_type = Object)]
-    pub records: Value,
+    pub records: Vec<KindCount>,
     /// `sqlite` or `postgres`.
     pub backend: String,
 }

@@ -168,6 +168,15 @@ impl AuditParams {
         };
         let from = day("from", &self.from)?;
         let to = day("to", &self.to)?;
+        // A page far beyond the log is empty, but one whose offset does not fit an i64 is
+        // nonsense (and overflowed here): refuse it by name.
+        let offset =
+            (self.page() - 1)
+                .checked_mul(PAGE_ENTRIES)
+                .ok_or_else(|| WebError::BadQuery {
+                    field: "page".into(),
+                    message: format!("`{}` is too large a page number", self.page()),
+                })?;
         Ok(AuditQuery {
             actor: self.actor.clone(),
             entity: self.entity.clone(),
@@ -175,7 +184,7 @@ impl AuditParams {
             action: self.action.clone(),
             from: from.map(|d| start_of(state, d)),
             until: to.and_then(|d| d.succ_opt()).map(|d| start_of(state, d)),
-            offset: (self.page() - 1) * PAGE_ENTRIES,
+            offset,
             limit: PAGE_ENTRIES + 1,
         })
     }

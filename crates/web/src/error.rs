@@ -135,6 +135,18 @@ impl IntoResponse for WebError {
     }
 }
 
+/// The answer to a handler that panicked (`CatchPanicLayer`): a logged 500 with the API's error
+/// body, instead of a connection closed without an answer. A panic is a bug to fix; this only
+/// keeps one request's bug from looking like a network failure.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    WebError::Internal(format!("handler panicked: {what}")).into_response()
+}
+
 /// A refused cycle step's status: 403 when it is not the actor's part, 422 for bad data, 409
 /// when the cycle is not in a state that allows it (wrong stage, too early, too late, done).
 pub fn refusal_status(kind: RefusalKind) -> StatusCode {
