@@ -7,8 +7,9 @@
 #   MAX_EXAMPLES=200 SEED=1 bench/schemathesis.sh
 #   CHECKS=not_a_server_error bench/schemathesis.sh
 #   SKIP_BUILD=1 bench/schemathesis.sh        # reuse the built binary
+#   DB=postgres://kaohe@127.0.0.1:5432/postgres bench/schemathesis.sh   # an empty PostgreSQL database
 #
-# It builds `kaohe` (unless SKIP_BUILD=1), starts `kaohe demo` on a temporary SQLite file and
+# It builds `kaohe` (unless SKIP_BUILD=1), starts `kaohe demo` on a temporary SQLite file (or DB) and
 # a free loopback port, makes an API token for USER (default hr) with `kaohe user token`,
 # installs schemathesis into a venv under /tmp when missing, and runs it with the bearer
 # header. The checks: no 5xx (not_a_server_error) and every answer matching the documented
@@ -42,7 +43,7 @@ if [[ ! -x "$VENV/bin/schemathesis" ]]; then
 fi
 
 WORK=$(mktemp -d /tmp/kaohe-schemathesis-db.XXXXXX)
-DB="$WORK/demo.db"
+DB=${DB:-$WORK/demo.db}
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
 SERVER_PID=

@@ -163,7 +163,10 @@ impl AuditParams {
         let day = |field: &str, v: &Option<String>| -> Result<Option<NaiveDate>, WebError> {
             match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
-                Some(s) => s.parse().map(Some).map_err(|_| bad_date(field, s)),
+                Some(s) => match s.parse() {
+                    Ok(d) => crate::extract::plausible_day(field, d).map(Some),
+                    Err(_) => Err(bad_date(field, s)),
+                },
             }
         };
         let from = day("from", &self.from)?;

@@ -97,8 +97,10 @@ pub async fn inbox_api(
 #[into_params(parameter_in = Query)]
 pub struct Find {
     /// `2026-10` (default: this month).
+    #[param(example = "2026-10")]
     pub period: Option<String>,
     /// The person's database id (default: the caller).
+    #[param(example = 6)]
     pub employee: Option<i64>,
 }
 

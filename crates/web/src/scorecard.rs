@@ -22,8 +22,10 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct ScorecardQuery {
     /// `2026-10`, `2026-Q4` or `2026` (default: this month).
+    #[param(example = "2026-10")]
     pub period: Option<String>,
     /// The person's database id (default: the caller).
+    #[param(example = 6)]
     pub employee: Option<i64>,
 }
 
@@ -174,10 +176,13 @@ pub async fn page(
 #[into_params(parameter_in = Query)]
 pub struct ExplainQuery {
     /// `2026-10`, `2026-Q4` or `2026`.
+    #[param(example = "2026-10")]
     pub period: String,
     /// The person's database id (default: the caller).
+    #[param(example = 6)]
     pub employee: Option<i64>,
     /// The indicator's code (`callback_count`).
+    #[param(example = "callback_count")]
     pub indicator: String,
     /// How many contributing records to list (default 20, at most 200).
     pub limit: Option<usize>,

@@ -209,8 +209,11 @@ pub struct WeeksQuery {
 }
 
 fn range(state: &AppState, q: &WeeksQuery) -> Result<(NaiveDate, NaiveDate), WebError> {
-    let to = q.to.unwrap_or_else(|| state.today());
-    let from = q.from.unwrap_or(to - TimeDelta::days(7 * 7));
+    let to = crate::extract::plausible_day("to", q.to.unwrap_or_else(|| state.today()))?;
+    let from = match q.from {
+        Some(d) => crate::extract::plausible_day("from", d)?,
+        None => to - TimeDelta::days(7 * 7),
+    };
     if from > to {
         return Err(invalid("from", format!("{from} is after {to}")));
     }
@@ -344,7 +347,7 @@ pub async fn ageing_api(
     Query(q): Query<AgeingQuery>,
 ) -> Result<Json<Vec<AgeingRow>>, WebError> {
     let by = ageing_by(q.by.as_deref())?;
-    let as_of = q.as_of.unwrap_or_else(|| state.today());
+    let as_of = crate::extract::plausible_day("as_of", q.as_of.unwrap_or_else(|| state.today()))?;
     Ok(Json(state.store.ageing(&me.viewer, as_of, by).await?))
 }
 
@@ -353,8 +356,10 @@ pub async fn ageing_api(
 #[into_params(parameter_in = Query)]
 pub struct CheckQuery {
     /// The customer's 客户档案编号.
+    #[param(example = "KH-2024-000061")]
     pub customer: String,
     /// Yuan (`1234.50`).
+    #[param(example = "1234.50")]
     pub amount: String,
 }
 
@@ -481,7 +486,7 @@ async fn credit_context(
 ) -> Result<minijinja::Value, WebError> {
     let by = ageing_by(q.by.as_deref())?;
     let today = state.today();
-    let as_of = q.as_of.unwrap_or(today);
+    let as_of = crate::extract::plausible_day("as_of", q.as_of.unwrap_or(today))?;
     let statuses = state.store.credit_statuses(&me.viewer, today).await?;
     let ageing: Vec<_> = state
         .store
