@@ -68,21 +68,42 @@ for _ in $(seq 1 600); do
 done
 curl -fsS "$BASE/healthz" >/dev/null
 
-TOKEN=$("$BIN" --db "$DB" user token --username "$USER_NAME" --name "schemathesis-$$" 2>/dev/null | tail -n 1)
-[[ "$TOKEN" == kh_* ]] || { echo "schemathesis.sh: no API token for $USER_NAME" >&2; exit 1; }
+token() {
+    local t
+    t=$("$BIN" --db "$DB" user token --username "$USER_NAME" --name "$1" 2>/dev/null | tail -n 1)
+    [[ "$t" == kh_* ]] || { echo "schemathesis.sh: no API token for $USER_NAME" >&2; exit 1; }
+    echo "$t"
+}
+
+run() { # run TOKEN ARGS…: schemathesis as TOKEN, then check that TOKEN still signs in
+    local t=$1
+    shift
+    "$VENV/bin/schemathesis" run "$BASE/api/openapi.json" \
+        --url "$BASE" \
+        -H "Authorization: Bearer $t" \
+        --checks "$CHECKS" \
+        --max-examples "$MAX_EXAMPLES" \
+        --seed "$SEED" \
+        --workers 2 \
+        --request-timeout 60 \
+        --generation-with-security-parameters false \
+        --generation-allow-x00 true \
+        --report junit --report-dir "$OUT" \
+        "$@" || status=$?
+    if [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $t" "$BASE/api/me") != 200 ]]; then
+        echo "schemathesis.sh: the run's token stopped working (revoked by the run?): its later answers were 401s" >&2
+        status=1
+    fi
+}
 
 echo "schemathesis $("$VENV/bin/schemathesis" --version | awk '{print $NF}') against $BASE as $USER_NAME ($PROFILE build), $MAX_EXAMPLES examples per operation, seed $SEED"
 status=0
-"$VENV/bin/schemathesis" run "$BASE/api/openapi.json" \
-    --url "$BASE" \
-    -H "Authorization: Bearer $TOKEN" \
-    --checks "$CHECKS" \
-    --max-examples "$MAX_EXAMPLES" \
-    --seed "$SEED" \
-    --workers 2 \
-    --request-timeout 60 \
-    --generation-with-security-parameters false \
-    --report junit --report-dir "$OUT" || status=$?
+# Revoking tokens by name would, through the stateful phase's links (list the tokens, revoke
+# one), revoke the run's own token and turn everything after into 401s: every operation but
+# that one first, then that one alone with a token of its own (no links without the list).
+REVOKE='/api/account/tokens/{name}'
+run "$(token "schemathesis-$$")" --exclude-path "$REVOKE"
+run "$(token "schemathesis-revoke-$$")" --include-path "$REVOKE"
 if grep -q -E "panicked|internal error" "$OUT/server.log"; then
     echo "schemathesis.sh: the server log has panics or internal errors:" >&2
     grep -E "panicked|internal error" "$OUT/server.log" | sort | uniq -c | sort -rn | head -20 >&2
