@@ -315,5 +315,16 @@ async fn the_openapi_document_covers_every_api_route_on_every_backend() {
             assert_fits(&doc, schema, &body, &format!("GET {path}"));
             assert_eq!(body["field"], field, "{backend}: {body}");
         }
+        // So does a method the path does not take (with the methods it does in `Allow`).
+        let resp = client
+            .delete(app.url("/api/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED, "{backend}");
+        assert!(resp.headers().contains_key("allow"), "{backend}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["field"], "method", "{backend}: {body}");
     }
 }

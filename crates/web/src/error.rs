@@ -40,7 +40,8 @@ pub enum WebError {
     #[error("{}", .refusal.en)]
     Refused { refusal: Box<Refusal>, lang: Lang },
     /// A request whose query string, path or JSON body could not be read at all (see
-    /// [`crate::extract`]): axum's status (400, 413, 415, 422) and its message.
+    /// [`crate::extract`]): axum's status (400, 413, 415, 422) and its message; also a method
+    /// the path does not take (405).
     #[error("{message}")]
     Malformed {
         status: StatusCode,
@@ -133,6 +134,22 @@ impl IntoResponse for WebError {
         };
         (status, Json(body)).into_response()
     }
+}
+
+/// The answer to a method a path does not take (the router's `method_not_allowed_fallback`):
+/// a 405 with the API's error body rather than an empty one.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    WebError::Malformed {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        field: "method".into(),
+        message: format!("{} does not take {method}", uri.path()),
+    }
+    .into_response()
+}
+
+/// The answer to a path no route serves: a 404 with the API's error body.
+pub async fn no_route(uri: axum::http::Uri) -> Response {
+    WebError::NotFound(format!("{} is not a page or API path of kaohe", uri.path())).into_response()
 }
 
 /// The answer to a handler that panicked (`CatchPanicLayer`): a logged 500 with the API's error

@@ -204,6 +204,9 @@ pub fn router(state: AppState) -> Router {
             get(training::approvals_api).post(training::approve_api),
         )
         .route("/api/openapi.json", get(openapi::document))
+        // After every route: a wrong method or path answers the JSON error body too.
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .fallback(error::no_route)
         .with_state(state)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
