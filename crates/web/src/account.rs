@@ -5,8 +5,10 @@
 use crate::AppState;
 use crate::auth::{CurrentUser, SESSION_COOKIE, set_cookie};
 use crate::error::WebError;
+use crate::extract::{JsonBody, Path};
 use crate::i18n;
-use axum::extract::{Path, Query, State};
+use crate::openapi::ErrorBody;
+use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -14,8 +16,9 @@ use axum::{Form, Json};
 use kaohe_store::StoreError;
 use kaohe_store::users::{LANGUAGES, SESSION_HOURS};
 use minijinja::context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 /// What a form post on the account page answered, shown above the forms.
 #[derive(Default)]
@@ -210,7 +213,27 @@ pub async fn revoke_token(
     Ok(Redirect::to("/account?saved=revoked").into_response())
 }
 
+/// One API token as listed (never the token itself).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenRow {
+    pub name: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339, or null while the token works.
+    pub revoked_at: Option<String>,
+}
+
+/// The answer of creating a token: the token, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub name: String,
+    /// `kh_…`
+    pub token: String,
+}
+
 /// `GET /api/account/tokens`: the account's tokens (names and dates, never the tokens).
+#[utoipa::path(get, path = "/api/account/tokens", tag = "account",
+    responses((status = 200, description = "The account's tokens, revoked ones included", body = Vec<TokenRow>)))]
 pub async fn tokens_api(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -220,17 +243,25 @@ pub async fn tokens_api(
 
 /// `POST /api/account/tokens` with `{"name": "…"}` (and `X-CSRF-Token` from a session):
 /// `201 {"name", "token"}`, the token shown this once.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewToken {
+    /// A name to tell the token by (unique among the account's live tokens).
     pub name: String,
 }
 
 /// See [`NewToken`].
+#[utoipa::path(post, path = "/api/account/tokens", tag = "account",
+    request_body = NewToken,
+    responses(
+        (status = 201, description = "The new token, shown this once", body = CreatedToken),
+        (status = 409, description = "A live token has that name", body = ErrorBody),
+        (status = 422, description = "The name is empty or too long", body = ErrorBody),
+    ))]
 pub async fn create_token_api(
     State(state): State<AppState>,
     me: CurrentUser,
     headers: HeaderMap,
-    Json(body): Json<NewToken>,
+    JsonBody(body): JsonBody<NewToken>,
 ) -> Result<Response, WebError> {
     me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let token = state
@@ -245,6 +276,12 @@ pub async fn create_token_api(
 }
 
 /// `DELETE /api/account/tokens/{name}`: 204, or 404 for no live token of that name.
+#[utoipa::path(delete, path = "/api/account/tokens/{name}", tag = "account",
+    params(("name" = String, Path, description = "The token's name")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No live token of that name", body = ErrorBody),
+    ))]
 pub async fn revoke_token_api(
     State(state): State<AppState>,
     me: CurrentUser,

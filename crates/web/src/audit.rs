@@ -7,8 +7,10 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
+use crate::extract::Query;
+use crate::openapi::ErrorBody;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use kaohe_store::audit::{AuditQuery, AuditRecord};
@@ -20,17 +22,33 @@ use serde_json::{Value, json};
 pub const PAGE_ENTRIES: i64 = 50;
 
 /// `?actor=rep&entity=calls&entity_id=12&action=update&from=2026-11-01&to=2026-11-30&page=2`.
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
+    /// The actor's username.
     pub actor: Option<String>,
+    /// The entity kind (`calls`, `scorecards`, …).
     pub entity: Option<String>,
+    /// The entity's id.
     pub entity_id: Option<String>,
+    /// `create`, `update`, `delete`, `decide`, …
     pub action: Option<String>,
     /// First company-local day (inclusive).
     pub from: Option<String>,
     /// Last company-local day (inclusive).
     pub to: Option<String>,
+    /// The page, from 1 (50 entries a page).
     pub page: Option<i64>,
+}
+
+/// One page of the audit log (documentation of its shape).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    /// Newest first: id, at (company-local), actor, action, entity, entity_id, changes.
+    #[schema(value_type = Vec<Object>)]
+    pub entries: Vec<Value>,
+    pub page: i64,
+    pub has_next: bool,
 }
 
 /// One field that changed.
@@ -145,11 +163,23 @@ impl AuditParams {
         let day = |field: &str, v: &Option<String>| -> Result<Option<NaiveDate>, WebError> {
             match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
-                Some(s) => s.parse().map(Some).map_err(|_| bad_date(field, s)),
+                Some(s) => match s.parse() {
+                    Ok(d) => crate::extract::plausible_day(field, d).map(Some),
+                    Err(_) => Err(bad_date(field, s)),
+                },
             }
         };
         let from = day("from", &self.from)?;
         let to = day("to", &self.to)?;
+        // A page far beyond the log is empty, but one whose offset does not fit an i64 is
+        // nonsense (and overflowed here): refuse it by name.
+        let offset =
+            (self.page() - 1)
+                .checked_mul(PAGE_ENTRIES)
+                .ok_or_else(|| WebError::BadQuery {
+                    field: "page".into(),
+                    message: format!("`{}` is too large a page number", self.page()),
+                })?;
         Ok(AuditQuery {
             actor: self.actor.clone(),
             entity: self.entity.clone(),
@@ -157,7 +187,7 @@ impl AuditParams {
             action: self.action.clone(),
             from: from.map(|d| start_of(state, d)),
             until: to.and_then(|d| d.succ_opt()).map(|d| start_of(state, d)),
-            offset: (self.page() - 1) * PAGE_ENTRIES,
+            offset,
             limit: PAGE_ENTRIES + 1,
         })
     }
@@ -231,6 +261,12 @@ pub async fn page(
 
 /// `GET /api/audit?…`: the same entries as JSON, each with its raw before/after and the
 /// changed fields.
+#[utoipa::path(get, path = "/api/audit", tag = "audit", params(AuditParams),
+    responses(
+        (status = 200, description = "One page of entries", body = AuditPage),
+        (status = 403, description = "Only HR and administrators read the audit log", body = ErrorBody),
+        (status = 422, description = "A malformed date", body = ErrorBody),
+    ))]
 pub async fn api(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -7,9 +7,11 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
+use crate::extract::{JsonBody, Query};
 use crate::i18n::Lang;
+use crate::openapi::{ErrorBody, RefusalBody};
 use crate::pages::render_page;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
@@ -26,9 +28,11 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 /// An inbox item as shown: its subject in the viewer's language and whether it is overdue.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InboxEntry {
+    /// The item: id, kind, subject, period, employee, due date, … (flattened in).
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub item: InboxItem,
     /// The subject in the viewer's language.
     pub title: String,
@@ -79,6 +83,8 @@ pub async fn inbox_page(
 }
 
 /// `GET /api/inbox`: the same as JSON.
+#[utoipa::path(get, path = "/api/inbox", tag = "cycle",
+    responses((status = 200, description = "The caller's open steps, soonest due first", body = Vec<InboxEntry>)))]
 pub async fn inbox_api(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -87,10 +93,65 @@ pub async fn inbox_api(
 }
 
 /// `?period=2026-10&employee=12` (both optional: this month, oneself).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Find {
+    /// `2026-10` (default: this month).
+    #[param(example = "2026-10")]
     pub period: Option<String>,
+    /// The person's database id (default: the caller).
+    #[param(example = 6)]
     pub employee: Option<i64>,
+}
+
+/// A person's cycle (documentation of `GET /api/cycle`'s shape).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CycleBody {
+    pub period: String,
+    pub employee: i64,
+    /// The stage's code (`targets_proposed`, `rating`, `published`, …).
+    #[schema(value_type = String)]
+    pub stage: Value,
+    /// Each step taken: on, late, note, action, to, role, who.
+    #[schema(value_type = Vec<Object>)]
+    pub history: Vec<Value>,
+    /// The step codes the caller may take now.
+    #[schema(value_type = Vec<String>)]
+    pub allowed_now: Vec<Value>,
+}
+
+/// The body of `POST /api/cycle/act` (documentation: the handler reads any field).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ActBody {
+    /// `2026-10`.
+    pub period: String,
+    /// The person's database id (default: the caller).
+    pub employee: Option<i64>,
+    /// The step: `propose_targets`, `confirm_targets`, `dispute_targets`,
+    /// `approve_targets_hr`, `return_targets_hr`, `approve_targets_committee`,
+    /// `return_targets_committee`, `submit_self_review`, `close_self_review`,
+    /// `submit_rating`, `consolidate`, `approve_result`, `return_result`, `lock`, `appeal`.
+    pub action: String,
+    /// A reason (returns, disputes, appeals).
+    pub reason: Option<String>,
+    /// `submit_self_review`.
+    pub work_report: Option<String>,
+    /// `submit_self_review`.
+    pub self_evaluation: Option<String>,
+    /// `submit_rating`: the rater group (`superior`, `peer`, …); ratings as `rating_<indicator>`.
+    pub group: Option<String>,
+    /// `appeal`: one piece of evidence a line.
+    pub evidence: Option<String>,
+}
+
+/// What a step did: the transitions, or `{"appeal": id}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum DoneBody {
+    /// The cycle transitions taken.
+    Steps(Vec<Value>),
+    /// An appeal filed.
+    Appeal { appeal: i64 },
 }
 
 fn parse_period(text: &str) -> Result<Period, WebError> {
@@ -613,6 +674,12 @@ pub async fn form(
 }
 
 /// `GET /api/cycle?period=P&employee=ID`: the stage, history and what the caller may do now.
+#[utoipa::path(get, path = "/api/cycle", tag = "cycle", params(Find),
+    responses(
+        (status = 200, description = "The cycle", body = CycleBody),
+        (status = 404, description = "No cycle of that person and period in scope", body = ErrorBody),
+        (status = 422, description = "A malformed period", body = ErrorBody),
+    ))]
 pub async fn api_state(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -637,11 +704,19 @@ pub async fn api_state(
 /// "action": "confirm_targets"}`, plus the step's fields (`reason`, `work_report`,
 /// `self_evaluation`, `group` and `rating_<indicator>`, `evidence`). Actions: those of the
 /// cycle page, `submit_rating`, `consolidate` and `appeal`.
+#[utoipa::path(post, path = "/api/cycle/act", tag = "cycle",
+    request_body(content = ActBody, description = "The step and its fields; ratings as `rating_<indicator>`: number"),
+    responses(
+        (status = 200, description = "The step was taken", body = DoneBody),
+        (status = 404, description = "No cycle of that person and period in scope", body = ErrorBody),
+        (status = 409, description = "The cycle's state does not allow it now", body = RefusalBody),
+        (status = 422, description = "A bad field, or the rules refused the data", body = ErrorBody),
+    ))]
 pub async fn api_act(
     State(state): State<AppState>,
     me: CurrentUser,
     headers: HeaderMap,
-    Json(body): Json<HashMap<String, Value>>,
+    JsonBody(body): JsonBody<HashMap<String, Value>>,
 ) -> Result<Json<Done>, WebError> {
     me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let f: Fields = body

@@ -39,6 +39,15 @@ pub enum WebError {
     /// the person reads.
     #[error("{}", .refusal.en)]
     Refused { refusal: Box<Refusal>, lang: Lang },
+    /// A request whose query string, path or JSON body could not be read at all (see
+    /// [`crate::extract`]): axum's status (400, 413, 415, 422) and its message; also a method
+    /// the path does not take (405).
+    #[error("{message}")]
+    Malformed {
+        status: StatusCode,
+        field: String,
+        message: String,
+    },
     /// Anything else; the detail goes to the log only.
     #[error("internal error")]
     Internal(String),
@@ -94,6 +103,7 @@ impl WebError {
             WebError::BadQuery { .. } => StatusCode::BAD_REQUEST,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
             WebError::Refused { refusal, .. } => refusal_status(refusal.kind),
+            WebError::Malformed { status, .. } => *status,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,7 +118,8 @@ impl IntoResponse for WebError {
         let field = match &self {
             WebError::Invalid { field, .. }
             | WebError::BadQuery { field, .. }
-            | WebError::Conflict { field, .. } => Some(field.clone()),
+            | WebError::Conflict { field, .. }
+            | WebError::Malformed { field, .. } => Some(field.clone()),
             _ => None,
         };
         let body = match &self {
@@ -123,6 +134,34 @@ impl IntoResponse for WebError {
         };
         (status, Json(body)).into_response()
     }
+}
+
+/// The answer to a method a path does not take (the router's `method_not_allowed_fallback`):
+/// a 405 with the API's error body rather than an empty one.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    WebError::Malformed {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        field: "method".into(),
+        message: format!("{} does not take {method}", uri.path()),
+    }
+    .into_response()
+}
+
+/// The answer to a path no route serves: a 404 with the API's error body.
+pub async fn no_route(uri: axum::http::Uri) -> Response {
+    WebError::NotFound(format!("{} is not a page or API path of kaohe", uri.path())).into_response()
+}
+
+/// The answer to a handler that panicked (`CatchPanicLayer`): a logged 500 with the API's error
+/// body, instead of a connection closed without an answer. A panic is a bug to fix; this only
+/// keeps one request's bug from looking like a network failure.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    WebError::Internal(format!("handler panicked: {what}")).into_response()
 }
 
 /// A refused cycle step's status: 403 when it is not the actor's part, 422 for bad data, 409

@@ -10,7 +10,9 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
+use crate::extract::{JsonBody, Path as ApiPath};
 use crate::i18n::{self, Lang};
+use crate::openapi::{ErrorBody, RecordErrors};
 use crate::records::{kind_label, kind_spec};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -523,6 +525,23 @@ fn json_fields(
     Ok(out)
 }
 
+/// What the `{kind}` of the record API may be.
+const KIND_DOC: &str = "The record kind, as on the command line (`calls`, `orders`, …)";
+
+/// The record API's body.
+const RECORD_DOC: &str = "The record as a JSON object of field: value, the fields of the \
+    kind's import columns (docs/import-formats.md), values as a form takes them (text, \
+    numbers, booleans)";
+
+/// A record saved.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Saved {
+    /// The record's id.
+    pub id: i64,
+    /// The record kind.
+    pub kind: String,
+}
+
 fn rejected_json(errors: &[(String, String, String)]) -> Response {
     let first = errors
         .first()
@@ -596,23 +615,44 @@ async fn save_json(
 /// `POST /api/records/{kind}` with `X-CSRF-Token`: `{"employee_id": "E001", "day":
 /// "2026-10-08", …}` (values as a form takes them); 201 with the new id, or 422 with every
 /// error naming its field.
+#[utoipa::path(post, path = "/api/records/{kind}", tag = "records",
+    params(("kind" = String, Path, description = KIND_DOC)),
+    request_body(content = Object, description = RECORD_DOC),
+    responses(
+        (status = 201, description = "Saved", body = Saved),
+        (status = 404, description = "No such record kind", body = ErrorBody),
+        (status = 409, description = "A duplicate business number", body = ErrorBody),
+        (status = 422, description = "Refused: every error names its field", body = RecordErrors),
+    ))]
 pub async fn api_create(
     State(state): State<AppState>,
     me: CurrentUser,
     headers: HeaderMap,
-    Path(kind): Path<String>,
-    Json(body): Json<Value>,
+    ApiPath(kind): ApiPath<String>,
+    JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, WebError> {
     save_json(state, me, headers, kind, None, body).await
 }
 
 /// `PUT /api/records/{kind}/{id}` with `X-CSRF-Token`: the whole record, as for creating.
+#[utoipa::path(put, path = "/api/records/{kind}/{id}", tag = "records",
+    params(
+        ("kind" = String, Path, description = KIND_DOC),
+        ("id" = i64, Path, description = "The record's id"),
+    ),
+    request_body(content = Object, description = RECORD_DOC),
+    responses(
+        (status = 200, description = "Saved", body = Saved),
+        (status = 404, description = "No such record kind, or no such record in scope", body = ErrorBody),
+        (status = 409, description = "A duplicate business number", body = ErrorBody),
+        (status = 422, description = "Refused: every error names its field", body = RecordErrors),
+    ))]
 pub async fn api_update(
     State(state): State<AppState>,
     me: CurrentUser,
     headers: HeaderMap,
-    Path((kind, id)): Path<(String, i64)>,
-    Json(body): Json<Value>,
+    ApiPath((kind, id)): ApiPath<(String, i64)>,
+    JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, WebError> {
     save_json(state, me, headers, kind, Some(id), body).await
 }

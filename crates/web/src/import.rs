@@ -10,9 +10,11 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
+use crate::extract::{Path, Query};
+use crate::openapi::ErrorBody;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Html;
 use futures_util::TryStreamExt;
@@ -33,7 +35,7 @@ pub const MAX_UPLOAD_BYTES: u64 = 2 << 30;
 const KEPT_JOBS: usize = 200;
 
 /// Where an import stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Running,
@@ -70,7 +72,7 @@ impl JobState {
 }
 
 /// One import started from the web.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Job {
     pub id: i64,
     #[serde(skip)]
@@ -84,6 +86,8 @@ pub struct Job {
     pub rows_estimate: u64,
     /// Rows imported, once done.
     pub rows: Option<u64>,
+    /// The error report of a rejected file: every bad cell (row, column, value, reason).
+    #[schema(value_type = Option<Object>)]
     pub report: Option<ErrorReport>,
     pub error: Option<String>,
 }
@@ -143,13 +147,31 @@ pub async fn page(
 }
 
 /// `?kind=calls&name=calls.csv`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StartQuery {
+    /// The record kind (`calls`, `orders`, …).
     pub kind: String,
+    /// The file's name, ending in `.csv` or `.xlsx`.
     pub name: String,
 }
 
+/// `{"job": id}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Started {
+    /// The import job, to poll at `GET /api/import/{id}`.
+    pub job: i64,
+}
+
 /// `POST /api/import`: spools the body and starts the import; answers `{"job": id}`.
+#[utoipa::path(post, path = "/api/import", tag = "records", params(StartQuery),
+    request_body(content = Vec<u8>, description = "The file, as CSV or xlsx bytes",
+        content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "The import started", body = Started),
+        (status = 404, description = "No such record kind", body = ErrorBody),
+        (status = 422, description = "Not a .csv or .xlsx name, or a broken upload", body = ErrorBody),
+    ))]
 pub async fn start(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -211,6 +233,12 @@ pub async fn start(
 
 /// `GET /api/import/{id}`: the job's progress or outcome (only to whoever started it): live
 /// from this process while it runs here, otherwise as the database has it.
+#[utoipa::path(get, path = "/api/import/{id}", tag = "records",
+    params(("id" = i64, Path, description = "The import job")),
+    responses(
+        (status = 200, description = "The job's progress or outcome", body = Job),
+        (status = 404, description = "No such job started by the caller", body = ErrorBody),
+    ))]
 pub async fn progress(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -9,9 +9,11 @@ pub mod boards;
 pub mod charts;
 pub mod cycle;
 pub mod error;
+pub mod extract;
 pub mod forms;
 pub mod i18n;
 pub mod import;
+pub mod openapi;
 pub mod pages;
 pub mod rate;
 pub mod records;
@@ -210,7 +212,12 @@ pub fn router(state: AppState) -> Router {
             "/api/credit/approvals",
             get(training::approvals_api).post(training::approve_api),
         )
+        .route("/api/openapi.json", get(openapi::document))
+        // After every route: a wrong method or path answers the JSON error body too.
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .fallback(error::no_route)
         .with_state(state)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

@@ -4,25 +4,33 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
+use crate::extract::Query;
 use crate::i18n::Lang;
+use crate::openapi::ErrorBody;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use kaohe_domain::period::Period;
 use kaohe_store::evaluate::EvalRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 /// `?period=2026-10&employee=6` (both optional: this month, myself).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScorecardQuery {
+    /// `2026-10`, `2026-Q4` or `2026` (default: this month).
+    #[param(example = "2026-10")]
     pub period: Option<String>,
+    /// The person's database id (default: the caller).
+    #[param(example = 6)]
     pub employee: Option<i64>,
 }
 
 /// One indicator line as shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LineView {
     pub code: String,
     pub name: String,
@@ -34,7 +42,7 @@ pub struct LineView {
 }
 
 /// A scorecard as shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CardView {
     pub period: String,
     pub live: bool,
@@ -120,7 +128,26 @@ pub(crate) async fn load(
     }))
 }
 
+/// `{"scorecard": { … }}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScorecardBody {
+    pub scorecard: CardView,
+}
+
+/// `{"explanation": { … }}`: the rule, inputs, records and the what-if to the next grade.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExplanationBody {
+    #[schema(value_type = Object)]
+    pub explanation: serde_json::Value,
+}
+
 /// `GET /api/scorecard`: the live scorecard (JSON).
+#[utoipa::path(get, path = "/api/scorecard", tag = "scorecards", params(ScorecardQuery),
+    responses(
+        (status = 200, description = "The live scorecard", body = ScorecardBody),
+        (status = 404, description = "No such person in scope, or no scheme assesses them", body = ErrorBody),
+        (status = 422, description = "A malformed period", body = ErrorBody),
+    ))]
 pub async fn api(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -145,16 +172,30 @@ pub async fn page(
 }
 
 /// `?period=2026-10&employee=6&indicator=callback_count`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExplainQuery {
+    /// `2026-10`, `2026-Q4` or `2026`.
+    #[param(example = "2026-10")]
     pub period: String,
+    /// The person's database id (default: the caller).
+    #[param(example = 6)]
     pub employee: Option<i64>,
+    /// The indicator's code (`callback_count`).
+    #[param(example = "callback_count")]
     pub indicator: String,
+    /// How many contributing records to list (default 20, at most 200).
     pub limit: Option<usize>,
 }
 
 /// `GET /api/explain`: one indicator traced to its rule, inputs and records (drill-down),
 /// with what would reach the next grade. Scope-checked like every read.
+#[utoipa::path(get, path = "/api/explain", tag = "scorecards", params(ExplainQuery),
+    responses(
+        (status = 200, description = "The indicator explained", body = ExplanationBody),
+        (status = 404, description = "No such person in scope, or no such indicator in their scheme", body = ErrorBody),
+        (status = 422, description = "A malformed period, or no person named", body = ErrorBody),
+    ))]
 pub async fn explain(
     State(state): State<AppState>,
     me: CurrentUser,

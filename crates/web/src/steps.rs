@@ -7,8 +7,10 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
+use crate::extract::{JsonBody, Path};
+use crate::openapi::{ErrorBody, RefusalBody};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use chrono::Utc;
 use kaohe_store::records::StepOutcome;
@@ -17,13 +19,18 @@ use serde::Deserialize;
 /// `{"action": "review", "passed": false, "comment": "金额有误"}`; actions: `review`, `sign`,
 /// `archive` (contracts) or `manager_review`, `finance_review`, `pay`, `resubmit` (expenses,
 /// with `approved`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct StepRequest {
+    /// `review`, `sign`, `archive` (contracts); `manager_review`, `finance_review`, `pay`,
+    /// `resubmit` (expenses).
     pub action: String,
+    /// A contract review's outcome.
     #[serde(default)]
     pub passed: bool,
+    /// An expense review's outcome.
     #[serde(default)]
     pub approved: bool,
+    /// Required when returning.
     #[serde(default)]
     pub comment: String,
 }
@@ -33,12 +40,21 @@ fn csrf(me: &CurrentUser, headers: &HeaderMap) -> Result<(), WebError> {
 }
 
 /// `POST /api/contracts/{id}/steps`.
+#[utoipa::path(post, path = "/api/contracts/{id}/steps", tag = "records",
+    params(("id" = i64, Path, description = "The contract's id")),
+    request_body = StepRequest,
+    responses(
+        (status = 200, description = "The step taken and the new status", body = Object),
+        (status = 404, description = "No such contract in scope", body = ErrorBody),
+        (status = 409, description = "Not a step allowed in its status", body = RefusalBody),
+        (status = 422, description = "An unknown action, or a return without a comment", body = ErrorBody),
+    ))]
 pub async fn contract(
     State(state): State<AppState>,
     me: CurrentUser,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Json(req): Json<StepRequest>,
+    JsonBody(req): JsonBody<StepRequest>,
 ) -> Result<Json<StepOutcome>, WebError> {
     csrf(&me, &headers)?;
     let action = crate::forms::contract_action(&req.action, req.passed, req.comment)?;
@@ -50,12 +66,21 @@ pub async fn contract(
 }
 
 /// `POST /api/expenses/{id}/steps`.
+#[utoipa::path(post, path = "/api/expenses/{id}/steps", tag = "records",
+    params(("id" = i64, Path, description = "The expense claim's id")),
+    request_body = StepRequest,
+    responses(
+        (status = 200, description = "The step taken and the new status", body = Object),
+        (status = 404, description = "No such expense claim in scope", body = ErrorBody),
+        (status = 409, description = "Not a step allowed in its status", body = RefusalBody),
+        (status = 422, description = "An unknown action, or a return without a comment", body = ErrorBody),
+    ))]
 pub async fn expense(
     State(state): State<AppState>,
     me: CurrentUser,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Json(req): Json<StepRequest>,
+    JsonBody(req): JsonBody<StepRequest>,
 ) -> Result<Json<StepOutcome>, WebError> {
     csrf(&me, &headers)?;
     let action = crate::forms::expense_action(&req.action, req.approved, req.comment)?;

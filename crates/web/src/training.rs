@@ -7,8 +7,10 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::WebError;
+use crate::extract::{JsonBody, Query};
+use crate::openapi::{ErrorBody, RefusalBody};
 use crate::pages::render_page;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
@@ -33,8 +35,10 @@ fn invalid(field: &str, message: impl Into<String>) -> WebError {
 }
 
 /// `?year=2026`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearQuery {
+    /// The plan year (default: this year).
     pub year: Option<i32>,
 }
 
@@ -56,6 +60,11 @@ fn fmt1(v: Option<f64>) -> Option<String> {
 }
 
 /// `GET /api/training/report?year=`: the year's courses as JSON.
+#[utoipa::path(get, path = "/api/training/report", tag = "training", params(YearQuery),
+    responses(
+        (status = 200, description = "Each course of the year: sessions, attendance, pass rate, the indicator before and after", body = Vec<Object>),
+        (status = 422, description = "Not a plan year", body = ErrorBody),
+    ))]
 pub async fn report_api(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -190,15 +199,21 @@ pub async fn probation_form(
 }
 
 /// `?from=2026-09-01&to=2026-10-31` (default: the last eight weeks).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WeeksQuery {
+    /// First day (default: seven weeks before `to`).
     pub from: Option<NaiveDate>,
+    /// Last day (default: today).
     pub to: Option<NaiveDate>,
 }
 
 fn range(state: &AppState, q: &WeeksQuery) -> Result<(NaiveDate, NaiveDate), WebError> {
-    let to = q.to.unwrap_or_else(|| state.today());
-    let from = q.from.unwrap_or(to - TimeDelta::days(7 * 7));
+    let to = crate::extract::plausible_day("to", q.to.unwrap_or_else(|| state.today()))?;
+    let from = match q.from {
+        Some(d) => crate::extract::plausible_day("from", d)?,
+        None => to - TimeDelta::days(7 * 7),
+    };
     if from > to {
         return Err(invalid("from", format!("{from} is after {to}")));
     }
@@ -209,6 +224,11 @@ fn range(state: &AppState, q: &WeeksQuery) -> Result<(NaiveDate, NaiveDate), Web
 }
 
 /// `GET /api/meetings/weeks?from=&to=`: each team's weeks (held, missed, open, not owed).
+#[utoipa::path(get, path = "/api/meetings/weeks", tag = "training", params(WeeksQuery),
+    responses(
+        (status = 200, description = "Each team's weeks", body = Vec<Object>),
+        (status = 422, description = "`from` after `to`, or more than a year", body = ErrorBody),
+    ))]
 pub async fn weeks_api(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -225,6 +245,8 @@ pub async fn weeks_api(
 }
 
 /// `GET /api/meetings/decisions`: the decisions the viewer may see.
+#[utoipa::path(get, path = "/api/meetings/decisions", tag = "training",
+    responses((status = 200, description = "Meeting decisions with owners and due dates", body = Vec<Object>)))]
 pub async fn decisions_api(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -293,9 +315,12 @@ pub async fn meetings_page(
 }
 
 /// `?by=customer|rep&as_of=2026-10-31`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AgeingQuery {
+    /// `customer` (default) or `rep`.
     pub by: Option<String>,
+    /// The day asked (default: today).
     pub as_of: Option<NaiveDate>,
 }
 
@@ -311,20 +336,30 @@ fn ageing_by(text: Option<&str>) -> Result<AgeingBy, WebError> {
 }
 
 /// `GET /api/credit/ageing?by=&as_of=`: receivables ageing per customer or rep.
+#[utoipa::path(get, path = "/api/credit/ageing", tag = "training", params(AgeingQuery),
+    responses(
+        (status = 200, description = "Receivables per age bucket", body = Vec<Object>),
+        (status = 422, description = "`by` is not customer or rep", body = ErrorBody),
+    ))]
 pub async fn ageing_api(
     State(state): State<AppState>,
     me: CurrentUser,
     Query(q): Query<AgeingQuery>,
 ) -> Result<Json<Vec<AgeingRow>>, WebError> {
     let by = ageing_by(q.by.as_deref())?;
-    let as_of = q.as_of.unwrap_or_else(|| state.today());
+    let as_of = crate::extract::plausible_day("as_of", q.as_of.unwrap_or_else(|| state.today()))?;
     Ok(Json(state.store.ageing(&me.viewer, as_of, by).await?))
 }
 
 /// `?customer=KH-…&amount=1234.50`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CheckQuery {
+    /// The customer's 客户档案编号.
+    #[param(example = "KH-2024-000061")]
     pub customer: String,
+    /// Yuan (`1234.50`).
+    #[param(example = "1234.50")]
     pub amount: String,
 }
 
@@ -345,6 +380,12 @@ fn amount(text: &str) -> Result<Cents, WebError> {
 
 /// `GET /api/credit/check?customer=&amount=`: whether the amount needs a manager's approval
 /// (a form asks before saving an order or contract).
+#[utoipa::path(get, path = "/api/credit/check", tag = "training", params(CheckQuery),
+    responses(
+        (status = 200, description = "The check: limit, outstanding, whether approval is needed", body = Object),
+        (status = 404, description = "No such customer in scope", body = ErrorBody),
+        (status = 422, description = "A malformed amount", body = ErrorBody),
+    ))]
 pub async fn check_api(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -361,7 +402,7 @@ pub async fn check_api(
 }
 
 /// An approval as a form or JSON body submits it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ApprovalForm {
     /// `order` or `contract`.
     pub kind: String,
@@ -371,6 +412,7 @@ pub struct ApprovalForm {
     pub customer: String,
     /// Yuan.
     pub amount: String,
+    /// Why the manager approves it.
     pub reason: String,
     /// The session's CSRF token (forms only; the API sends `x-csrf-token`).
     #[serde(default)]
@@ -398,12 +440,27 @@ async fn approve(state: &AppState, me: &CurrentUser, f: &ApprovalForm) -> Result
         .map_err(WebError::store(me.lang))
 }
 
+/// `{"id": id}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Created {
+    /// The new row's id.
+    pub id: i64,
+}
+
 /// `POST /api/credit/approvals`: a manager approves an order or contract beyond the limit.
+#[utoipa::path(post, path = "/api/credit/approvals", tag = "training",
+    request_body = ApprovalForm,
+    responses(
+        (status = 200, description = "Approved", body = Created),
+        (status = 404, description = "No such customer in scope", body = ErrorBody),
+        (status = 409, description = "Refused by the credit rules", body = RefusalBody),
+        (status = 422, description = "A bad kind, amount or a missing reason", body = ErrorBody),
+    ))]
 pub async fn approve_api(
     State(state): State<AppState>,
     me: CurrentUser,
     headers: HeaderMap,
-    Json(f): Json<ApprovalForm>,
+    JsonBody(f): JsonBody<ApprovalForm>,
 ) -> Result<Json<serde_json::Value>, WebError> {
     me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let id = approve(&state, &me, &f).await?;
@@ -411,6 +468,8 @@ pub async fn approve_api(
 }
 
 /// `GET /api/credit/approvals`: the approvals the viewer may see.
+#[utoipa::path(get, path = "/api/credit/approvals", tag = "training",
+    responses((status = 200, description = "Managers' credit approvals", body = Vec<Object>)))]
 pub async fn approvals_api(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -427,7 +486,7 @@ async fn credit_context(
 ) -> Result<minijinja::Value, WebError> {
     let by = ageing_by(q.by.as_deref())?;
     let today = state.today();
-    let as_of = q.as_of.unwrap_or(today);
+    let as_of = crate::extract::plausible_day("as_of", q.as_of.unwrap_or(today))?;
     let statuses = state.store.credit_statuses(&me.viewer, today).await?;
     let ageing: Vec<_> = state
         .store
