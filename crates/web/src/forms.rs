@@ -37,7 +37,7 @@ pub type Fields = HashMap<String, String>;
 #[derive(Debug, Serialize)]
 struct Input {
     field: &'static str,
-    label: &'static str,
+    label: String,
     /// `text`, `number`, `decimal`, `date`, `datetime-local`, `select`, `readonly`.
     input: &'static str,
     value: String,
@@ -69,17 +69,41 @@ fn hint(lang: Lang, kind: RefKind) -> String {
     }
 }
 
+/// A column's name for people: its Chinese header, or in English its field made readable
+/// (`started_at` → "Started at", `duration_s` → "Duration (s)", `customer_id` → "Customer").
+pub(crate) fn column_label(lang: Lang, c: &Column) -> String {
+    if lang == Lang::Zh {
+        return c.zh.to_string();
+    }
+    let field = c.en;
+    let (stem, unit) = [
+        ("_id", ""),
+        ("_s", " (s)"),
+        ("_cents", " (¥)"),
+        ("_pct", " (%)"),
+    ]
+    .iter()
+    .find_map(|(suffix, unit)| field.strip_suffix(suffix).map(|s| (s, *unit)))
+    .unwrap_or((field, ""));
+    let unit = if c.ty == Ty::Money { " (¥)" } else { unit };
+    let words = stem.replace('_', " ");
+    let mut chars = words.chars();
+    let first = chars.next().map(|f| f.to_uppercase().collect::<String>());
+    format!("{}{}{unit}", first.unwrap_or_default(), chars.as_str())
+}
+
 /// What a field's label adds: what a reference expects, unless the label already says it
 /// (`工号` needs no `工号` after it), or for a day that follows from a time that it may be left
 /// blank (`日期`: 留空则取「开始时间」的日期), so a rep does not type the day twice.
 fn field_hint(spec: &KindSpec, c: &Column, lang: Lang) -> String {
-    let label = if lang == Lang::Zh { c.zh } else { c.en };
+    let label = column_label(lang, c);
     match (c.ty, c.absent) {
-        (Ty::Ref(kind), _) => Some(hint(lang, kind)).filter(|h| h != label),
-        (_, Absent::DayOf(from)) => spec.columns.iter().find(|s| s.field == from).map(|s| {
-            let from = if lang == Lang::Zh { s.zh } else { s.en };
-            i18n::t(lang, "day_of_hint").replace("{}", from)
-        }),
+        (Ty::Ref(kind), _) => Some(hint(lang, kind)).filter(|h| *h != label),
+        (_, Absent::DayOf(from)) => spec
+            .columns
+            .iter()
+            .find(|s| s.field == from)
+            .map(|s| i18n::t(lang, "day_of_hint").replace("{}", &column_label(lang, s))),
         _ => None,
     }
     .unwrap_or_default()
@@ -138,7 +162,7 @@ fn inputs(
             };
             Input {
                 field: c.field,
-                label: if lang == Lang::Zh { c.zh } else { c.en },
+                label: column_label(lang, c),
                 input,
                 value: values.get(c.field).cloned().unwrap_or_default(),
                 options,
@@ -655,4 +679,24 @@ pub async fn api_update(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, WebError> {
     save_json(state, me, headers, kind, Some(id), body).await
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+    use kaohe_domain::import::spec::{CALLS, ORDERS};
+
+    #[test]
+    fn english_labels_read_as_words_with_their_unit() {
+        let label =
+            |spec: &KindSpec, field: &str| column_label(Lang::En, spec.column(field).unwrap().1);
+        assert_eq!(label(&CALLS, "started_at"), "Started at");
+        assert_eq!(label(&CALLS, "duration_s"), "Duration (s)");
+        assert_eq!(label(&CALLS, "employee_id"), "Employee");
+        assert_eq!(label(&ORDERS, "amount_cents"), "Amount (¥)");
+        assert_eq!(
+            column_label(Lang::Zh, CALLS.column("duration_s").unwrap().1),
+            "通话时长(秒)"
+        );
+    }
 }

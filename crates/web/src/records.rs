@@ -167,15 +167,15 @@ pub async fn page(
                 .collect()
         })
         .collect();
-    let columns: Vec<&str> = spec
+    let columns: Vec<String> = spec
         .columns
         .iter()
-        .map(|c| if zh { c.zh } else { c.en })
+        .map(|c| crate::forms::column_label(me.lang, c))
         .collect();
-    let fields: Vec<(&str, &str)> = spec
+    let fields: Vec<(&str, String)> = spec
         .columns
         .iter()
-        .map(|c| (c.field, if zh { c.zh } else { c.en }))
+        .map(|c| (c.field, crate::forms::column_label(me.lang, c)))
         .collect();
     let link = q.link();
     let ctx = context! {
