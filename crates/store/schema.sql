@@ -539,6 +539,7 @@ CREATE TABLE scorecards (
     UNIQUE (period, employee_id, version)
 );
 CREATE INDEX scorecards_period ON scorecards (period, current);
+-- Later indexes live in numbered migrations (0002: scorecards_person).
 
 CREATE TABLE scorecard_lines (
     scorecard_id BIGINT NOT NULL REFERENCES scorecards(id),

@@ -188,3 +188,87 @@ async fn a_rep_sees_their_own_dashboard_and_a_leader_the_board_of_their_team() {
         }
     }
 }
+
+/// The number shown for a dashboard KPI (`data-code="…"` … `<b class="v">…</b>`).
+fn kpi_value(html: &str, code: &str) -> String {
+    let at = html
+        .find(&format!("data-code=\"{code}\""))
+        .unwrap_or_else(|| panic!("no KPI {code} on the dashboard"));
+    let rest = &html[at..];
+    let v = rest.find("class=\"v\">").expect("a value") + 10;
+    rest[v..].split('<').next().unwrap().to_string()
+}
+
+/// Dashboards are kept between requests (crates/web/src/cache.rs) and must never show what
+/// has changed since: the rep's own new call, a change to the shared indicator library, the
+/// rep's language. A teammate's call leaves the rep's page as it was.
+#[tokio::test]
+async fn a_kept_dashboard_is_never_shown_after_what_it_shows_changed() {
+    for db in kaohe_testkit::every_backend().await {
+        let app = spawn_demo(db).await;
+        app.clock.set(Some(test_today()));
+        let rep = app.sign_in("rep", "kaohe-demo").await;
+        let (_, first) = get(&rep, app.url("/")).await;
+        let before: f64 = kpi_value(&first, "callback_count").parse().unwrap();
+        let (_, again) = get(&rep, app.url("/")).await;
+        assert_eq!(again, first, "nothing changed: the same page");
+
+        // The rep enters a call-back through the API: the kept page is not served again.
+        let csrf = support::hidden_csrf(&first);
+        let rep_v = kaohe::cycle::viewer(&app.store, "rep").await.unwrap();
+        let me = app
+            .store
+            .employee(&Viewer::system("test"), rep_v.employee_id.unwrap())
+            .await
+            .unwrap();
+        let call = serde_json::json!({
+            "employee_id": me.code, "started_at": "2026-11-20 10:00:00", "direction": "呼出",
+            "duration_s": "60", "outcome": "接通", "is_callback": "是",
+            "callback_due_at": "2026-11-21 10:00:00",
+        });
+        let resp = rep
+            .post(app.url("/api/records/calls"))
+            .header("X-CSRF-Token", &csrf)
+            .json(&call)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let (_, after) = get(&rep, app.url("/")).await;
+        let now: f64 = kpi_value(&after, "callback_count").parse().unwrap();
+        assert_eq!(now, before + 1.0, "the rep's own call shows at once");
+
+        // A shared change: the indicator's name in the library.
+        let system = Viewer::system("test");
+        let lib = app.store.library().await.unwrap().library;
+        let renamed = lib
+            .to_toml()
+            .replacen("\"电话回访次数\"", "\"电话回访（改）次数\"", 1);
+        assert_ne!(
+            renamed,
+            lib.to_toml(),
+            "the library names the call-back indicator"
+        );
+        let renamed = kaohe_domain::library::Library::from_toml(&renamed).unwrap();
+        app.store.save_library(&system, &renamed).await.unwrap();
+        let (_, after) = get(&rep, app.url("/")).await;
+        assert!(
+            after.contains("电话回访（改）次数"),
+            "a library change shows at once"
+        );
+
+        // The rep's language: the same account's page in English.
+        let resp = rep
+            .post(app.url("/account/language"))
+            .form(&[("language", "en"), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success() || resp.status().is_redirection());
+        let (_, english) = get(&rep, app.url("/")).await;
+        assert!(
+            english.contains("lang=\"en\""),
+            "the page follows the new language"
+        );
+    }
+}

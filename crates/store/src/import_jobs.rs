@@ -56,7 +56,7 @@ impl Store {
             .push(")");
         tx.run(&sql).await?;
         let id = tx.last_insert_id().await?;
-        tx.commit().await?;
+        tx.commit_bookkeeping().await?;
         Ok(id)
     }
 
@@ -82,7 +82,7 @@ impl Store {
             .push(" WHERE id = ")
             .bind(id)
             .push(" AND state = 'running'");
-        self.execute(&sql).await?;
+        self.execute_bookkeeping(&sql).await?;
         Ok(())
     }
 

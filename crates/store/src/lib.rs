@@ -14,6 +14,7 @@ pub mod cycle;
 pub mod db;
 pub mod error;
 pub mod evaluate;
+pub mod generation;
 pub mod import_jobs;
 pub mod ladder;
 pub mod library;

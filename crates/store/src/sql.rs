@@ -106,6 +106,17 @@ impl Store {
         let done = on_write!(self, pool => {
             bind_all!(sqlx::query(&sql.text), sql.vals.clone()).execute(pool).await.map(|d| d.rows_affected())
         });
+        let done = done.map_err(StoreError::from_write)?;
+        crate::generation::everything_changed();
+        Ok(done)
+    }
+
+    /// [`Store::execute`] for bookkeeping that no cached read shows (the log of import jobs):
+    /// cached reads stay current.
+    pub(crate) async fn execute_bookkeeping(&self, sql: &Sql) -> Result<u64> {
+        let done = on_write!(self, pool => {
+            bind_all!(sqlx::query(&sql.text), sql.vals.clone()).execute(pool).await.map(|d| d.rows_affected())
+        });
         done.map_err(StoreError::from_write)
     }
 }

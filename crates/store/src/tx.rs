@@ -17,6 +17,14 @@ pub enum Tx {
 const MAX_VALUES_PER_STATEMENT: usize = 30_000;
 const MAX_ROWS_PER_STATEMENT: usize = 1_000;
 
+/// What a commit changed, for the cached reads ([`crate::generation`]).
+#[derive(Clone, Copy)]
+enum Effect {
+    Shared,
+    Records,
+    Bookkeeping,
+}
+
 impl Tx {
     pub(crate) async fn begin(backend: &Backend) -> Result<Self> {
         Ok(match backend {
@@ -26,12 +34,36 @@ impl Tx {
     }
 
     /// Commits the transaction, after refreshing the KPI roll-ups its record writes touched
-    /// (so records and roll-ups commit together or not at all).
-    pub async fn commit(mut self) -> Result<()> {
-        self.refresh_rollups().await?;
+    /// (so records and roll-ups commit together or not at all). Every cached read is stale
+    /// afterwards ([`crate::generation`]).
+    pub async fn commit(self) -> Result<()> {
+        self.finish(Effect::Shared).await
+    }
+
+    /// [`Tx::commit`] for a transaction that wrote operational records and nothing shared:
+    /// only the cached reads of the people whose roll-ups changed become stale.
+    pub async fn commit_records(self) -> Result<()> {
+        self.finish(Effect::Records).await
+    }
+
+    /// [`Tx::commit`] for bookkeeping that no cached read shows (the log of import jobs):
+    /// cached reads stay current.
+    pub async fn commit_bookkeeping(self) -> Result<()> {
+        self.finish(Effect::Bookkeeping).await
+    }
+
+    async fn finish(mut self, effect: Effect) -> Result<()> {
+        let touched = self.refresh_rollups().await?;
         match self {
             Tx::Sqlite(t) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
+        }
+        match (effect, touched) {
+            (Effect::Records, Some(people)) if !people.is_empty() => {
+                crate::generation::people_changed(people);
+            }
+            (Effect::Bookkeeping, Some(people)) if people.is_empty() => {}
+            _ => crate::generation::everything_changed(),
         }
         Ok(())
     }

@@ -88,42 +88,83 @@ impl FromRequestParts<AppState> for CurrentUser {
             .headers
             .get(AUTHORIZATION)
             .map(|v| v.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")));
-        let (user, csrf, token, by_api_token) = match bearer {
-            // A bad Authorization header is refused, never silently read as the cookie.
+        // Cached by the token's hash: the raw secret is never kept as a key.
+        let key = match bearer {
             Some(None) => return Err(WebError::Unauthenticated),
-            Some(Some(presented)) => {
-                let user = state
-                    .store
-                    .api_token_user(presented.trim())
-                    .await?
-                    .ok_or(WebError::Unauthenticated)?;
-                (user, String::new(), String::new(), true)
-            }
+            Some(Some(t)) => format!("b{}", kaohe_store::users::token_hash(t.trim())),
+            None => match cookie(&parts.headers, SESSION_COOKIE) {
+                Some(t) => format!("c{}", kaohe_store::users::token_hash(t)),
+                None => return Err(WebError::Unauthenticated),
+            },
+        };
+        let (day, stamp) = (state.today(), kaohe_store::generation::stamp(None));
+        let token = cookie(&parts.headers, SESSION_COOKIE)
+            .filter(|_| bearer.is_none())
+            .unwrap_or_default()
+            .to_string();
+        let identity = match state.identities.get(&key, stamp, day) {
+            Some(identity) => identity,
             None => {
-                let token = cookie(&parts.headers, SESSION_COOKIE)
-                    .ok_or(WebError::Unauthenticated)?
-                    .to_string();
-                let (user, csrf) = state
-                    .store
-                    .session(&token)
-                    .await?
-                    .ok_or(WebError::Unauthenticated)?;
-                (user, csrf, token, false)
+                let identity = identify(state, bearer.flatten(), &token).await?;
+                state.identities.put(key, stamp, day, identity.clone());
+                identity
             }
         };
-        let viewer = state.store.viewer_for(&user).await?;
-        let lang = Lang::from_tag(&user.language);
-        let inbox_count = state.store.inbox_count(&viewer).await?;
         Ok(CurrentUser {
-            user,
-            viewer,
-            csrf,
-            lang,
-            inbox_count,
+            lang: Lang::from_tag(&identity.user.language),
+            user: identity.user,
+            viewer: identity.viewer,
+            csrf: identity.csrf,
+            inbox_count: identity.inbox_count,
             token,
-            by_api_token,
+            by_api_token: identity.by_api_token,
         })
     }
+}
+
+/// Who a request's session or API token signs in, with the data scope and the inbox badge.
+#[derive(Clone)]
+pub struct Identity {
+    user: User,
+    viewer: Viewer,
+    csrf: String,
+    inbox_count: i64,
+    by_api_token: bool,
+}
+
+/// Reads the [`Identity`] of a bearer token, else of the session cookie `token`.
+async fn identify(
+    state: &AppState,
+    bearer: Option<&str>,
+    token: &str,
+) -> Result<Identity, WebError> {
+    let (user, csrf, by_api_token) = match bearer {
+        Some(presented) => {
+            let user = state
+                .store
+                .api_token_user(presented.trim())
+                .await?
+                .ok_or(WebError::Unauthenticated)?;
+            (user, String::new(), true)
+        }
+        None => {
+            let (user, csrf) = state
+                .store
+                .session(token)
+                .await?
+                .ok_or(WebError::Unauthenticated)?;
+            (user, csrf, false)
+        }
+    };
+    let viewer = state.store.viewer_for(&user).await?;
+    let inbox_count = state.store.inbox_count(&viewer).await?;
+    Ok(Identity {
+        user,
+        viewer,
+        csrf,
+        inbox_count,
+        by_api_token,
+    })
 }
 
 /// The sign-in form.

@@ -14,6 +14,7 @@ use crate::error::WebError;
 use crate::i18n::{self, Lang};
 use crate::pages::render_page;
 use crate::scorecard::{self, ScorecardQuery};
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kaohe_domain::indicator::Unit;
@@ -93,8 +94,22 @@ pub async fn dashboard(
         Err(WebError::Unauthenticated) => return Ok(Redirect::to("/login").into_response()),
         Err(e) => return Err(e),
     };
+    // Taken before anything is read: a write committed meanwhile leaves the page stale.
+    let stamp = kaohe_store::generation::stamp(me.viewer.employee_id);
+    let day = state.today();
+    let key = (me.user.id, me.csrf.clone(), me.lang);
+    if let Some(page) = state.dashboards.get(&key, stamp, day) {
+        return Ok(Html(page).into_response());
+    }
+    let page = dashboard_page(&state, &me).await?;
+    state.dashboards.put(key, stamp, day, page.clone());
+    Ok(Html(page).into_response())
+}
+
+/// The dashboard's HTML, read and rendered afresh.
+async fn dashboard_page(state: &AppState, me: &CurrentUser) -> Result<Bytes, WebError> {
     let lang = me.lang;
-    let pending: Vec<Value> = crate::cycle::listed(&state, &me)
+    let pending: Vec<Value> = crate::cycle::listed(state, me)
         .await?
         .into_iter()
         .map(|e| {
@@ -104,11 +119,11 @@ pub async fn dashboard(
             })
         })
         .collect();
-    let now = this_month(&state);
-    let board = board_link(&me);
+    let now = this_month(state);
+    let board = board_link(me);
     let Some(employee) = me.viewer.employee_id else {
         let page = context! { pending, board, person => Value::Null, period_name => i18n::period(lang, now) };
-        return Ok(render_page(&state, &me, "dashboard.html", page)?.into_response());
+        return Ok(render_page(state, me, "dashboard.html", page)?.0.into());
     };
     let lib = state.store.library().await?.library;
 
@@ -144,7 +159,7 @@ pub async fn dashboard(
     };
     let ranks = async { Ok::<_, WebError>(state.store.ranks(&me.viewer, employee, last).await?) };
     let (card, next, stored, ranks) =
-        tokio::try_join!(scorecard::load(&state, &me, &query), next, history, ranks)?;
+        tokio::try_join!(scorecard::load(state, me, &query), next, history, ranks)?;
     let kpis: Vec<Value> = card
         .as_ref()
         .map(|c| {
@@ -232,7 +247,7 @@ pub async fn dashboard(
     let page = context! {
         pending, board, person, trend, period_name => i18n::period(lang, now),
     };
-    Ok(render_page(&state, &me, "dashboard.html", page)?.into_response())
+    Ok(render_page(state, me, "dashboard.html", page)?.0.into())
 }
 
 /// The sentences "what it takes to reach the next grade" for the dashboard.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 /// A UI language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
     Zh,
     En,

@@ -6,6 +6,7 @@ pub mod appeals;
 pub mod audit;
 pub mod auth;
 pub mod boards;
+pub mod cache;
 pub mod charts;
 pub mod cycle;
 pub mod error;
@@ -55,6 +56,10 @@ pub struct AppState {
     pub clock: Clock,
     /// The largest import upload accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// Signed-in identities by session or token, while nothing they depend on changed.
+    pub identities: Arc<cache::Cache<String, auth::Identity>>,
+    /// Rendered dashboards by account, session and language, while their data is unchanged.
+    pub dashboards: Arc<cache::Cache<(i64, String, i18n::Lang), axum::body::Bytes>>,
 }
 
 /// The company-local "today" of cycle steps: the wall clock in the company time zone, or a
@@ -89,6 +94,8 @@ impl AppState {
             imports: Arc::default(),
             clock: Clock::default(),
             max_upload_bytes: import::MAX_UPLOAD_BYTES,
+            identities: Arc::new(cache::Cache::new(cache::IDENTITY_MAX_AGE)),
+            dashboards: Arc::new(cache::Cache::new(cache::DASHBOARD_MAX_AGE)),
         }
     }
 

@@ -306,7 +306,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             });
         }
         me.record_batch(&mut tx, rows).await?;
-        tx.commit().await?;
+        tx.commit_records().await?;
         Ok(ImportOutcome {
             rows,
             dry_run: false,
@@ -398,7 +398,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
                 id
             }
         };
-        tx.commit().await?;
+        tx.commit_records().await?;
         Ok(id)
     }
 

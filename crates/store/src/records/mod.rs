@@ -51,7 +51,7 @@ impl Store {
             write::entry("create", T::SPEC, id, None, Some(after)),
         )
         .await?;
-        tx.commit().await?;
+        tx.commit_records().await?;
         Ok(id)
     }
 
@@ -60,7 +60,7 @@ impl Store {
     pub async fn update<T: StoredRecord>(&self, viewer: &Viewer, record: &T) -> Result<()> {
         let mut tx = self.begin().await?;
         T::write(&mut tx, viewer, std::slice::from_ref(record)).await?;
-        tx.commit().await
+        tx.commit_records().await
     }
 
     /// The records of a kind the viewer may see that match `query`, in id order.

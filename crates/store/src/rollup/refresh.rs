@@ -56,15 +56,16 @@ impl Tx {
     }
 
     /// Recomputes every marked bucket from the records, inside this transaction, then clears
-    /// the marks. Called by [`Tx::commit`].
-    pub(crate) async fn refresh_rollups(&mut self) -> Result<()> {
+    /// the marks. Called by [`Tx::commit`]. Answers whose buckets were recomputed: the people,
+    /// or `None` when a mark reached everyone.
+    pub(crate) async fn refresh_rollups(&mut self) -> Result<Option<BTreeSet<i64>>> {
         let dirty: Vec<(String, i64, String)> = self
             .fetch_all(&Sql::new(
                 "SELECT kind, employee_id, month FROM rollup_dirty",
             ))
             .await?;
         if dirty.is_empty() {
-            return Ok(());
+            return Ok(Some(BTreeSet::new()));
         }
         if let Tx::Postgres(_) = self {
             // Waits for a build of new measures to commit, so none is left out (see `build`).
@@ -93,6 +94,7 @@ impl Tx {
         }
         self.follow_dependencies(&registered, &mut todo, &tz)
             .await?;
+        let mut touched = Some(BTreeSet::new());
         for ((kind, month), people) in &todo {
             for (key, members) in groups(&registered)
                 .into_iter()
@@ -102,6 +104,10 @@ impl Tx {
                     Some(p) if key.credited => Some(self.with_credit_holders(p, month).await?),
                     other => other.clone(),
                 };
+                match (&people, touched.as_mut()) {
+                    (Some(p), Some(t)) => t.extend(p.iter().copied()),
+                    _ => touched = None,
+                }
                 let mut del = Sql::new("DELETE FROM rollups WHERE month = ");
                 del.bind(month.to_string())
                     .push(" AND measure_id IN ")
@@ -117,7 +123,7 @@ impl Tx {
             }
         }
         self.execute("DELETE FROM rollup_dirty", vec![]).await?;
-        Ok(())
+        Ok(touched)
     }
 
     /// Adds the holders of split credit on the orders of `people` in `month`.

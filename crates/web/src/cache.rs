@@ -1,0 +1,95 @@
+//! Cached reads of the two things nearly every request repeats: who is signed in (account,
+//! data scope, inbox badge) and a person's dashboard (live KPIs, next grade, trend, rank).
+//!
+//! An entry is served only while nothing it was built from has changed: the generation stamp
+//! of the store ([`kaohe_store::generation`]) is the same, and so is the company-local day.
+//! Writes made by this server invalidate at once; writes by another process on the same
+//! database (the CLI, a second server) are not seen by the stamp, so every entry also has a
+//! maximum age: [`IDENTITY_MAX_AGE`] and [`DASHBOARD_MAX_AGE`].
+
+use chrono::NaiveDate;
+use kaohe_store::generation::Stamp;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a signed-in identity may be reused when nothing in this process changed: a
+/// session ended or a token revoked by another process stops working within this time.
+pub const IDENTITY_MAX_AGE: Duration = Duration::from_secs(5);
+
+/// How long a dashboard may be reused when nothing in this process changed: records entered
+/// through another process show on dashboards within this time.
+pub const DASHBOARD_MAX_AGE: Duration = Duration::from_secs(30);
+
+/// Beyond this many entries the cache starts over, bounding its memory (a few MB of pages).
+const MAX_ENTRIES: usize = 20_000;
+
+/// A map of values valid for one generation stamp and one day, each for at most `max_age`.
+pub struct Cache<K, V> {
+    entries: Mutex<HashMap<K, Entry<V>>>,
+    max_age: Duration,
+}
+
+struct Entry<V> {
+    stamp: Stamp,
+    day: NaiveDate,
+    at: Instant,
+    value: V,
+}
+
+impl<K: Eq + Hash, V: Clone> Cache<K, V> {
+    /// An empty cache whose entries live at most `max_age`.
+    pub fn new(max_age: Duration) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            max_age,
+        }
+    }
+
+    /// The value kept for `key`, if it was built at `stamp` on `day` and is young enough.
+    pub fn get(&self, key: &K, stamp: Stamp, day: NaiveDate) -> Option<V> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|e| e.stamp == stamp && e.day == day && e.at.elapsed() < self.max_age)
+            .map(|e| e.value.clone())
+    }
+
+    /// Keeps `value` for `key`, built from what `stamp` (taken before reading) saw on `day`.
+    pub fn put(&self, key: K, stamp: Stamp, day: NaiveDate, value: V) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        let at = Instant::now();
+        entries.insert(
+            key,
+            Entry {
+                stamp,
+                day,
+                at,
+                value,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kaohe_store::generation::stamp;
+
+    #[test]
+    fn an_entry_is_served_only_for_its_stamp_its_day_and_its_age() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let cache: Cache<u32, &str> = Cache::new(Duration::from_millis(200));
+        let s = stamp(Some(7));
+        cache.put(1, s, day, "page");
+        assert_eq!(cache.get(&1, s, day), Some("page"));
+        assert_eq!(cache.get(&2, s, day), None);
+        assert_eq!(cache.get(&1, s, day.succ_opt().unwrap()), None);
+        std::thread::sleep(Duration::from_millis(250));
+        assert_eq!(cache.get(&1, s, day), None, "older than its maximum age");
+    }
+}
