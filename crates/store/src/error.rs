@@ -36,6 +36,19 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database could not take the request in time rather than refusing it: no
+    /// connection came free (on SQLite a long write, such as a large import, holds the only
+    /// writer), or another process held SQLite's lock past the busy timeout.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut) => true,
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                db.message().contains("database is locked")
+            }
+            _ => false,
+        }
+    }
+
     /// Maps a failed write to a field error when a named constraint explains it.
     pub fn from_write(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e {
@@ -137,5 +150,17 @@ impl StoreError {
             StoreError::Refused(r) => Some(r),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pool_that_gives_no_connection_in_time_is_busy_and_other_failures_are_not() {
+        assert!(StoreError::Database(sqlx::Error::PoolTimedOut).is_busy());
+        assert!(!StoreError::Database(sqlx::Error::RowNotFound).is_busy());
+        assert!(!StoreError::Forbidden("no".into()).is_busy());
     }
 }

@@ -34,7 +34,7 @@ pub struct Cache<K, V> {
 struct Entry<V> {
     stamp: Stamp,
     day: NaiveDate,
-    at: Instant,
+    until: Instant,
     value: V,
 }
 
@@ -52,7 +52,7 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(key)
-            .filter(|e| e.stamp == stamp && e.day == day && e.at.elapsed() < self.max_age)
+            .filter(|e| e.stamp == stamp && e.day == day && Instant::now() < e.until)
             .map(|e| e.value.clone())
     }
 
@@ -62,17 +62,28 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        let at = Instant::now();
+        // Each entry lives between three quarters of the maximum age and all of it, so that
+        // pages built together (a server's first minute) are not all rebuilt in one burst.
+        let now = Instant::now();
+        let spread = u64::from(jitter()) % 1024;
+        let life = self.max_age.mul_f64(0.75 + 0.25 * spread as f64 / 1024.0);
         entries.insert(
             key,
             Entry {
                 stamp,
                 day,
-                at,
+                until: now + life,
                 value,
             },
         );
     }
+}
+
+/// A few changing bits (the clock's nanoseconds): enough to spread expiry times.
+fn jitter() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos())
 }
 
 #[cfg(test)]

@@ -48,6 +48,12 @@ pub enum WebError {
         field: String,
         message: String,
     },
+    /// The database could not take the request in time: on SQLite, one long write (a large
+    /// import is one transaction) holds the only writer. 503 with `Retry-After`.
+    #[error(
+        "the database is busy with a long write (such as a large import); nothing was saved — try again in a moment"
+    )]
+    Busy,
     /// Anything else; the detail goes to the log only.
     #[error("internal error")]
     Internal(String),
@@ -66,6 +72,7 @@ impl From<StoreError> for WebError {
                 refusal,
                 lang: Lang::Zh,
             },
+            e if e.is_busy() => WebError::Busy,
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -104,6 +111,7 @@ impl WebError {
             WebError::Conflict { .. } => StatusCode::CONFLICT,
             WebError::Refused { refusal, .. } => refusal_status(refusal.kind),
             WebError::Malformed { status, .. } => *status,
+            WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -132,6 +140,10 @@ impl IntoResponse for WebError {
             }),
             _ => json!({ "error": self.to_string(), "field": field }),
         };
+        if let WebError::Busy = self {
+            let retry = [(axum::http::header::RETRY_AFTER, "10")];
+            return (status, retry, Json(body)).into_response();
+        }
         (status, Json(body)).into_response()
     }
 }

@@ -227,8 +227,31 @@ pub async fn start(
         xlsx,
         zh: me.lang == crate::i18n::Lang::Zh,
     };
-    tokio::spawn(run.go(upload));
+    run_apart(run.go(upload));
     Ok(Json(serde_json::json!({ "job": id })))
+}
+
+/// Runs an import on the imports' own threads (a runtime of two workers, so that parsing and
+/// writing still overlap): a file of millions of rows keeps its threads busy for minutes, and on
+/// the server's workers it would hold up every request queued behind it. The runtime lives as
+/// long as the process: a database connection opened on it stays usable by the server after the
+/// import ends.
+fn run_apart(import: impl std::future::Future<Output = ()> + Send + 'static) {
+    static IMPORTS: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
+        std::sync::OnceLock::new();
+    let runtime = IMPORTS.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("kaohe-import")
+            .enable_all()
+            .build()
+            .inspect_err(|e| tracing::warn!(error = %e, "no runtime of its own for imports"))
+            .ok()
+    });
+    match runtime {
+        Some(r) => drop(r.spawn(import)),
+        None => drop(tokio::spawn(import)),
+    }
 }
 
 /// `GET /api/import/{id}`: the job's progress or outcome (only to whoever started it): live
