@@ -35,6 +35,7 @@ conns_dash=${CONNS_DASH:-32}
 call_pause=${CALL_PAUSE_MS:-200}
 board_pause=${BOARD_PAUSE_MS:-200}
 card_pause=${CARD_PAUSE_MS:-50}
+dash_pause=${DASH_PAUSE_MS:-0}
 import_rows=${IMPORT_ROWS:-400000}
 data=${DATA:-/tmp/kaohe-load}
 bin=$(realpath "${KAOHE_BIN:-target/release/kaohe}")
@@ -198,15 +199,15 @@ echo "== $secs s of load" >&2
 : > "$dir/imports"
 importer &
 imp=$!
-run() { # class connections target-file [pause ms]
-    LOAD_TARGETS="$dir/$3" LOAD_DELAY_MS=${4:-0} wrk -c "$2" -t 1 -d "${secs}s" --timeout 10s \
+run() { # class connections target-file [pause ms] [timeout s]
+    LOAD_TARGETS="$dir/$3" LOAD_DELAY_MS=${4:-0} wrk -c "$2" -t 1 -d "${secs}s" --timeout "${5:-10}s" \
         -s "$root/bench/load.lua" "$base/" > "$dir/$1.out" 2>&1 || true
 }
 pids=()
-run dashboards "$conns_dash" dash & pids+=($!)
+run dashboards "$conns_dash" dash "$dash_pause" & pids+=($!)
 run scorecards 2 card "$card_pause" & pids+=($!)
 run boards 4 board "$board_pause" & pids+=($!)
-run calls 2 calls "$call_pause" & pids+=($!)
+run calls 2 calls "$call_pause" 40 & pids+=($!)
 wait "${pids[@]}"
 touch "$dir/stop"
 wait "$imp" || true
@@ -221,7 +222,7 @@ echo "| class | request | connections | requests/s | p50 ms | p90 ms | p99 ms | 
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 failed=0
 declare -A what=([dashboards]='`GET /`' [scorecards]='`GET /api/scorecard`' [boards]='`GET /board`' [calls]='`POST /api/records/calls`')
-declare -A conns=([dashboards]=$conns_dash [scorecards]="2 (pause ${card_pause} ms)" [boards]="4 (pause ${board_pause} ms)" [calls]="2 (pause ${call_pause} ms)")
+declare -A conns=([dashboards]="$conns_dash (pause ${dash_pause} ms)" [scorecards]="2 (pause ${card_pause} ms)" [boards]="4 (pause ${board_pause} ms)" [calls]="2 (pause ${call_pause} ms)")
 for c in dashboards scorecards boards calls; do
     result=$(grep '^RESULT ' "$dir/$c.out" || true)
     if [[ -z $result ]]; then

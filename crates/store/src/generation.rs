@@ -6,6 +6,11 @@
 //! the people whose KPI roll-ups it changed: a call entered by one rep leaves every other
 //! person's dashboard cached.
 //!
+//! A large import moves a third counter per person instead ([`people_changed_in_bulk`]): a
+//! cache may keep serving what it holds for those people while it rebuilds it in the
+//! background, so that an import touching every rep does not make every dashboard be rebuilt in
+//! the same second.
+//!
 //! The counters live in this process. Two stores opened in one process (the tests) share them,
 //! which costs extra invalidations, never a stale read. Writes by another process (the CLI on
 //! the same SQLite file, a second server on the same PostgreSQL) are not seen here, which is
@@ -19,7 +24,8 @@ use std::sync::{LazyLock, Mutex};
 /// before (a cache keyed by it cannot mistake an old entry for a current one).
 static NEXT: AtomicU64 = AtomicU64::new(1);
 static GLOBAL: AtomicU64 = AtomicU64::new(0);
-static PEOPLE: LazyLock<Mutex<HashMap<i64, u64>>> = LazyLock::new(Mutex::default);
+/// Per person: (own records, records imported in bulk).
+static PEOPLE: LazyLock<Mutex<HashMap<i64, (u64, u64)>>> = LazyLock::new(Mutex::default);
 
 /// The generations a cached read of one person depends on: everything shared (library,
 /// schemes, targets, ratings, cycles, calendar, accounts, stored scorecards) and the person's
@@ -28,20 +34,33 @@ static PEOPLE: LazyLock<Mutex<HashMap<i64, u64>>> = LazyLock::new(Mutex::default
 pub struct Stamp {
     global: u64,
     person: u64,
+    bulk: u64,
+}
+
+impl Stamp {
+    /// Whether `later` differs from this stamp only by records imported in bulk: what was
+    /// read at this stamp is outdated but may be shown while it is read again.
+    pub fn only_bulk_changed_by(&self, later: &Stamp) -> bool {
+        self.global == later.global && self.person == later.person && self.bulk != later.bulk
+    }
 }
 
 /// The current stamp for a read about `person` (or about no person). Take it before reading,
 /// so that a write committed during the read makes the result stale rather than hidden.
 pub fn stamp(person: Option<i64>) -> Stamp {
     let global = GLOBAL.load(Ordering::Acquire);
-    let person = person.map_or(0, |p| {
+    let (person, bulk) = person.map_or((0, 0), |p| {
         *PEOPLE
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&p)
-            .unwrap_or(&0)
+            .unwrap_or(&(0, 0))
     });
-    Stamp { global, person }
+    Stamp {
+        global,
+        person,
+        bulk,
+    }
 }
 
 /// Something shared changed (or it is not known what changed).
@@ -53,7 +72,29 @@ pub(crate) fn everything_changed() {
 pub(crate) fn people_changed(people: impl IntoIterator<Item = i64>) {
     let mut map = PEOPLE.lock().unwrap_or_else(|e| e.into_inner());
     for p in people {
-        map.insert(p, NEXT.fetch_add(1, Ordering::AcqRel));
+        map.entry(p).or_default().0 = NEXT.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// The operational records of these people changed through a large import, and nothing shared.
+pub(crate) fn people_changed_in_bulk(people: impl IntoIterator<Item = i64>) {
+    let mut map = PEOPLE.lock().unwrap_or_else(|e| e.into_inner());
+    for p in people {
+        map.entry(p).or_default().1 = NEXT.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// Moves the counters as the store's commits do, for tests of caches in other crates.
+#[doc(hidden)]
+pub mod testing {
+    /// As a large import of `person`'s records would.
+    pub fn bulk_change(person: i64) {
+        super::people_changed_in_bulk([person]);
+    }
+
+    /// As a form saving one of `person`'s records would.
+    pub fn own_change(person: i64) {
+        super::people_changed([person]);
     }
 }
 
@@ -74,5 +115,21 @@ mod tests {
         assert_ne!(stamp(Some(a)), a1);
         assert_ne!(stamp(Some(b)), b1);
         assert_ne!(stamp(None), none);
+    }
+
+    #[test]
+    fn a_bulk_change_is_told_apart_from_a_persons_own_and_from_a_shared_one() {
+        let a = 9_000_003;
+        let a0 = stamp(Some(a));
+        people_changed_in_bulk([a]);
+        let a1 = stamp(Some(a));
+        assert_ne!(a1, a0);
+        // Other tests may move the global counter meanwhile: only compare when they did not.
+        if a1.global == a0.global {
+            assert!(a0.only_bulk_changed_by(&a1));
+        }
+        people_changed([a]);
+        assert!(!a1.only_bulk_changed_by(&stamp(Some(a))));
+        assert!(!a1.only_bulk_changed_by(&a1), "the same stamp is no change");
     }
 }

@@ -22,8 +22,14 @@ const MAX_ROWS_PER_STATEMENT: usize = 1_000;
 enum Effect {
     Shared,
     Records,
+    Import,
     Bookkeeping,
 }
+
+/// An import that changes the records of more people than this marks them as changed in bulk
+/// ([`crate::generation::people_changed_in_bulk`]); a smaller one (a rep's own file, a team's)
+/// as changed at once, like a form.
+const IMPORT_IN_BULK_ABOVE: usize = 50;
 
 impl Tx {
     pub(crate) async fn begin(backend: &Backend) -> Result<Self> {
@@ -46,6 +52,12 @@ impl Tx {
         self.finish(Effect::Records).await
     }
 
+    /// [`Tx::commit_records`] for an import: when it changed the records of many people, their
+    /// cached reads may be served while they are rebuilt in the background.
+    pub async fn commit_import(self) -> Result<()> {
+        self.finish(Effect::Import).await
+    }
+
     /// [`Tx::commit`] for bookkeeping that no cached read shows (the log of import jobs):
     /// cached reads stay current.
     pub async fn commit_bookkeeping(self) -> Result<()> {
@@ -60,6 +72,12 @@ impl Tx {
         }
         match (effect, touched) {
             (Effect::Records, Some(people)) if !people.is_empty() => {
+                crate::generation::people_changed(people);
+            }
+            (Effect::Import, Some(people)) if people.len() > IMPORT_IN_BULK_ABOVE => {
+                crate::generation::people_changed_in_bulk(people);
+            }
+            (Effect::Import, Some(people)) if !people.is_empty() => {
                 crate::generation::people_changed(people);
             }
             (Effect::Bookkeeping, Some(people)) if people.is_empty() => {}

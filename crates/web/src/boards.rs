@@ -7,16 +7,18 @@
 //! every read to the viewer's scope ([`kaohe_store::Viewer`]). Charts are inline SVG drawn
 //! here on the server ([`crate::charts`]).
 
-use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::cache::Lookup;
 use crate::charts::{self, Datum, Point, Progress};
 use crate::error::WebError;
 use crate::i18n::{self, Lang};
 use crate::pages::render_page;
 use crate::scorecard::{self, ScorecardQuery};
+use crate::{AppState, DashboardKey};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
 use kaohe_domain::indicator::Unit;
 use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
@@ -98,12 +100,39 @@ pub async fn dashboard(
     let stamp = kaohe_store::generation::stamp(me.viewer.employee_id);
     let day = state.today();
     let key = (me.user.id, me.csrf.clone(), me.lang);
-    if let Some(page) = state.dashboards.get(&key, stamp, day) {
-        return Ok(Html(page).into_response());
+    match state.dashboards.lookup(&key, stamp, day) {
+        Lookup::Fresh(page) => return Ok(Html(page).into_response()),
+        Lookup::Stale(page) => {
+            refresh_later(&state, &me, key, day);
+            return Ok(Html(page).into_response());
+        }
+        Lookup::Miss => {}
     }
     let page = dashboard_page(&state, &me).await?;
     state.dashboards.put(key, stamp, day, page.clone());
     Ok(Html(page).into_response())
+}
+
+/// Rebuilds a dashboard outdated by a large import in the background, one at a time: an import
+/// of everybody's calls then costs one core for a few seconds instead of every rep's next
+/// request waiting behind the rebuild of every other rep's page.
+fn refresh_later(state: &AppState, me: &CurrentUser, key: DashboardKey, day: NaiveDate) {
+    static REBUILDING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    if !state.dashboards.begin_refresh(key.clone()) {
+        return;
+    }
+    let (state, me) = (state.clone(), me.clone());
+    tokio::spawn(async move {
+        let Ok(_turn) = REBUILDING.acquire().await else {
+            return;
+        };
+        let stamp = kaohe_store::generation::stamp(me.viewer.employee_id);
+        match dashboard_page(&state, &me).await {
+            Ok(page) => state.dashboards.put(key.clone(), stamp, day, page),
+            Err(e) => tracing::warn!(error = %e, "a dashboard could not be rebuilt"),
+        }
+        state.dashboards.end_refresh(&key);
+    });
 }
 
 /// The dashboard's HTML, read and rendered afresh.

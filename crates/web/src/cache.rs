@@ -9,7 +9,7 @@
 
 use chrono::NaiveDate;
 use kaohe_store::generation::Stamp;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -28,7 +28,21 @@ const MAX_ENTRIES: usize = 20_000;
 /// A map of values valid for one generation stamp and one day, each for at most `max_age`.
 pub struct Cache<K, V> {
     entries: Mutex<HashMap<K, Entry<V>>>,
+    /// Keys whose entry is being rebuilt in the background.
+    refreshing: Mutex<HashSet<K>>,
     max_age: Duration,
+}
+
+/// What [`Cache::lookup`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup<V> {
+    /// Built from what is current.
+    Fresh(V),
+    /// Built before a large import changed the person's records, and nothing else changed: may
+    /// be shown while it is rebuilt ([`Cache::begin_refresh`]).
+    Stale(V),
+    /// Nothing usable.
+    Miss,
 }
 
 struct Entry<V> {
@@ -43,6 +57,7 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
     pub fn new(max_age: Duration) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
+            refreshing: Mutex::new(HashSet::new()),
             max_age,
         }
     }
@@ -54,6 +69,37 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
             .get(key)
             .filter(|e| e.stamp == stamp && e.day == day && Instant::now() < e.until)
             .map(|e| e.value.clone())
+    }
+
+    /// Like [`Cache::get`], but an entry outdated only by a large import (and still young
+    /// enough) is handed out as [`Lookup::Stale`].
+    pub fn lookup(&self, key: &K, stamp: Stamp, day: NaiveDate) -> Lookup<V> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(e) = entries
+            .get(key)
+            .filter(|e| e.day == day && Instant::now() < e.until)
+        else {
+            return Lookup::Miss;
+        };
+        if e.stamp == stamp {
+            Lookup::Fresh(e.value.clone())
+        } else if e.stamp.only_bulk_changed_by(&stamp) {
+            Lookup::Stale(e.value.clone())
+        } else {
+            Lookup::Miss
+        }
+    }
+
+    /// Claims the background rebuild of `key`: false when one is already under way.
+    pub fn begin_refresh(&self, key: K) -> bool {
+        let mut refreshing = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
+        refreshing.insert(key)
+    }
+
+    /// Ends the rebuild claimed by [`Cache::begin_refresh`].
+    pub fn end_refresh(&self, key: &K) {
+        let mut refreshing = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
+        refreshing.remove(key);
     }
 
     /// Keeps `value` for `key`, built from what `stamp` (taken before reading) saw on `day`.
@@ -102,5 +148,28 @@ mod tests {
         assert_eq!(cache.get(&1, s, day.succ_opt().unwrap()), None);
         std::thread::sleep(Duration::from_millis(250));
         assert_eq!(cache.get(&1, s, day), None, "older than its maximum age");
+    }
+
+    #[test]
+    fn an_entry_outdated_by_a_bulk_import_alone_is_stale_and_by_anything_else_missing() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let cache: Cache<u32, &str> = Cache::new(Duration::from_secs(60));
+        let person = 9_100_001;
+        let s0 = stamp(Some(person));
+        cache.put(1, s0, day, "page");
+        assert_eq!(cache.lookup(&1, s0, day), Lookup::Fresh("page"));
+        kaohe_store::generation::testing::bulk_change(person);
+        let s1 = stamp(Some(person));
+        // Another test may move the shared counter in between: then it is a miss, rightly.
+        if s0.only_bulk_changed_by(&s1) {
+            assert_eq!(cache.lookup(&1, s1, day), Lookup::Stale("page"));
+        }
+        assert_eq!(cache.lookup(&1, s1, day.succ_opt().unwrap()), Lookup::Miss);
+        kaohe_store::generation::testing::own_change(person);
+        assert_eq!(cache.lookup(&1, stamp(Some(person)), day), Lookup::Miss);
+        assert!(cache.begin_refresh(1));
+        assert!(!cache.begin_refresh(1), "one rebuild per key at a time");
+        cache.end_refresh(&1);
+        assert!(cache.begin_refresh(1));
     }
 }

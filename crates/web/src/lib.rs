@@ -36,6 +36,10 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+/// A kept dashboard's key: the account, its session's CSRF token (the page embeds it) and the
+/// language.
+pub type DashboardKey = (i64, String, i18n::Lang);
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -59,7 +63,7 @@ pub struct AppState {
     /// Signed-in identities by session or token, while nothing they depend on changed.
     pub identities: Arc<cache::Cache<String, auth::Identity>>,
     /// Rendered dashboards by account, session and language, while their data is unchanged.
-    pub dashboards: Arc<cache::Cache<(i64, String, i18n::Lang), axum::body::Bytes>>,
+    pub dashboards: Arc<cache::Cache<DashboardKey, axum::body::Bytes>>,
 }
 
 /// The company-local "today" of cycle steps: the wall clock in the company time zone, or a

@@ -306,7 +306,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             });
         }
         me.record_batch(&mut tx, rows).await?;
-        tx.commit_records().await?;
+        tx.commit_import().await?;
         Ok(ImportOutcome {
             rows,
             dry_run: false,
