@@ -119,6 +119,7 @@ sqlite)
     ;;
 postgres)
     pg=$dir/pg
+    chmod 755 "$dir" # the cluster runs as the postgres user
     url=$(PG_DURABLE=1 scripts/pg-throwaway start "$pg")
     db=$url
     tokens=$dir/tokens.tsv
@@ -175,6 +176,7 @@ for r in csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")):
 
 importer() { # runs imports until $dir/stop exists; one line per finished import in $dir/imports
     local i=0 job state
+    (( import_rows > 0 )) || return 0
     while [[ ! -e $dir/stop ]]; do
         i=$((i + 1))
         "$examples/calls_csv" $((import_rows + i)) "$dir/codes.txt" "$dir/archives.txt" > "$dir/import.csv"
@@ -192,6 +194,12 @@ importer() { # runs imports until $dir/stop exists; one line per finished import
         done
     done
 }
+
+# Every dashboard once before the clock starts: the figures are of a server in its steady state,
+# not of its first minute (each page is built once, then kept while its data is unchanged).
+while IFS=$'\t' read -r token method path _; do
+    curl -s -o /dev/null -H "Authorization: Bearer $token" "$base$path"
+done < "$dir/dash"
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 load_t0=$(date +%s.%N)
@@ -243,5 +251,5 @@ ok=$(grep -c '^ok ' "$dir/imports" || true)
 rows=$(awk '$1 == "ok" {s += $2} END {print s + 0}' "$dir/imports")
 echo "imports: $ok ($rows rows), each taking (and ending at, counted from the start of the load): $(awk '$1 == "ok" {printf "%.1f s (%.1f s); ", $3, $4}' "$dir/imports")the load ran $secs s"
 if grep -qv '^ok ' "$dir/imports"; then echo "import failures: $(grep -v '^ok ' "$dir/imports" | head -3)"; failed=1; fi
-(( ok > 0 )) || { echo "no import finished"; failed=1; }
+(( ok > 0 || import_rows == 0 )) || { echo "no import finished"; failed=1; }
 exit "$failed"
