@@ -301,6 +301,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("over_limit", "超额度", "over limit"),
     ("under_watch", "重点关注", "under watch"),
     ("ageing", "应收账款账龄", "Receivables ageing"),
+    ("ageing_largest_shown", "按欠款金额从大到小列出", "Largest balances first, showing"),
+    ("credit_first_shown", "超限、观察和逾期复评的客户在前，列出", "Over limit, under watch and review due first, showing"),
     ("group_by", "按", "By"),
     ("rep", "业务员", "Rep"),
     ("as_of", "截至", "As of"),

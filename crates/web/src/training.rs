@@ -478,6 +478,9 @@ pub async fn approvals_api(
 }
 
 /// What the credit page shows.
+/// At most this many customers (or reps) in each list of the credit page.
+const PAGE_ROWS: usize = 100;
+
 async fn credit_context(
     state: &AppState,
     me: &CurrentUser,
@@ -487,11 +490,22 @@ async fn credit_context(
     let by = ageing_by(q.by.as_deref())?;
     let today = state.today();
     let as_of = crate::extract::plausible_day("as_of", q.as_of.unwrap_or(today))?;
-    let statuses = state.store.credit_statuses(&me.viewer, today).await?;
-    let ageing: Vec<_> = state
-        .store
-        .ageing(&me.viewer, as_of, by)
-        .await?
+    let (mut statuses, mut ageing, approvals) = tokio::try_join!(
+        state.store.credit_statuses(&me.viewer, today),
+        state.store.ageing(&me.viewer, as_of, by),
+        state.store.credit_approvals(&me.viewer),
+    )?;
+    // The page lists what needs attention first and at most a screenful of it; the API and
+    // its ageing endpoint give every row.
+    let (statuses_all, ageing_all) = (statuses.len(), ageing.len());
+    statuses.sort_by_key(|s| {
+        let flagged = s.over_limit || s.watch || s.review_overdue;
+        (!flagged, std::cmp::Reverse(s.outstanding.0))
+    });
+    statuses.truncate(PAGE_ROWS);
+    ageing.sort_by_key(|r| std::cmp::Reverse(r.ageing.total().0));
+    ageing.truncate(PAGE_ROWS);
+    let ageing: Vec<_> = ageing
         .into_iter()
         .map(|r| {
             let cells: Vec<String> = AgeBucket::ALL
@@ -506,13 +520,12 @@ async fn credit_context(
         .iter()
         .map(|b| if zh { b.label().0 } else { b.label().1 })
         .collect();
-    let approvals = state.store.credit_approvals(&me.viewer).await?;
     let may_approve = matches!(
         me.viewer.role,
         kaohe_domain::roles::Role::Manager | kaohe_domain::roles::Role::Admin
     );
     Ok(context! {
-        statuses, ageing, buckets, approvals, may_approve, error,
+        statuses, ageing, buckets, approvals, may_approve, error, statuses_all, ageing_all,
         by => if by == AgeingBy::Rep { "rep" } else { "customer" },
         as_of,
     })
