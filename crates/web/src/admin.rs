@@ -84,7 +84,7 @@ pub async fn org_page(
                         .people
                         .iter()
                         .filter(|e| e.team_id == Some(t.id))
-                        .map(person)
+                        .map(&person)
                         .collect();
                     json!({ "id": t.id, "code": t.code, "name": t.name, "leader": t.leader_name, "people": people })
                 })
@@ -93,7 +93,7 @@ pub async fn org_page(
                 .people
                 .iter()
                 .filter(|e| e.department_id == d.id && e.team_id.is_none())
-                .map(person)
+                .map(&person)
                 .collect();
             json!({
                 "id": d.id, "code": d.code,
