@@ -100,7 +100,11 @@ async fn only_hr_and_administrators_reach_the_administration_on_every_backend() 
                 let (status, _) = get(&app, &c, path).await;
                 assert_eq!(status, 403, "{backend}: {role} GET {path}");
             }
-            let forms: [(&str, Vec<(&str, &str)>); 5] = [
+            let forms: [(&str, Vec<(&str, &str)>); 6] = [
+                (
+                    "/admin/library/schemes/telesales_specialist",
+                    vec![("weight.callback_count", "10")],
+                ),
                 (
                     "/admin/users",
                     vec![
@@ -308,8 +312,7 @@ async fn check(app: &TestApp, c: &reqwest::Client, token: &str, formula: &str) -
 }
 
 #[tokio::test]
-async fn the_formula_check_places_errors_and_the_preview_matches_the_scorecard_on_every_backend()
-{
+async fn the_formula_check_places_errors_and_the_preview_matches_the_scorecard_on_every_backend() {
     for db in kaohe_testkit::every_backend().await {
         let backend = db.backend;
         let app = spawn_demo(db).await;
@@ -323,7 +326,10 @@ async fn the_formula_check_places_errors_and_the_preview_matches_the_scorecard_o
         for empty in ["", "   "] {
             let e = check(&app, &hr, &token, empty).await;
             assert_eq!(e["ok"], false, "{backend}");
-            assert_eq!((e["line"].as_u64(), e["column"].as_u64()), (Some(1), Some(1)));
+            assert_eq!(
+                (e["line"].as_u64(), e["column"].as_u64()),
+                (Some(1), Some(1))
+            );
             assert!(e["message"].as_str().unwrap().contains("公式为空"), "{e}");
         }
         // An unknown field: its own span, named in the user's language, with the caret.
@@ -332,21 +338,43 @@ async fn the_formula_check_places_errors_and_the_preview_matches_the_scorecard_o
         assert_eq!(e["ok"], false);
         assert_eq!(e["line"], 1);
         assert_eq!(e["column"], 19, "{backend}: {e}");
-        assert_eq!((e["start"].as_u64(), e["end"].as_u64()), (Some(18), Some(28)));
-        assert!(e["message"].as_str().unwrap().contains("未知字段 `is_callbak`"), "{e}");
-        assert!(e["message_en"].as_str().unwrap().contains("is_callback"), "a suggestion: {e}");
+        assert_eq!(
+            (e["start"].as_u64(), e["end"].as_u64()),
+            (Some(18), Some(28))
+        );
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains("未知字段 `is_callbak`"),
+            "{e}"
+        );
+        assert!(
+            e["message_en"].as_str().unwrap().contains("is_callback"),
+            "a suggestion: {e}"
+        );
         let caret = e["caret"].as_str().unwrap();
-        assert!(caret.contains(src) && caret.ends_with("^^^^^^^^^^"), "{caret}");
+        assert!(
+            caret.contains(src) && caret.ends_with("^^^^^^^^^^"),
+            "{caret}"
+        );
         // Trailing garbage after a complete formula, on the second line.
         let e = check(&app, &hr, &token, "count(calls)\n  + 1 1").await;
         assert_eq!(e["ok"], false);
-        assert_eq!((e["line"].as_u64(), e["column"].as_u64()), (Some(2), Some(7)), "{e}");
+        assert_eq!(
+            (e["line"].as_u64(), e["column"].as_u64()),
+            (Some(2), Some(7)),
+            "{e}"
+        );
         assert_eq!(e["start"], 19, "{e}");
         // In English for an English reader.
         let sql = kaohe_store::Sql::new("UPDATE users SET language = 'en' WHERE username = 'hr'");
         app.store.execute(&sql).await.unwrap();
         let e = check(&app, &hr, &token, src).await;
-        assert!(e["message"].as_str().unwrap().starts_with("unknown field"), "{e}");
+        assert!(
+            e["message"].as_str().unwrap().starts_with("unknown field"),
+            "{e}"
+        );
 
         // The preview of each computed indicator on the rep's card equals the line's value.
         let rep = app.sign_in("rep", PASSWORD).await;
@@ -372,7 +400,11 @@ async fn the_formula_check_places_errors_and_the_preview_matches_the_scorecard_o
             let Some(formula) = lib.indicator(ind).and_then(|i| i.formula()) else {
                 continue;
             };
-            let employee = if compared % 2 == 0 { json!(code) } else { json!(rep_id) };
+            let employee = if compared % 2 == 0 {
+                json!(code)
+            } else {
+                json!(rep_id)
+            };
             let (status, p) = post_json(
                 &app,
                 &hr,
@@ -388,7 +420,10 @@ async fn the_formula_check_places_errors_and_the_preview_matches_the_scorecard_o
             }
             compared += 1;
         }
-        assert!(compared >= 3, "{backend}: {compared} computed indicators compared");
+        assert!(
+            compared >= 3,
+            "{backend}: {compared} computed indicators compared"
+        );
         let (status, e) = post_json(
             &app,
             &hr,
@@ -421,7 +456,7 @@ async fn the_formula_check_places_errors_and_the_preview_matches_the_scorecard_o
 
 #[tokio::test]
 async fn an_invalid_formula_saves_nothing_and_a_valid_one_is_a_new_audited_version_on_every_backend()
-{
+ {
     for db in kaohe_testkit::every_backend().await {
         let backend = db.backend;
         let app = spawn_demo(db).await;
@@ -440,31 +475,81 @@ async fn an_invalid_formula_saves_nothing_and_a_valid_one_is_a_new_audited_versi
             .await;
             assert_eq!(status, 422, "{backend}: {bad:?}");
             assert!(page.contains("公式未保存"), "{backend}: the error is shown");
-            assert_eq!(app.store.library().await.unwrap().version, version, "{backend}");
+            assert_eq!(
+                app.store.library().await.unwrap().version,
+                version,
+                "{backend}"
+            );
         }
         assert_eq!(audit_count(&app, "library").await, audited, "{backend}");
         // The same formula again is no new version either.
         let current = "count(calls where is_callback)";
-        let (status, _) = post_form(&app, &hr, path, &[("csrf", token.as_str()), ("formula", current)]).await;
+        let (status, _) = post_form(
+            &app,
+            &hr,
+            path,
+            &[("csrf", token.as_str()), ("formula", current)],
+        )
+        .await;
         assert_eq!(status, 303, "{backend}");
-        assert_eq!(app.store.library().await.unwrap().version, version, "{backend}");
+        assert_eq!(
+            app.store.library().await.unwrap().version,
+            version,
+            "{backend}"
+        );
 
         let changed = "count(calls where is_callback and duration_s > 0)";
-        let (status, _) = post_form(&app, &hr, path, &[("csrf", token.as_str()), ("formula", changed)]).await;
+        let (status, _) = post_form(
+            &app,
+            &hr,
+            path,
+            &[("csrf", token.as_str()), ("formula", changed)],
+        )
+        .await;
         assert_eq!(status, 303, "{backend}");
         let lib = app.store.library().await.unwrap();
         assert_eq!(lib.version, version + 1, "{backend}");
-        let source = lib.library.indicator("callback_count").unwrap().formula().unwrap().source().to_string();
+        let source = lib
+            .library
+            .indicator("callback_count")
+            .unwrap()
+            .formula()
+            .unwrap()
+            .source()
+            .to_string();
         assert_eq!(source, changed, "{backend}");
-        let entries = app.store.audit_entries(Some("indicators"), 10).await.unwrap();
+        let entries = app
+            .store
+            .audit_entries(Some("indicators"), 10)
+            .await
+            .unwrap();
         let entry = entries.first().expect("the change is audited");
-        assert_eq!((entry.actor.as_str(), entry.entity_id.as_str()), ("hr", "callback_count"));
-        assert!(entry.before.as_deref().unwrap().contains(current), "{backend}");
-        assert!(entry.after.as_deref().unwrap().contains("duration_s"), "{backend}");
+        assert_eq!(
+            (entry.actor.as_str(), entry.entity_id.as_str()),
+            ("hr", "callback_count")
+        );
+        assert!(
+            entry.before.as_deref().unwrap().contains(current),
+            "{backend}"
+        );
+        assert!(
+            entry.after.as_deref().unwrap().contains("duration_s"),
+            "{backend}"
+        );
         let (_, page) = get(&app, &hr, &format!("{path}?saved={}", version + 1)).await;
-        assert!(page.contains("duration_s &gt; 0") || page.contains("duration_s > 0"), "{backend}");
+        assert!(
+            page.contains("duration_s &gt; 0") || page.contains("duration_s > 0"),
+            "{backend}"
+        );
         // A rated indicator has no formula to change.
-        let rated = lib.library.indicators().iter().find(|i| i.is_rated()).unwrap().code.clone();
+        let rated = lib
+            .library
+            .indicators()
+            .iter()
+            .find(|i| i.is_rated())
+            .unwrap()
+            .code
+            .clone();
         let (status, _) = post_form(
             &app,
             &hr,
@@ -491,7 +576,10 @@ async fn accounts_are_added_and_reset_by_hr_and_administrators_audited_on_every_
             .await
             .unwrap()
             .code;
-        let add = |username: &'static str, role: &'static str, employee: String, password: &'static str| {
+        let add = |username: &'static str,
+                   role: &'static str,
+                   employee: String,
+                   password: &'static str| {
             let (app, hr, token) = (&app, &hr, token.clone());
             async move {
                 post_form(
@@ -513,12 +601,19 @@ async fn accounts_are_added_and_reset_by_hr_and_administrators_audited_on_every_
         let (status, _) = add("rep2", "rep", code.clone(), "a-new-password").await;
         assert_eq!(status, 303, "{backend}");
         let user = app.store.user_by_name("rep2").await.unwrap().unwrap();
-        assert_eq!((user.role.as_str(), user.employee_id), ("rep", Some(rep_id)));
-        assert!(!user.display_name.is_empty(), "{backend}: named after the person");
+        assert_eq!(
+            (user.role.as_str(), user.employee_id),
+            ("rep", Some(rep_id))
+        );
+        assert!(
+            !user.display_name.is_empty(),
+            "{backend}: named after the person"
+        );
         app.sign_in("rep2", "a-new-password").await;
         let entries = app.store.audit_entries(Some("users"), 10).await.unwrap();
         assert!(
-            entries.iter().any(|e| e.action == "create" && e.entity_id == "rep2"
+            entries.iter().any(|e| e.action == "create"
+                && e.entity_id == "rep2"
                 && !e.after.as_deref().unwrap_or("").contains("password")),
             "{backend}: audited without the password"
         );
@@ -527,15 +622,32 @@ async fn accounts_are_added_and_reset_by_hr_and_administrators_audited_on_every_
 
         // Refusals name the field; HR grants no administrator role.
         let cases = [
-            ("rep2", "rep", code.clone(), "a-new-password", 409, "username"),
-            ("rep3", "rep", "NO-SUCH".to_string(), "a-new-password", 422, "employee"),
+            (
+                "rep2",
+                "rep",
+                code.clone(),
+                "a-new-password",
+                409,
+                "username",
+            ),
+            (
+                "rep3",
+                "rep",
+                "NO-SUCH".to_string(),
+                "a-new-password",
+                422,
+                "employee",
+            ),
             ("rep3", "rep", String::new(), "short", 422, "password"),
             ("rep3", "boss", String::new(), "a-new-password", 422, "role"),
         ];
         for (username, role, employee, password, want, field) in cases {
             let (status, page) = add(username, role, employee, password).await;
             assert_eq!(status, want, "{backend}: {username} {role}");
-            assert!(page.contains(&format!("data-field=\"{field}\"")), "{backend}: {field}: {page}");
+            assert!(
+                page.contains(&format!("data-field=\"{field}\"")),
+                "{backend}: {field}: {page}"
+            );
         }
         let (status, _) = add("root2", "admin", String::new(), "a-new-password").await;
         assert_eq!(status, 403, "{backend}: HR grants no administrator role");
@@ -543,25 +655,40 @@ async fn accounts_are_added_and_reset_by_hr_and_administrators_audited_on_every_
         assert!(app.store.user_by_name("root2").await.unwrap().is_none());
 
         // Resets: HR resets a rep's, not an administrator's; the administrator resets anyone's.
-        let reset = |c: reqwest::Client, token: String, username: &'static str, password: &'static str| {
-            let app = &app;
-            async move {
-                post_form(
-                    app,
-                    &c,
-                    "/admin/users/password",
-                    &[("csrf", token.as_str()), ("username", username), ("password", password)],
-                )
-                .await
-                .0
-            }
-        };
-        assert_eq!(reset(hr.clone(), token.clone(), "rep2", "reset-by-hr-1").await, 303);
+        let reset =
+            |c: reqwest::Client, token: String, username: &'static str, password: &'static str| {
+                let app = &app;
+                async move {
+                    post_form(
+                        app,
+                        &c,
+                        "/admin/users/password",
+                        &[
+                            ("csrf", token.as_str()),
+                            ("username", username),
+                            ("password", password),
+                        ],
+                    )
+                    .await
+                    .0
+                }
+            };
+        assert_eq!(
+            reset(hr.clone(), token.clone(), "rep2", "reset-by-hr-1").await,
+            303
+        );
         app.sign_in("rep2", "reset-by-hr-1").await;
-        assert_eq!(reset(hr.clone(), token.clone(), "admin", "taken-over-1").await, 403, "{backend}");
+        assert_eq!(
+            reset(hr.clone(), token.clone(), "admin", "taken-over-1").await,
+            403,
+            "{backend}"
+        );
         let admin = app.sign_in("admin", PASSWORD).await;
         let admin_token = csrf(&app, &admin).await;
-        assert_eq!(reset(admin.clone(), admin_token.clone(), "rep2", "reset-by-admin").await, 303);
+        assert_eq!(
+            reset(admin.clone(), admin_token.clone(), "rep2", "reset-by-admin").await,
+            303
+        );
         app.sign_in("rep2", "reset-by-admin").await;
         let (status, _) = post_form(
             &app,
@@ -577,5 +704,111 @@ async fn accounts_are_added_and_reset_by_hr_and_administrators_audited_on_every_
         )
         .await;
         assert_eq!(status, 303, "{backend}: an administrator grants it");
+    }
+}
+
+#[tokio::test]
+async fn scheme_weights_must_sum_to_100_and_make_a_new_version_of_the_scheme_on_every_backend() {
+    for db in kaohe_testkit::every_backend().await {
+        let backend = db.backend;
+        let app = spawn_demo(db).await;
+        let lib = app.store.library().await.unwrap();
+        let scheme = lib
+            .library
+            .schemes()
+            .iter()
+            .find(|s| s.groups.iter().flat_map(|g| &g.items).count() >= 2)
+            .unwrap()
+            .clone();
+        let items: Vec<(String, f64)> = scheme
+            .groups
+            .iter()
+            .flat_map(|g| &g.items)
+            .map(|i| (i.indicator.clone(), i.weight.as_percent()))
+            .collect();
+        let second = items
+            .iter()
+            .position(|(_, w)| *w >= 1.0)
+            .filter(|p| *p > 0)
+            .unwrap_or(1);
+        let path = format!("/admin/library/schemes/{}", scheme.code);
+        let post = |c: reqwest::Client, token: String, change: Vec<(usize, String)>| {
+            let (app, items, path) = (&app, &items, &path);
+            async move {
+                let mut fields: Vec<(String, String)> = vec![("csrf".into(), token)];
+                for (i, (code, w)) in items.iter().enumerate() {
+                    let value = change
+                        .iter()
+                        .find(|(j, _)| *j == i)
+                        .map_or_else(|| w.to_string(), |(_, v)| v.clone());
+                    fields.push((format!("weight.{code}"), value));
+                }
+                let refs: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                post_form(app, &c, path, &refs).await
+            }
+        };
+        let rep = app.sign_in("rep", PASSWORD).await;
+        let rep_token = csrf(&app, &rep).await;
+        let (status, _) = post(rep, rep_token, vec![]).await;
+        assert_eq!(status, 403, "{backend}: a rep");
+
+        let hr = app.sign_in("hr", PASSWORD).await;
+        let token = csrf(&app, &hr).await;
+        let first = items[0].1;
+        let (status, page) = post(
+            hr.clone(),
+            token.clone(),
+            vec![(0, (first + 5.0).to_string())],
+        )
+        .await;
+        assert_eq!(status, 422, "{backend}: 105%");
+        assert!(
+            page.contains("data-field=\"weights\"") && page.contains("105%"),
+            "{backend}"
+        );
+        let (status, page) = post(hr.clone(), token.clone(), vec![(0, "ten".into())]).await;
+        assert_eq!(status, 422, "{backend}");
+        let field = format!("data-field=\"weight.{}\"", items[0].0);
+        assert!(page.contains(&field), "{backend}: {field}");
+        assert_eq!(
+            app.store.library().await.unwrap().version,
+            lib.version,
+            "{backend}: nothing saved"
+        );
+
+        // One point moves from one indicator to another: a new version of the scheme.
+        let moved = vec![
+            (0, (first + 1.0).to_string()),
+            (second, (items[second].1 - 1.0).to_string()),
+        ];
+        let (status, _) = post(hr.clone(), token.clone(), moved).await;
+        assert_eq!(status, 303, "{backend}");
+        let after = app.store.library().await.unwrap();
+        assert_eq!(after.version, lib.version + 1, "{backend}");
+        let s = after.library.scheme(&scheme.code).unwrap();
+        assert_eq!(s.version, scheme.version + 1, "{backend}");
+        let w = s
+            .groups
+            .iter()
+            .flat_map(|g| &g.items)
+            .next()
+            .unwrap()
+            .weight
+            .as_percent();
+        assert!((w - (first + 1.0)).abs() < 1e-9, "{backend}: {w}");
+        let entries = app.store.audit_entries(Some("schemes"), 5).await.unwrap();
+        assert_eq!(
+            entries.first().map(|e| e.entity_id.as_str()),
+            Some(scheme.code.as_str())
+        );
+        let (status, page) = get(&app, &hr, "/admin/library").await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains(&format!("v{}", scheme.version + 1)),
+            "{backend}"
+        );
     }
 }

@@ -727,7 +727,8 @@ async fn an_administrator_sees_a_formula_error_as_they_type_and_the_preview_once
     // From the header to the editor of one indicator.
     b.click_and_wait("header.top a[href='/admin']").await;
     b.click_and_wait("a[href='/admin/library']").await;
-    b.click_and_wait("a[href='/admin/library/callback_count']").await;
+    b.click_and_wait("a[href='/admin/library/callback_count']")
+        .await;
     let page = b.url().await;
     // The saved formula is checked when the page opens.
     formula_status(&b, "ok").await;
@@ -743,7 +744,11 @@ async fn an_administrator_sees_a_formula_error_as_they_type_and_the_preview_once
         b.fill("#formula", "count(calls where is_callbak)").await;
         let status = formula_status(&b, "error").await;
         assert!(status.starts_with("1:19 "), "{lang}: {status}");
-        let message = if lang == "zh" { "未知字段" } else { "unknown field" };
+        let message = if lang == "zh" {
+            "未知字段"
+        } else {
+            "unknown field"
+        };
         assert!(status.contains(message), "{lang}: {status}");
         let caret = b.text("#formula-caret").await;
         assert!(caret.contains("^^^^^^^^^^"), "{lang}: {caret}");
@@ -763,11 +768,15 @@ async fn an_administrator_sees_a_formula_error_as_they_type_and_the_preview_once
             "{lang}: preview {shown}, scorecard {line_value}"
         );
         assert!(!b.exists("#formula-caret:not([hidden])").await);
+        // The formula, its check and the preview in one view.
+        b.eval("document.querySelector('#formula').scrollIntoView({block: 'start'}); return null")
+            .await;
         b.screenshot(&dir, &format!("admin-formula-{lang}-desktop"))
             .await;
         b.resize(PHONE).await;
         overflow_check(&b, &page, "phone").await;
-        b.screenshot(&dir, &format!("admin-formula-{lang}-phone")).await;
+        b.screenshot(&dir, &format!("admin-formula-{lang}-phone"))
+            .await;
     }
     set_language(&app.store, "admin", "zh-CN").await;
     // Nothing typed was saved.

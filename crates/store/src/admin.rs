@@ -20,6 +20,7 @@ use kaohe_domain::formula::CompiledFormula;
 use kaohe_domain::indicator::IndicatorKind;
 use kaohe_domain::library::Library;
 use kaohe_domain::roles::Role;
+use kaohe_domain::scheme::{Scheme, Weight, fmt_hundredths};
 use serde::Serialize;
 
 /// Whether `viewer` may use the administration screens: HR and administrators.
@@ -345,6 +346,94 @@ impl Store {
             before: Some(serde_json::json!({ "formula": before })),
             after: Some(serde_json::json!({ "formula": formula.source() })),
         };
+        self.save_library_audited(viewer, &changed, Some(detail))
+            .await
+    }
+}
+
+impl Store {
+    /// Sets the weights of scheme `code`'s indicators (percentages by indicator code) as a new
+    /// version of the scheme, each group weighing the sum of its indicators; returns the
+    /// library version (the current one when nothing changed). Refused, with nothing saved,
+    /// unless every indicator has a weight and they sum to exactly 100% (SPEC §5).
+    pub async fn set_scheme_weights(
+        &self,
+        viewer: &Viewer,
+        code: &str,
+        weights: &[(String, f64)],
+    ) -> Result<i64> {
+        require_admin(viewer, "changing the schemes")?;
+        let current = self.library().await?;
+        let lib = &current.library;
+        let Some(scheme) = lib.scheme(code) else {
+            return Err(StoreError::NotFound {
+                entity: "scheme",
+                key: code.into(),
+            });
+        };
+        let mut next = scheme.clone();
+        next.version += 1;
+        let mut total: u64 = 0;
+        for group in &mut next.groups {
+            let mut sum: u32 = 0;
+            for item in &mut group.items {
+                let field = format!("weight.{}", item.indicator);
+                let Some((_, w)) = weights.iter().find(|(c, _)| *c == item.indicator) else {
+                    return Err(invalid(&field, "a weight is missing"));
+                };
+                item.weight =
+                    Weight::from_percent(*w).map_err(|e| invalid(&field, e.to_string()))?;
+                sum += item.weight.hundredths();
+            }
+            group.weight = Weight::from_hundredths(sum).ok_or_else(|| {
+                invalid(
+                    "weights",
+                    format!("the group {} weighs more than 100%", group.code),
+                )
+            })?;
+            total += u64::from(sum);
+        }
+        if total != 10_000 {
+            return Err(invalid(
+                "weights",
+                format!(
+                    "the weights sum to {}; they must sum to exactly 100% / 权重之和为 {}，必须恰好为 100%",
+                    fmt_hundredths(total),
+                    fmt_hundredths(total)
+                ),
+            ));
+        }
+        if next.groups == scheme.groups {
+            return Ok(current.version);
+        }
+        let shares = |s: &Scheme| -> serde_json::Value {
+            s.groups
+                .iter()
+                .flat_map(|g| g.items.iter())
+                .map(|i| {
+                    (
+                        i.indicator.clone(),
+                        serde_json::json!(i.weight.as_percent()),
+                    )
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        };
+        let detail = AuditEntry {
+            action: "update",
+            entity: "schemes",
+            entity_id: code.to_string(),
+            before: Some(
+                serde_json::json!({ "version": scheme.version, "weights": shares(scheme) }),
+            ),
+            after: Some(serde_json::json!({ "version": next.version, "weights": shares(&next) })),
+        };
+        let mut schemes = lib.schemes().to_vec();
+        schemes.push(next);
+        let changed = Library::new(lib.indicators().to_vec(), schemes).map_err(|e| {
+            let problems: Vec<String> = e.problems.iter().map(|p| p.problem.to_string()).collect();
+            invalid("weights", problems.join("; "))
+        })?;
         self.save_library_audited(viewer, &changed, Some(detail))
             .await
     }

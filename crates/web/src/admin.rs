@@ -37,7 +37,10 @@ fn check(viewer: &Viewer, what: &str) -> Result<(), WebError> {
 }
 
 /// `GET /admin`: the administration screens.
-pub async fn index(State(state): State<AppState>, me: CurrentUser) -> Result<Html<String>, WebError> {
+pub async fn index(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<Html<String>, WebError> {
     check(&me.viewer, "administration")?;
     let lib = state.store.library().await?;
     let ctx = context! {
@@ -58,11 +61,8 @@ pub async fn org_page(
 ) -> Result<Html<String>, WebError> {
     let org = state.store.organisation(&me.viewer).await?;
     let lang = me.lang;
-    let names: std::collections::HashMap<i64, &str> = org
-        .people
-        .iter()
-        .map(|e| (e.id, e.name.as_str()))
-        .collect();
+    let names: std::collections::HashMap<i64, &str> =
+        org.people.iter().map(|e| (e.id, e.name.as_str())).collect();
     let person = |e: &kaohe_store::org::EmployeeView| {
         json!({
             "id": e.id, "code": e.code, "name": e.name, "position": e.position,
@@ -494,7 +494,11 @@ fn num(v: f64) -> String {
 /// A scoring rule in a line, as an HR officer reads it.
 pub fn rule_text(lang: Lang, rule: &ScoringRule, direction: Direction) -> String {
     let zh = lang == Lang::Zh;
-    let cmp = if direction == Direction::Higher { "≥" } else { "≤" };
+    let cmp = if direction == Direction::Higher {
+        "≥"
+    } else {
+        "≤"
+    };
     match rule {
         ScoringRule::Ratio { cap } if zh => format!("完成率（上限 {}）", num(*cap)),
         ScoringRule::Ratio { cap } => format!("ratio to target (cap {})", num(*cap)),
@@ -513,14 +517,26 @@ pub fn rule_text(lang: Lang, rule: &ScoringRule, direction: Direction) -> String
         ScoringRule::Deduction {
             full,
             per_occurrence,
-        } => format!("{} minus {} per occurrence", num(*full), num(*per_occurrence)),
+        } => format!(
+            "{} minus {} per occurrence",
+            num(*full),
+            num(*per_occurrence)
+        ),
         ScoringRule::PassFail if zh => "达标 100，否则 0".into(),
         ScoringRule::PassFail => "target met 100, else 0".into(),
         ScoringRule::Linear { floor, cap } if zh => {
-            format!("线性：{} 得 0 分至目标 100 分（上限 {}）", num(*floor), num(*cap))
+            format!(
+                "线性：{} 得 0 分至目标 100 分（上限 {}）",
+                num(*floor),
+                num(*cap)
+            )
         }
         ScoringRule::Linear { floor, cap } => {
-            format!("linear from {} (0) to the target (100), cap {}", num(*floor), num(*cap))
+            format!(
+                "linear from {} (0) to the target (100), cap {}",
+                num(*floor),
+                num(*cap)
+            )
         }
     }
 }
@@ -560,7 +576,7 @@ fn scheme_rows(lang: Lang, lib: &Library) -> Vec<Value> {
                             let name = lib.indicator(&it.indicator).map_or(it.indicator.clone(), |i| {
                                 if zh { i.name_zh.clone() } else { i.name_en.clone() }
                             });
-                            json!({ "code": it.indicator, "name": name, "weight": it.weight.to_string() })
+                            json!({ "code": it.indicator, "name": name, "weight": it.weight.to_string(), "percent": num(it.weight.as_percent()) })
                         })
                         .collect();
                     json!({
@@ -583,11 +599,10 @@ fn scheme_rows(lang: Lang, lib: &Library) -> Vec<Value> {
         .collect()
 }
 
-/// `GET /admin/library`: the indicators (code, name, kind, formula, rule) and the schemes with
-/// their weights (which sum to 100).
-pub async fn library_page(
-    State(state): State<AppState>,
-    me: CurrentUser,
+async fn render_library(
+    state: &AppState,
+    me: &CurrentUser,
+    outcome: Outcome,
 ) -> Result<Html<String>, WebError> {
     check(&me.viewer, "the indicator library")?;
     let lib = state.store.library().await?;
@@ -598,8 +613,106 @@ pub async fn library_page(
         .map(|i| indicator_row(me.lang, i))
         .collect();
     let schemes = scheme_rows(me.lang, &lib.library);
-    let ctx = context! { indicators, schemes, version => lib.version };
-    render_page(&state, &me, "admin_library.html", ctx)
+    let ctx = context! {
+        indicators, schemes,
+        version => lib.version,
+        notice => outcome.notice,
+        error => outcome.error,
+        field => outcome.field,
+        values => outcome.values,
+    };
+    render_page(state, me, "admin_library.html", ctx)
+}
+
+/// `GET /admin/library`: the indicators (code, name, kind, formula, rule) and the schemes with
+/// their weights (which sum to 100), each scheme's weights editable.
+pub async fn library_page(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<Saved>,
+) -> Result<Html<String>, WebError> {
+    let notice = q
+        .saved
+        .as_ref()
+        .map(|v| i18n::fill(me.lang, "admin_weights_saved", &[("version", v.as_str())]));
+    let outcome = Outcome {
+        notice,
+        ..Outcome::default()
+    };
+    render_library(&state, &me, outcome).await
+}
+
+/// `POST /admin/library/schemes/{code}`: fields `csrf` and `weight.<indicator>` (percent).
+/// The weights become a new version of the scheme (audited, before and after); weights that
+/// do not sum to exactly 100% save nothing: the page again (422) naming the field.
+pub async fn save_weights(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(code): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str());
+    me.check_csrf(csrf)?;
+    let typed: serde_json::Map<String, Value> = fields
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("weight.")
+                .map(|i| (format!("{code}.{i}"), json!(v)))
+        })
+        .collect();
+    let mut weights = Vec::new();
+    let mut refused = None;
+    for (k, v) in &fields {
+        let Some(indicator) = k.strip_prefix("weight.") else {
+            continue;
+        };
+        match v.trim().parse::<f64>() {
+            Ok(w) => weights.push((indicator.to_string(), w)),
+            Err(_) => {
+                refused = Some(WebError::Invalid {
+                    field: k.clone(),
+                    message: format!("`{v}` is not a percentage such as 12.5"),
+                });
+                break;
+            }
+        }
+    }
+    let e = match refused {
+        Some(e) => e,
+        None => match state
+            .store
+            .set_scheme_weights(&me.viewer, &code, &weights)
+            .await
+        {
+            Ok(version) => {
+                let to = format!(
+                    "/admin/library?saved={version}#scheme-{}",
+                    crate::records::encode(&code)
+                );
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Err(e) => WebError::from(e),
+        },
+    };
+    let field = match &e {
+        WebError::Invalid { field, .. } => Some(field.clone()),
+        _ => return Err(e),
+    };
+    let outcome = Outcome {
+        error: Some(format!(
+            "{} {}",
+            i18n::t(me.lang, "admin_weights_not_saved"),
+            e.message()
+        )),
+        field,
+        values: Some(Value::Object(typed)),
+        ..Outcome::default()
+    };
+    let html = render_library(&state, &me, outcome).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
 }
 
 async fn render_formula(
@@ -655,9 +768,10 @@ pub async fn formula_page(
     Path(code): Path<String>,
     Query(q): Query<Saved>,
 ) -> Result<Html<String>, WebError> {
-    let notice = q.saved.as_ref().map(|v| {
-        i18n::fill(me.lang, "admin_formula_saved", &[("version", v.as_str())])
-    });
+    let notice = q
+        .saved
+        .as_ref()
+        .map(|v| i18n::fill(me.lang, "admin_formula_saved", &[("version", v.as_str())]));
     let outcome = Outcome {
         notice,
         ..Outcome::default()
@@ -688,7 +802,10 @@ pub async fn save_formula(
         .await
     {
         Ok(version) => {
-            let to = format!("/admin/library/{}?saved={version}", crate::records::encode(&code));
+            let to = format!(
+                "/admin/library/{}?saved={version}",
+                crate::records::encode(&code)
+            );
             Ok(Redirect::to(&to).into_response())
         }
         Err(StoreError::Invalid { message, .. }) => {
@@ -931,7 +1048,13 @@ mod tests {
             full: 100.0,
             per_occurrence: 10.0,
         };
-        assert_eq!(rule_text(Lang::En, &r, Direction::Lower), "100 minus 10 per occurrence");
-        assert_eq!(rule_text(Lang::Zh, &r, Direction::Lower), "100 分，每次扣 10 分");
+        assert_eq!(
+            rule_text(Lang::En, &r, Direction::Lower),
+            "100 minus 10 per occurrence"
+        );
+        assert_eq!(
+            rule_text(Lang::Zh, &r, Direction::Lower),
+            "100 分，每次扣 10 分"
+        );
     }
 }

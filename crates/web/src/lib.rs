@@ -232,6 +232,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/calendar/remove", post(admin::remove_day))
         .route("/admin/library", get(admin::library_page))
         .route("/admin/library/{code}", get(admin::formula_page).post(admin::save_formula))
+        .route("/admin/library/schemes/{code}", post(admin::save_weights))
         .route("/api/formula/check", post(admin::check_api))
         .route("/api/formula/preview", post(admin::preview_api))
         .route("/api/openapi.json", get(openapi::document))

@@ -53,7 +53,7 @@ pub(super) const STRINGS: &[(&str, &str, &str)] = &[
     ("weights_sum", "权重合计", "Weights sum"),
     ("positions", "适用岗位", "Positions"),
     ("edit_formula", "编辑公式", "Edit formula"),
-    ("weights_readonly", "方案权重在此只读（合计必须为 100%）；修改方案请用 kaohe scheme import。", "Scheme weights are read-only here (they must sum to 100%); change schemes with kaohe scheme import."),
+    ("weights_hint", "修改指标权重（%）后保存：合计必须恰好为 100%，各大项权重为其指标之和；保存为方案的新版本，已关闭期间仍用原版本。其他方案设置请用 kaohe scheme import。", "Change the indicators' weights (%) and save: they must sum to exactly 100%, each group weighing the sum of its indicators; the result is a new version of the scheme (closed periods keep theirs). Other scheme settings: kaohe scheme import."),
     ("formula_editor", "公式编辑", "Formula editor"),
     ("formula_hint", "输入时即时校验公式；预览按所选人员和期间计算（与其评分卡相同）。保存后生成新的指标库版本，无效公式不会保存。", "The formula is checked as you type; the preview is computed for the chosen person and period as their scorecard is. Saving makes a new library version; an invalid formula is never saved."),
     ("formula_ok", "公式有效", "The formula is valid"),
@@ -68,4 +68,7 @@ pub(super) const STRINGS: &[(&str, &str, &str)] = &[
     ("direction", "方向", "Direction"),
     ("working_days_month", "本月工作日 {n} 天", "{n} working days this month"),
     ("back", "返回", "Back"),
+    ("admin_weights_saved", "权重已保存为方案新版本（指标库第 {version} 版）。", "Weights saved as a new version of the scheme (library version {version})."),
+    ("admin_weights_not_saved", "权重未保存：", "Weights not saved:"),
+    ("save_weights", "保存权重", "Save weights"),
 ];
