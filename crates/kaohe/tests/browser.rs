@@ -688,3 +688,103 @@ async fn a_rep_who_edits_urls_to_another_person_is_refused_and_sees_nothing_of_t
     assert!(!body.contains(o.name.as_str()) && !body.contains(o.code.as_str()));
     b.close().await;
 }
+
+/// Waits until the formula editor's status has `class` (`ok` or `error`) and returns its text.
+async fn formula_status(b: &Browser, class: &str) -> String {
+    let css = format!("#formula-status.{class}");
+    b.wait_until(&format!("the formula status `{class}`"), || async {
+        b.exists(&css).await
+    })
+    .await;
+    b.text(&css).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_sees_a_formula_error_as_they_type_and_the_preview_once_it_is_fixed() {
+    let driver = Driver::start();
+    let app = spawn_demo(kaohe_testkit::sqlite()).await;
+    let (rep_id, code, _) = person(&app.store, "rep").await;
+    let req = kaohe_store::evaluate::EvalRequest {
+        period: oct(),
+        scheme: None,
+        employee: Some(rep_id),
+    };
+    let card = app
+        .store
+        .preview(&Viewer::system("test"), &req)
+        .await
+        .unwrap();
+    let line_value = card.results[0]
+        .scorecard
+        .lines
+        .iter()
+        .find(|l| l.indicator == "callback_count")
+        .and_then(|l| l.value)
+        .expect("the rep's card counts call-backs");
+    let b = driver.session(DESKTOP).await;
+    let dir = screenshot_dir();
+    sign_in(&app, &b, "admin").await;
+    // From the header to the editor of one indicator.
+    b.click_and_wait("header.top a[href='/admin']").await;
+    b.click_and_wait("a[href='/admin/library']").await;
+    b.click_and_wait("a[href='/admin/library/callback_count']")
+        .await;
+    let page = b.url().await;
+    // The saved formula is checked when the page opens.
+    formula_status(&b, "ok").await;
+
+    for (lang, tag) in [("zh", "zh-CN"), ("en", "en")] {
+        set_language(&app.store, "admin", tag).await;
+        b.resize(DESKTOP).await;
+        b.goto(&page).await;
+        formula_status(&b, "ok").await;
+        b.fill("#preview-employee", &code).await;
+        b.fill("#preview-period", OCT).await;
+        // A typo in a field name: the position and the message appear without submitting.
+        b.fill("#formula", "count(calls where is_callbak)").await;
+        let status = formula_status(&b, "error").await;
+        assert!(status.starts_with("1:19 "), "{lang}: {status}");
+        let message = if lang == "zh" {
+            "未知字段"
+        } else {
+            "unknown field"
+        };
+        assert!(status.contains(message), "{lang}: {status}");
+        let caret = b.text("#formula-caret").await;
+        assert!(caret.contains("^^^^^^^^^^"), "{lang}: {caret}");
+        assert_eq!(b.url().await, page, "nothing was submitted");
+        b.screenshot(&dir, &format!("admin-formula-error-{lang}-desktop"))
+            .await;
+        // Fixed: the check passes and the preview shows the value of the rep's October line.
+        b.fill("#formula", "count(calls where is_callback)").await;
+        formula_status(&b, "ok").await;
+        b.wait_until("the preview", || async {
+            b.exists("#preview[data-state=done]").await
+        })
+        .await;
+        let shown = number(&b, "#preview-value").await;
+        assert!(
+            (shown - line_value).abs() < 0.01,
+            "{lang}: preview {shown}, scorecard {line_value}"
+        );
+        assert!(!b.exists("#formula-caret:not([hidden])").await);
+        // The formula, its check and the preview in one view.
+        b.eval("document.querySelector('#formula').scrollIntoView({block: 'start'}); return null")
+            .await;
+        b.screenshot(&dir, &format!("admin-formula-{lang}-desktop"))
+            .await;
+        b.resize(PHONE).await;
+        overflow_check(&b, &page, "phone").await;
+        b.screenshot(&dir, &format!("admin-formula-{lang}-phone"))
+            .await;
+    }
+    set_language(&app.store, "admin", "zh-CN").await;
+    // Nothing typed was saved.
+    let lib = app.store.library().await.unwrap();
+    let saved = lib.library.indicator("callback_count").unwrap();
+    assert_eq!(
+        saved.formula().unwrap().source(),
+        "count(calls where is_callback)"
+    );
+    b.close().await;
+}

@@ -4,6 +4,7 @@
 //! One API for both backends: each query is written once and dispatched to the backend's
 //! pool by [`on_read!`] / [`on_write!`], so both run natively typed statements.
 
+pub mod admin;
 pub mod audit;
 pub mod awards;
 pub mod backup;

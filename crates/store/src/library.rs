@@ -62,8 +62,21 @@ impl Store {
         entry
     }
 
-    /// Stores `library` as a new version (audited) and returns its number.
+    /// Stores `library` as a new version (audited) and returns its number. HR and
+    /// administrators only (SPEC §1: HR keeps the schemes and the indicator library).
     pub async fn save_library(&self, viewer: &Viewer, library: &Library) -> Result<i64> {
+        self.save_library_audited(viewer, library, None).await
+    }
+
+    /// [`Store::save_library`] with a second audit entry saying what changed (a formula's
+    /// before and after), written in the same transaction.
+    pub(crate) async fn save_library_audited(
+        &self,
+        viewer: &Viewer,
+        library: &Library,
+        detail: Option<crate::audit::AuditEntry<'_>>,
+    ) -> Result<i64> {
+        crate::admin::require_admin(viewer, "changing the indicator library")?;
         let text = library.to_toml();
         let mut tx = self.begin().await?;
         let latest: Vec<(Option<i64>,)> = tx
@@ -95,6 +108,9 @@ impl Store {
             ),
         };
         tx.audit(viewer, entry).await?;
+        if let Some(detail) = detail {
+            tx.audit(viewer, detail).await?;
+        }
         tx.commit().await?;
         Ok(version)
     }

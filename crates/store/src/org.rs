@@ -96,6 +96,19 @@ impl Store {
             })
     }
 
+    /// One person by 工号, if the viewer may see them; otherwise `NotFound`.
+    pub async fn employee_by_code(&self, viewer: &Viewer, code: &str) -> Result<EmployeeView> {
+        let mut sql = Sql::new(EMPLOYEE_SELECT);
+        sql.push(" AND e.code = ").bind(code);
+        viewer.restrict(&mut sql, "e.id");
+        self.fetch_optional(&sql)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "employee",
+                key: code.to_string(),
+            })
+    }
+
     /// The department ids at and below `root` (a manager's department scope).
     pub async fn department_subtree(&self, root: i64) -> Result<Vec<i64>> {
         let all: Vec<(i64, Option<i64>)> = self

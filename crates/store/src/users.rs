@@ -107,6 +107,15 @@ pub fn check_password_policy(password: &str) -> Result<()> {
 impl Store {
     /// Creates an account.
     pub async fn create_user(&self, new: &NewUser<'_>) -> Result<i64> {
+        self.create_user_audited(new, None).await
+    }
+
+    /// [`Store::create_user`] with its audit entry in the same transaction: both or neither.
+    pub(crate) async fn create_user_audited(
+        &self,
+        new: &NewUser<'_>,
+        audit: Option<(&Viewer, crate::audit::AuditEntry<'_>)>,
+    ) -> Result<i64> {
         if new.username.trim().is_empty() {
             return Err(StoreError::Invalid {
                 field: "username".into(),
@@ -135,6 +144,9 @@ impl Store {
             StoreError::Database(db) => StoreError::from_write(db),
             other => other,
         })?;
+        if let Some((viewer, entry)) = audit {
+            tx.audit(viewer, entry).await?;
+        }
         tx.commit().await?;
         let row = rows.into_iter().next();
         row.map(|r| r.0).ok_or_else(|| StoreError::Invalid {

@@ -150,8 +150,14 @@ async fn dashboard_page(state: &AppState, me: &CurrentUser) -> Result<Bytes, Web
         .collect();
     let now = this_month(state);
     let board = board_link(me);
+    // The month's working days in the company calendar (holidays and make-up days included).
+    let working_days = state
+        .store
+        .calendar(now.start())
+        .await?
+        .working_days_between(now.start(), now.end_exclusive());
     let Some(employee) = me.viewer.employee_id else {
-        let page = context! { pending, board, person => Value::Null, period_name => i18n::period(lang, now) };
+        let page = context! { pending, board, working_days, person => Value::Null, period_name => i18n::period(lang, now) };
         return Ok(render_page(state, me, "dashboard.html", page)?.0.into());
     };
     let lib = state.store.library().await?.library;
@@ -274,7 +280,7 @@ async fn dashboard_page(state: &AppState, me: &CurrentUser) -> Result<Bytes, Web
         "rank_department": place(ranks.department),
     });
     let page = context! {
-        pending, board, person, trend, period_name => i18n::period(lang, now),
+        pending, board, person, trend, working_days, period_name => i18n::period(lang, now),
     };
     Ok(render_page(state, me, "dashboard.html", page)?.0.into())
 }

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+mod admin;
+
 /// A UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -406,18 +408,21 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("people_n", "{n} 人", "{n} people"),
 ];
 
+/// Every (key, Chinese, English): the main table, then the administration screens'.
+fn every() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    STRINGS.iter().chain(admin::STRINGS)
+}
+
 /// All strings of one language, keyed for templates.
 pub fn table(lang: Lang) -> BTreeMap<&'static str, &'static str> {
-    STRINGS
-        .iter()
+    every()
         .map(|(k, zh, en)| (*k, if lang == Lang::Zh { *zh } else { *en }))
         .collect()
 }
 
 /// One string.
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    STRINGS
-        .iter()
+    every()
         .find(|(k, ..)| *k == key)
         .map(|(_, zh, en)| if lang == Lang::Zh { *zh } else { *en })
         .unwrap_or("?")
@@ -551,7 +556,7 @@ mod tests {
     #[test]
     fn every_key_is_unique_and_translated() {
         let mut seen = std::collections::HashSet::new();
-        for (k, zh, en) in STRINGS {
+        for (k, zh, en) in every() {
             assert!(seen.insert(k), "duplicate key {k}");
             assert!(!zh.is_empty() && !en.is_empty(), "{k} lacks a translation");
         }

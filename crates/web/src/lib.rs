@@ -1,6 +1,7 @@
 //! kaohe's web application: routes, sessions, pages and the JSON API over [`kaohe_store`].
 
 pub mod account;
+pub mod admin;
 pub mod api;
 pub mod appeals;
 pub mod audit;
@@ -223,6 +224,17 @@ pub fn router(state: AppState) -> Router {
             "/api/credit/approvals",
             get(training::approvals_api).post(training::approve_api),
         )
+        .route("/admin", get(admin::index))
+        .route("/admin/org", get(admin::org_page))
+        .route("/admin/users", get(admin::users_page).post(admin::create_user))
+        .route("/admin/users/password", post(admin::reset_password))
+        .route("/admin/calendar", get(admin::calendar_page).post(admin::add_day))
+        .route("/admin/calendar/remove", post(admin::remove_day))
+        .route("/admin/library", get(admin::library_page))
+        .route("/admin/library/{code}", get(admin::formula_page).post(admin::save_formula))
+        .route("/admin/library/schemes/{code}", post(admin::save_weights))
+        .route("/api/formula/check", post(admin::check_api))
+        .route("/api/formula/preview", post(admin::preview_api))
         .route("/api/openapi.json", get(openapi::document))
         // After every route: a wrong method or path answers the JSON error body too.
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -111,6 +111,8 @@ pub struct RecordErrors {
         crate::training::ageing_api,
         crate::training::approvals_api,
         crate::training::approve_api,
+        crate::admin::check_api,
+        crate::admin::preview_api,
     ),
     components(schemas(ErrorBody, RefusalBody, RecordErrors, FieldError)),
     modifiers(&Shared),
@@ -122,6 +124,7 @@ pub struct RecordErrors {
         (name = "audit", description = "The audit log (HR and administrators)"),
         (name = "cycle", description = "The assessment cycle and the inbox"),
         (name = "training", description = "Training, meetings and customer credit"),
+        (name = "library", description = "The indicator library: formulas checked and previewed (HR and administrators)"),
         (name = "meta", description = "This document"),
     )
 )]

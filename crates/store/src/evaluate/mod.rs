@@ -12,9 +12,11 @@
 
 mod explain;
 pub mod measures;
+mod preview;
 mod save;
 
 pub use explain::{Explanation, NextGrade, NextGradeStep, WhatIf};
+pub use preview::FormulaPreview;
 
 pub use save::{StoredLine, StoredScorecard};
 
