@@ -143,8 +143,20 @@ impl Store {
         self.fetch_all(&sql).await
     }
 
+    /// The recommendations and decisions of a month about people in the viewer's scope.
+    pub async fn ladder_in_scope(&self, viewer: &Viewer, month: Period) -> Result<Vec<LadderRow>> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {LADDER_COLUMNS} FROM ladder_decisions WHERE period = "
+        ));
+        sql.bind(month.to_string());
+        viewer.restrict(&mut sql, "employee_id");
+        sql.push(" ORDER BY employee_id");
+        self.fetch_all(&sql).await
+    }
+
     /// A manager decides on a recommendation: confirm, reject (reason required) or, for a
-    /// dismissal, grant the one-time grace period.
+    /// dismissal, grant the one-time grace period. Only people within the viewer's data scope
+    /// (SPEC §1) can be decided on; anyone else's recommendation is not found.
     pub async fn decide_ladder(
         &self,
         viewer: &Viewer,
@@ -156,6 +168,9 @@ impl Store {
             "SELECT employee_id, status, recommendation FROM ladder_decisions WHERE id = ",
         );
         sql.bind(id);
+        // Someone outside the viewer's data scope is "not found", as on reads, so ids cannot
+        // be probed and no manager decides on another department's people.
+        viewer.restrict(&mut sql, "employee_id");
         let (employee, status, text): (i64, String, String) = self
             .fetch_optional(&sql)
             .await?

@@ -1265,6 +1265,20 @@ async fn the_ladder_recommends_exactly_at_its_thresholds_and_a_manager_decides()
                 .await
                 .is_err()
         );
+        // A manager of another department: the senior is outside their data scope, so the
+        // recommendation is not found for them and stays undecided.
+        let elsewhere = Viewer {
+            department_ids: vec![9_999],
+            team_id: None,
+            ..t.boss.clone()
+        };
+        let outside = s
+            .decide_ladder(&elsewhere, senior, Decision::Confirm, day(10, 1))
+            .await;
+        assert!(
+            matches!(outside, Err(StoreError::NotFound { .. })),
+            "{outside:?}"
+        );
         let why = Decision::Reject {
             reason: "big deal pending".into(),
         };
