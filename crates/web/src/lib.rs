@@ -5,6 +5,7 @@ pub mod api;
 pub mod appeals;
 pub mod audit;
 pub mod auth;
+pub mod awards;
 pub mod boards;
 pub mod cache;
 pub mod charts;
@@ -209,6 +210,11 @@ pub fn router(state: AppState) -> Router {
         .route("/rate/{token}", get(rate::page).post(rate::submit))
         .route("/api/contracts/{id}/steps", post(steps::contract))
         .route("/api/expenses/{id}/steps", post(steps::expense))
+        .route("/api/awards", get(awards::awards_api))
+        .route("/api/awards/compute", post(awards::compute_api))
+        .route("/api/awards/{id}/decision", post(awards::award_decision_api))
+        .route("/api/ladder", get(awards::ladder_api))
+        .route("/api/ladder/{id}/decision", post(awards::ladder_decision_api))
         .route("/training", get(training::page))
         .route("/training/probation", post(training::probation_form))
         .route("/api/training/report", get(training::report_api))

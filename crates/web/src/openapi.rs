@@ -111,6 +111,11 @@ pub struct RecordErrors {
         crate::training::ageing_api,
         crate::training::approvals_api,
         crate::training::approve_api,
+        crate::awards::awards_api,
+        crate::awards::compute_api,
+        crate::awards::award_decision_api,
+        crate::awards::ladder_api,
+        crate::awards::ladder_decision_api,
     ),
     components(schemas(ErrorBody, RefusalBody, RecordErrors, FieldError)),
     modifiers(&Shared),
@@ -122,6 +127,7 @@ pub struct RecordErrors {
         (name = "audit", description = "The audit log (HR and administrators)"),
         (name = "cycle", description = "The assessment cycle and the inbox"),
         (name = "training", description = "Training, meetings and customer credit"),
+        (name = "awards", description = "Monthly awards and career-ladder decisions"),
         (name = "meta", description = "This document"),
     )
 )]
