@@ -21,6 +21,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kaohe_domain::awards::{
     AwardBook, AwardCandidate, AwardFacts, ConfirmedAward, PersonFacts, Recipient, TeamFacts,
 };
+use kaohe_domain::cycle::RefusalKind;
 use kaohe_domain::money::Cents;
 use kaohe_domain::period::Period;
 use kaohe_domain::roles::{Role, Scope};
@@ -302,7 +303,15 @@ impl Store {
         decision: AwardDecision,
         today: NaiveDate,
     ) -> Result<()> {
-        require_role(viewer, &[Role::Hr, Role::Manager], "decide awards")?;
+        // The role first, as the domain words it, so a rep learns nothing about the id; then
+        // the scope (a manager decides only within their department).
+        if !matches!(viewer.role, Role::Hr | Role::Manager) {
+            return Err(crate::cycle::refuse(
+                RefusalKind::WrongRole,
+                "只有销售主管/经理或人力资源部可以确认奖励",
+                "only a sales manager or HR confirms awards",
+            ));
+        }
         self.award_in_scope(viewer, id).await?;
         let (status, candidate) = self.award_candidate(id).await?;
         if status != "proposed" {

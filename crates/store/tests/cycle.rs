@@ -1398,6 +1398,18 @@ async fn awards_come_from_the_records_with_their_tie_break_shown_then_a_manager_
             .decide_award(&t.subject, champion.id, confirm.clone(), day(11, 2))
             .await;
         assert!(matches!(r, Err(StoreError::Refused(ref x)) if x.kind == RefusalKind::WrongRole));
+        // A manager of another department: the award is outside their data scope, so it is
+        // not found for them and stays proposed.
+        let elsewhere = Viewer {
+            department_ids: vec![9_999],
+            team_id: None,
+            ..t.boss.clone()
+        };
+        let r = t
+            .store
+            .decide_award(&elsewhere, champion.id, confirm.clone(), day(11, 2))
+            .await;
+        assert!(matches!(r, Err(StoreError::NotFound { .. })), "{r:?}");
         let no_reason = kaohe_store::awards::AwardDecision::Reject {
             reason: String::new(),
         };

@@ -239,14 +239,13 @@ async fn awards_context(
     let awards: Vec<minijinja::Value> = rows
         .into_iter()
         .map(|(a, who)| {
-            let rule = book
-                .awards()
-                .iter()
-                .find(|r| r.code == a.rule_code)
-                .map_or(a.rule_code.clone(), |r| match lang {
+            let rule = book.awards().iter().find(|r| r.code == a.rule_code).map_or(
+                a.rule_code.clone(),
+                |r| match lang {
                     Lang::Zh => r.name_zh.clone(),
                     Lang::En => r.name_en.clone(),
-                });
+                },
+            );
             // An amount of 0 on a proposal means the rule leaves it to the confirmation.
             let amount = (a.amount_cents > 0 || a.status != "proposed")
                 .then(|| i18n::money(lang, a.amount_cents as f64));

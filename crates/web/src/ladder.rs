@@ -108,7 +108,9 @@ pub async fn decision_api(
         .decide_ladder(&me.viewer, id, d, state.today())
         .await
         .map_err(WebError::store(me.lang))?;
-    Ok(Json(serde_json::json!({ "id": id, "decision": f.decision })))
+    Ok(Json(
+        serde_json::json!({ "id": id, "decision": f.decision }),
+    ))
 }
 
 /// A person's level history and ladder decisions.
@@ -169,11 +171,19 @@ fn kind_text(ladder: &Ladder, lang: Lang, kind: &RecommendationKind) -> (&'stati
     match kind {
         RecommendationKind::Promote { to } => (
             "promote",
-            i18n::fill(lang, "ladder_promote", &[("to", &level_name(ladder, lang, to))]),
+            i18n::fill(
+                lang,
+                "ladder_promote",
+                &[("to", &level_name(ladder, lang, to))],
+            ),
         ),
         RecommendationKind::Demote { to } => (
             "demote",
-            i18n::fill(lang, "ladder_demote", &[("to", &level_name(ladder, lang, to))]),
+            i18n::fill(
+                lang,
+                "ladder_demote",
+                &[("to", &level_name(ladder, lang, to))],
+            ),
         ),
         RecommendationKind::Dismiss { .. } => {
             ("dismiss", i18n::t(lang, "ladder_dismiss").to_string())
@@ -388,10 +398,9 @@ pub async fn person_page(
         .iter()
         .map(|d| {
             let rec = d.recommendation().ok();
-            let what = rec.as_ref().map_or_else(
-                || d.kind.clone(),
-                |r| kind_text(&ladder, lang, &r.kind).1,
-            );
+            let what = rec
+                .as_ref()
+                .map_or_else(|| d.kind.clone(), |r| kind_text(&ladder, lang, &r.kind).1);
             context! {
                 period => d.period, what, basis => in_lang(lang, &d.basis),
                 status => i18n::t(lang, &format!("ladder_status_{}", d.status)),
