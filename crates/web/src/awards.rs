@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
+use kaohe_domain::awards::AwardRule;
 use kaohe_domain::import::cell::parse_money;
 use kaohe_domain::money::Cents;
 use kaohe_domain::period::Period;
@@ -239,20 +240,29 @@ async fn awards_context(
     let awards: Vec<minijinja::Value> = rows
         .into_iter()
         .map(|(a, who)| {
-            let rule = book.awards().iter().find(|r| r.code == a.rule_code).map_or(
-                a.rule_code.clone(),
-                |r| match lang {
-                    Lang::Zh => r.name_zh.clone(),
-                    Lang::En => r.name_en.clone(),
-                },
-            );
+            let def = book.awards().iter().find(|r| r.code == a.rule_code);
+            let rule = def.map_or(a.rule_code.clone(), |r| match lang {
+                Lang::Zh => r.name_zh.clone(),
+                Lang::En => r.name_en.clone(),
+            });
+            // The tier by its name in the rules (表现突出), its code when the rules changed.
+            let tier = a.tier.as_deref().map(|code| {
+                let named = def.and_then(|d| match &d.rule {
+                    AwardRule::Tiers { tiers } => tiers.iter().find(|t| t.code == code),
+                    _ => None,
+                });
+                named.map_or(code.to_string(), |t| match lang {
+                    Lang::Zh => t.name_zh.clone(),
+                    Lang::En => t.name_en.clone(),
+                })
+            });
             // An amount of 0 on a proposal means the rule leaves it to the confirmation.
             let amount = (a.amount_cents > 0 || a.status != "proposed")
                 .then(|| i18n::money(lang, a.amount_cents as f64));
             let mine = a.employee_id.is_some() && a.employee_id == own;
             context! {
                 id => a.id, rule, code => a.rule_code, recipient => who,
-                team => a.team_id.is_some(), tier => a.tier, prize => a.prize,
+                team => a.team_id.is_some(), tier, prize => a.prize,
                 basis => in_lang(lang, &a.basis),
                 tie_break => (!a.tie_break.is_empty()).then(|| in_lang(lang, &a.tie_break)),
                 amount, status => a.status,

@@ -394,7 +394,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("award", "奖项", "Award"),
     ("recipient", "获奖者", "Recipient"),
     ("amount", "金额", "Amount"),
-    ("no_awards", "本期尚未计算奖励候选（kaohe awards compute）。", "No award candidates computed for this period yet (kaohe awards compute)."),
+    ("no_awards", "本期尚未计算奖励候选（「月度奖励」页或 kaohe awards compute）。", "No award candidates computed for this period yet (the Awards page, or kaohe awards compute)."),
     ("award_status_proposed", "待确认", "proposed"),
     ("award_status_confirmed", "已确认", "confirmed"),
     ("award_status_rejected", "已驳回", "rejected"),
