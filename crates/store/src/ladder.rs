@@ -376,7 +376,13 @@ impl Store {
         let (_, outcome) = ladder.decide(&rec, &history, decision, &actor, today)?;
         let (new_status, reason, grace_until) = match &outcome {
             DecisionOutcome::LevelChanged(entry) => {
-                add_level(&mut tx, employee, entry, &rec.basis_zh).await?;
+                add_level(
+                    &mut tx,
+                    employee,
+                    entry,
+                    &format!("{} / {}", rec.basis_zh, rec.basis_en),
+                )
+                .await?;
                 ("confirmed", String::new(), None)
             }
             DecisionOutcome::Dismissed { .. } => ("confirmed", String::new(), None),

@@ -448,6 +448,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("nobody_on_ladder", "您的数据范围内没有人在职级体系中。", "Nobody in your scope is on the career ladder."),
     ("decided_on", "决定日期", "Decided on"),
     ("note", "备注", "Note"),
+    ("level_note_assignments", "按任职记录", "from the assignments"),
 ];
 
 /// All strings of one language, keyed for templates.

@@ -389,7 +389,12 @@ pub async fn person_page(
                 level => level_name(&ladder, lang, &h.level),
                 from => i18n::date(lang, h.valid_from),
                 reason => i18n::t(lang, &format!("level_reason_{}", h.reason)),
-                note => in_lang(lang, &h.note),
+                // Rows seeded from the assignments say so in the store's words.
+                note => if h.note == "from assignments" {
+                    i18n::t(lang, "level_note_assignments").to_string()
+                } else {
+                    in_lang(lang, &h.note)
+                },
             }
         })
         .collect();
