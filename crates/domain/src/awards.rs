@@ -724,8 +724,12 @@ fn candidates_for(award: &Award, facts: &AwardFacts) -> Vec<AwardCandidate> {
                     secondary: 0,
                 })
                 .collect();
-            let when =
-                |p: &PersonFacts| p.first_deal_at.map(|t| t.to_rfc3339()).unwrap_or_default();
+            // Read by people: to the minute, in UTC (the domain has no time zone).
+            let when = |p: &PersonFacts| {
+                p.first_deal_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default()
+            };
             single(
                 pick(ranked, "", ""),
                 Some(Cents::yuan(*amount_yuan)),

@@ -65,6 +65,19 @@ fn person(role: Role, id: i64) -> Viewer {
     }
 }
 
+/// [`person`] with the data scope the role gives them (their team and department subtree):
+/// the store checks it where a decision concerns someone else (the ladder).
+async fn person_in_scope(store: &Store, role: Role, id: i64) -> Result<Viewer> {
+    let mut viewer = person(role, id);
+    let mut sql = Sql::new("SELECT team_id, department_id FROM employees WHERE id = ");
+    sql.bind(id);
+    if let Some((team, dept)) = store.fetch_optional::<(Option<i64>, i64)>(&sql).await? {
+        viewer.team_id = team;
+        viewer.department_ids = store.department_subtree(dept).await?;
+    }
+    Ok(viewer)
+}
+
 struct Ctx {
     period: Period,
     hr: Viewer,
@@ -145,8 +158,9 @@ async fn finish(store: &Store, period: Period, hr: &Viewer, n: usize) -> Result<
         } else {
             Decision::Confirm
         };
+        let supervisor = person_in_scope(store, Role::Manager, *sup).await?;
         store
-            .decide_ladder(&person(Role::Manager, *sup), r.id, decision, today)
+            .decide_ladder(&supervisor, r.id, decision, today)
             .await?;
         decided += 1;
     }

@@ -788,3 +788,128 @@ async fn an_administrator_sees_a_formula_error_as_they_type_and_the_preview_once
     );
     b.close().await;
 }
+
+/// The `data-status` of the row of `css`.
+async fn row_status(b: &Browser, css: &str) -> String {
+    b.find(css)
+        .await
+        .attr("data-status")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awards_and_ladder_recommendations_are_decided_in_the_browser() {
+    let driver = Driver::start();
+    let app = spawn_demo(kaohe_testkit::sqlite()).await;
+    app.clock.set(Some(day(11, 23)));
+    // October assessed: cycles opened and scorecards stored, so the month has candidates.
+    let hr = viewer(&app.store, "hr").await;
+    app.store.open_cycles(&hr, oct()).await.unwrap();
+    let req = kaohe_store::evaluate::EvalRequest {
+        period: oct(),
+        scheme: None,
+        employee: None,
+    };
+    app.store
+        .evaluate(&Viewer::system("test"), &req)
+        .await
+        .unwrap();
+    let b = driver.session(DESKTOP).await;
+    let awards = format!("/awards?period={OCT}");
+    let ladder = format!("/ladder?period={OCT}");
+
+    // HR computes the candidates from the page, then confirms one.
+    sign_in(&app, &b, "hr").await;
+    b.goto(&app.url(&awards)).await;
+    assert!(!b.exists("table.awards").await, "nothing computed yet");
+    b.click_and_wait("form.compute button").await;
+    let proposed = b.all("table.awards tr[data-status=proposed]").await;
+    assert!(
+        proposed.len() > 5,
+        "candidates listed: {}",
+        b.source().await
+    );
+    assert!(
+        b.text("table.awards").await.contains("月度销售冠军"),
+        "the rule's name is shown"
+    );
+    let id = proposed[0].attr("data-id").await.unwrap().unwrap();
+    let second = proposed[1].attr("data-id").await.unwrap().unwrap();
+    b.click_and_wait(&format!("#award-{id} form.confirm button"))
+        .await;
+    assert!(!b.exists(".notice.error").await, "{}", b.source().await);
+    assert_eq!(row_status(&b, &format!("#award-{id}")).await, "confirmed");
+    let stored = app.store.awards(oct()).await.unwrap();
+    let row = stored.iter().find(|a| a.id.to_string() == id).unwrap();
+    assert_eq!(row.status, "confirmed");
+    // A rejection without a reason is refused on the page, naming the reason.
+    b.click_and_wait(&format!("#award-{second} form.reject button"))
+        .await;
+    assert!(
+        b.text(".notice.error").await.contains("reason"),
+        "{}",
+        b.source().await
+    );
+    assert_eq!(
+        row_status(&b, &format!("#award-{second}")).await,
+        "proposed"
+    );
+    screens(&app, &b, "hr", "awards", &awards, "").await;
+
+    // HR evaluates the ladder; the director of the property consultants decides.
+    b.goto(&app.url(&ladder)).await;
+    b.click_and_wait("form.evaluate button").await;
+    assert!(
+        b.exists("table.ladder tr[data-kind=promote][data-id]")
+            .await
+    );
+    assert!(
+        !b.exists("form.decide").await,
+        "HR does not decide the ladder"
+    );
+    sign_out(&b).await;
+    let person: i64 = {
+        let mut sql = Sql::new("SELECT MIN(employee_id) FROM ladder_decisions WHERE period = ");
+        sql.bind(OCT);
+        app.store.fetch_i64(&sql).await.unwrap()
+    };
+    let director = {
+        let mut sql = Sql::new(
+            "SELECT s.supervisor_id FROM employees e JOIN employees s ON s.id = e.supervisor_id WHERE e.id = ",
+        );
+        sql.bind(person);
+        app.store.fetch_i64(&sql).await.unwrap()
+    };
+    app.store
+        .create_user(&kaohe_store::users::NewUser {
+            username: "director",
+            password: PASSWORD,
+            role: kaohe_domain::roles::Role::Manager,
+            employee_id: Some(director),
+            display_name: "直销部经理",
+        })
+        .await
+        .unwrap();
+    sign_in(&app, &b, "director").await;
+    b.goto(&app.url(&ladder)).await;
+    b.click_and_wait("tr[data-kind=promote] form.confirm button")
+        .await;
+    assert!(!b.exists(".notice.error").await, "{}", b.source().await);
+    let promoted = b.find("tr[data-kind=promote]").await;
+    assert!(promoted.text().await.unwrap().contains("已确认"));
+    screens(&app, &b, "director", "ladder", &ladder, "").await;
+    b.click_and_wait("tr[data-kind=promote] a").await;
+    assert!(b.text("table.levels").await.contains("晋升"));
+    screens(
+        &app,
+        &b,
+        "director",
+        "ladder-person",
+        &b.url().await.replace(&app.url(""), ""),
+        "",
+    )
+    .await;
+    b.close().await;
+}

@@ -21,9 +21,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kaohe_domain::awards::{
     AwardBook, AwardCandidate, AwardFacts, ConfirmedAward, PersonFacts, Recipient, TeamFacts,
 };
+use kaohe_domain::cycle::RefusalKind;
 use kaohe_domain::money::Cents;
 use kaohe_domain::period::Period;
-use kaohe_domain::roles::Role;
+use kaohe_domain::roles::{Role, Scope};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -281,6 +282,19 @@ impl Store {
         self.fetch_all(&sql).await
     }
 
+    /// One award row in the viewer's scope (not found otherwise).
+    pub async fn award(&self, viewer: &Viewer, id: i64) -> Result<AwardRow> {
+        self.award_in_scope(viewer, id).await?;
+        let mut sql = Sql::new(&format!("SELECT {AWARD_COLUMNS} FROM awards WHERE id = "));
+        sql.bind(id);
+        self.fetch_optional(&sql)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "award",
+                key: id.to_string(),
+            })
+    }
+
     /// A manager (or HR) confirms or rejects a proposed award.
     pub async fn decide_award(
         &self,
@@ -289,6 +303,16 @@ impl Store {
         decision: AwardDecision,
         today: NaiveDate,
     ) -> Result<()> {
+        // The role first, as the domain words it, so a rep learns nothing about the id; then
+        // the scope (a manager decides only within their department).
+        if !matches!(viewer.role, Role::Hr | Role::Manager) {
+            return Err(crate::cycle::refuse(
+                RefusalKind::WrongRole,
+                "只有销售主管/经理或人力资源部可以确认奖励",
+                "only a sales manager or HR confirms awards",
+            ));
+        }
+        self.award_in_scope(viewer, id).await?;
         let (status, candidate) = self.award_candidate(id).await?;
         if status != "proposed" {
             return Err(crate::cycle::refuse_now(
@@ -342,6 +366,7 @@ impl Store {
             &[Role::Finance, Role::Admin],
             "record award payouts",
         )?;
+        self.award_in_scope(viewer, id).await?;
         let mut tx = self.begin().await?;
         let mut sql = Sql::new("UPDATE awards SET status = 'paid', paid_at = ");
         sql.bind(Utc::now())
@@ -365,6 +390,42 @@ impl Store {
         )
         .await?;
         tx.commit().await
+    }
+
+    /// Whether the award's person (or team) is in the viewer's data scope (SPEC §1): a
+    /// manager decides only within their department; anything else is "not found", as on
+    /// reads, so ids cannot be probed.
+    async fn award_in_scope(&self, viewer: &Viewer, id: i64) -> Result<()> {
+        let not_found = || StoreError::NotFound {
+            entity: "award",
+            key: id.to_string(),
+        };
+        let mut sql = Sql::new("SELECT employee_id, team_id FROM awards WHERE id = ");
+        sql.bind(id);
+        let (employee, team): (Option<i64>, Option<i64>) =
+            self.fetch_optional(&sql).await?.ok_or_else(not_found)?;
+        let seen = match (employee, team) {
+            (Some(e), _) => {
+                let mut sql = Sql::new("SELECT id FROM employees WHERE id = ");
+                sql.bind(e);
+                viewer.restrict(&mut sql, "id");
+                self.fetch_optional::<(i64,)>(&sql).await?.is_some()
+            }
+            (None, Some(t)) => match viewer.scope() {
+                Scope::All => true,
+                Scope::Own => false,
+                Scope::Team => viewer.team_id == Some(t),
+                Scope::Department => {
+                    let mut sql = Sql::new("SELECT department_id FROM teams WHERE id = ");
+                    sql.bind(t);
+                    self.fetch_optional::<(i64,)>(&sql)
+                        .await?
+                        .is_some_and(|(d,)| viewer.department_ids.contains(&d))
+                }
+            },
+            (None, None) => false,
+        };
+        if seen { Ok(()) } else { Err(not_found()) }
     }
 
     async fn award_candidate(&self, id: i64) -> Result<(String, AwardCandidate)> {

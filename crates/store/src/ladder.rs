@@ -20,6 +20,7 @@ use kaohe_domain::money::Cents;
 use kaohe_domain::period::Period;
 use kaohe_domain::roles::Role;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// A recommendation or decision as stored.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -57,6 +58,28 @@ pub struct LevelHistoryRow {
     /// `placed`, `promoted`, `demoted`.
     pub reason: String,
     pub note: String,
+}
+
+/// One person on the ladder in a month, as the ladder page lists them: the live evaluation
+/// (level, months without a deal, what the rules recommend now) and the stored
+/// recommendation with its decision, if the month was evaluated.
+#[derive(Debug, Clone, Serialize)]
+pub struct LadderLine {
+    pub employee_id: i64,
+    pub code: String,
+    pub name: String,
+    /// The level held at the month's end (its code).
+    pub level: Option<String>,
+    /// Whole months without a deal up to the month's end.
+    pub months_without_deal: u32,
+    /// The last signing day up to the month's end.
+    pub last_deal: Option<NaiveDate>,
+    /// A grace period running at the month's end.
+    pub grace_running_until: Option<NaiveDate>,
+    /// What the rules recommend for the month now (`None`: the person stays).
+    pub live: Option<Recommendation>,
+    /// The stored recommendation and its decision (`kaohe ladder evaluate`).
+    pub stored: Option<LadderRow>,
 }
 
 const LADDER_COLUMNS: &str =
@@ -143,8 +166,178 @@ impl Store {
         self.fetch_all(&sql).await
     }
 
+    /// The recommendations and decisions of a month about people in the viewer's scope.
+    pub async fn ladder_in_scope(&self, viewer: &Viewer, month: Period) -> Result<Vec<LadderRow>> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {LADDER_COLUMNS} FROM ladder_decisions WHERE period = "
+        ));
+        sql.bind(month.to_string());
+        viewer.restrict(&mut sql, "employee_id");
+        sql.push(" ORDER BY employee_id");
+        self.fetch_all(&sql).await
+    }
+
+    /// Everybody on the ladder in the viewer's scope for `month`, with the live evaluation
+    /// and the stored recommendation. Read-only: a person whose history was never seeded is
+    /// evaluated from their assignments in memory.
+    pub async fn ladder_overview(&self, viewer: &Viewer, month: Period) -> Result<Vec<LadderLine>> {
+        let ladder = self.ladder().await?;
+        let end = month.end();
+        let mut sql = Sql::new(
+            "SELECT e.id, e.code, e.name, l.code, e.hired_on FROM employees e JOIN levels l ON l.id = e.level_id WHERE l.ladder = ",
+        );
+        sql.bind(ladder.code.as_str())
+            .push(" AND e.hired_on <= ")
+            .bind(end)
+            .push(" AND (e.left_on IS NULL OR e.left_on > ")
+            .bind(end)
+            .push(")");
+        viewer.restrict(&mut sql, "e.id");
+        sql.push(" ORDER BY e.id");
+        type Person = (i64, String, String, String, NaiveDate);
+        let people: Vec<Person> = self.fetch_all(&sql).await?;
+        if people.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
+        let in_ids = |text: &str, col: &str| {
+            let mut sql = Sql::new(text);
+            sql.push(col).push(" IN ").bind_list(ids.iter().copied());
+            sql
+        };
+        // Level histories; assignments for those never seeded.
+        let mut sql = in_ids(
+            "SELECT h.employee_id, l.code, h.valid_from, h.reason FROM level_history h JOIN levels l ON l.id = h.level_id WHERE ",
+            "h.employee_id",
+        );
+        sql.push(" ORDER BY h.employee_id, h.valid_from, h.id");
+        let mut histories: BTreeMap<i64, Vec<LevelEntry>> = BTreeMap::new();
+        for (e, level, since, reason) in self
+            .fetch_all::<(i64, String, NaiveDate, String)>(&sql)
+            .await?
+        {
+            let reason = match reason.as_str() {
+                "promoted" => ChangeReason::Promoted,
+                "demoted" => ChangeReason::Demoted,
+                _ => ChangeReason::Placed,
+            };
+            histories.entry(e).or_default().push(LevelEntry {
+                level,
+                since,
+                reason,
+            });
+        }
+        let mut sql = in_ids(
+            "SELECT a.employee_id, l.code, a.valid_from FROM assignments a JOIN levels l ON l.id = a.level_id WHERE ",
+            "a.employee_id",
+        );
+        sql.push(" ORDER BY a.employee_id, a.valid_from");
+        let mut assigned: BTreeMap<i64, Vec<LevelEntry>> = BTreeMap::new();
+        for (e, level, since) in self.fetch_all::<(i64, String, NaiveDate)>(&sql).await? {
+            let rows = assigned.entry(e).or_default();
+            if rows.last().is_none_or(|r| r.level != level) {
+                rows.push(LevelEntry {
+                    level,
+                    since,
+                    reason: ChangeReason::Placed,
+                });
+            }
+        }
+        let mut sql = in_ids(
+            "SELECT d.employee_id, d.kind, d.status, d.decided_on, d.grace_until, l.code FROM ladder_decisions d \
+             LEFT JOIN levels l ON l.id = d.from_level_id WHERE d.status IN ('confirmed', 'grace_granted') AND ",
+            "d.employee_id",
+        );
+        sql.push(" ORDER BY d.id");
+        type Decided = (
+            i64,
+            String,
+            String,
+            Option<NaiveDate>,
+            Option<NaiveDate>,
+            Option<String>,
+        );
+        let decided: Vec<Decided> = self.fetch_all(&sql).await?;
+        let mut sql = in_ids(
+            "SELECT employee_id, signed_day, amount_cents FROM contracts WHERE signed_day IS NOT NULL AND ",
+            "employee_id",
+        );
+        sql.push(" AND signed_day <= ").bind(end);
+        let mut deals: BTreeMap<i64, Vec<Deal>> = BTreeMap::new();
+        for (e, signed_on, amount) in self.fetch_all::<(i64, NaiveDate, i64)>(&sql).await? {
+            deals.entry(e).or_default().push(Deal {
+                signed_on,
+                amount: Cents(amount),
+            });
+        }
+        let mut stored: BTreeMap<i64, LadderRow> = self
+            .ladder_in_scope(viewer, month)
+            .await?
+            .into_iter()
+            .map(|r| (r.employee_id, r))
+            .collect();
+        let mut out = Vec::with_capacity(people.len());
+        for (id, code, name, level, hired_on) in people {
+            let entries = histories
+                .remove(&id)
+                .or_else(|| assigned.remove(&id))
+                .unwrap_or_else(|| {
+                    vec![LevelEntry {
+                        level,
+                        since: hired_on,
+                        reason: ChangeReason::Placed,
+                    }]
+                });
+            let mut history = LevelHistory {
+                employee_id: id,
+                entries,
+                graces: Vec::new(),
+                dismissed_on: None,
+            };
+            for (_, kind, status, on, until, level) in decided.iter().filter(|d| d.0 == id) {
+                match (kind.as_str(), status.as_str(), on) {
+                    ("dismiss", "grace_granted", Some(on)) => history.graces.push(Grace {
+                        level: level.clone().unwrap_or_default(),
+                        granted_on: *on,
+                        until: until.unwrap_or(*on),
+                    }),
+                    ("dismiss", "confirmed", Some(on)) => history.dismissed_on = Some(*on),
+                    _ => {}
+                }
+            }
+            let person_deals = deals.remove(&id).unwrap_or_default();
+            let last_deal = person_deals.iter().map(|d| d.signed_on).max();
+            let eval = ladder.evaluate(&history, &person_deals, month);
+            out.push(LadderLine {
+                employee_id: id,
+                code,
+                name,
+                level: eval.level,
+                months_without_deal: eval.months_without_deal,
+                last_deal,
+                grace_running_until: eval.grace_running_until,
+                live: eval.recommendation,
+                stored: stored.remove(&id),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every recommendation and decision about one person in the viewer's scope, oldest
+    /// month first.
+    pub async fn ladder_of_person(&self, viewer: &Viewer, employee: i64) -> Result<Vec<LadderRow>> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {LADDER_COLUMNS} FROM ladder_decisions WHERE employee_id = "
+        ));
+        sql.bind(employee);
+        viewer.restrict(&mut sql, "employee_id");
+        sql.push(" ORDER BY period, id");
+        self.fetch_all(&sql).await
+    }
+
     /// A manager decides on a recommendation: confirm, reject (reason required) or, for a
-    /// dismissal, grant the one-time grace period.
+    /// dismissal, grant the one-time grace period. Only people within the viewer's data scope
+    /// (SPEC §1) can be decided on; anyone else's recommendation is not found.
     pub async fn decide_ladder(
         &self,
         viewer: &Viewer,
@@ -156,6 +349,9 @@ impl Store {
             "SELECT employee_id, status, recommendation FROM ladder_decisions WHERE id = ",
         );
         sql.bind(id);
+        // Someone outside the viewer's data scope is "not found", as on reads, so ids cannot
+        // be probed and no manager decides on another department's people.
+        viewer.restrict(&mut sql, "employee_id");
         let (employee, status, text): (i64, String, String) = self
             .fetch_optional(&sql)
             .await?
@@ -180,7 +376,13 @@ impl Store {
         let (_, outcome) = ladder.decide(&rec, &history, decision, &actor, today)?;
         let (new_status, reason, grace_until) = match &outcome {
             DecisionOutcome::LevelChanged(entry) => {
-                add_level(&mut tx, employee, entry, &rec.basis_zh).await?;
+                add_level(
+                    &mut tx,
+                    employee,
+                    entry,
+                    &format!("{} / {}", rec.basis_zh, rec.basis_en),
+                )
+                .await?;
                 ("confirmed", String::new(), None)
             }
             DecisionOutcome::Dismissed { .. } => ("confirmed", String::new(), None),

@@ -1265,6 +1265,20 @@ async fn the_ladder_recommends_exactly_at_its_thresholds_and_a_manager_decides()
                 .await
                 .is_err()
         );
+        // A manager of another department: the senior is outside their data scope, so the
+        // recommendation is not found for them and stays undecided.
+        let elsewhere = Viewer {
+            department_ids: vec![9_999],
+            team_id: None,
+            ..t.boss.clone()
+        };
+        let outside = s
+            .decide_ladder(&elsewhere, senior, Decision::Confirm, day(10, 1))
+            .await;
+        assert!(
+            matches!(outside, Err(StoreError::NotFound { .. })),
+            "{outside:?}"
+        );
         let why = Decision::Reject {
             reason: "big deal pending".into(),
         };
@@ -1384,6 +1398,18 @@ async fn awards_come_from_the_records_with_their_tie_break_shown_then_a_manager_
             .decide_award(&t.subject, champion.id, confirm.clone(), day(11, 2))
             .await;
         assert!(matches!(r, Err(StoreError::Refused(ref x)) if x.kind == RefusalKind::WrongRole));
+        // A manager of another department: the award is outside their data scope, so it is
+        // not found for them and stays proposed.
+        let elsewhere = Viewer {
+            department_ids: vec![9_999],
+            team_id: None,
+            ..t.boss.clone()
+        };
+        let r = t
+            .store
+            .decide_award(&elsewhere, champion.id, confirm.clone(), day(11, 2))
+            .await;
+        assert!(matches!(r, Err(StoreError::NotFound { .. })), "{r:?}");
         let no_reason = kaohe_store::awards::AwardDecision::Reject {
             reason: String::new(),
         };

@@ -6,6 +6,7 @@ pub mod api;
 pub mod appeals;
 pub mod audit;
 pub mod auth;
+pub mod awards;
 pub mod boards;
 pub mod cache;
 pub mod charts;
@@ -15,6 +16,7 @@ pub mod extract;
 pub mod forms;
 pub mod i18n;
 pub mod import;
+pub mod ladder;
 pub mod openapi;
 pub mod pages;
 pub mod rate;
@@ -210,6 +212,21 @@ pub fn router(state: AppState) -> Router {
         .route("/rate/{token}", get(rate::page).post(rate::submit))
         .route("/api/contracts/{id}/steps", post(steps::contract))
         .route("/api/expenses/{id}/steps", post(steps::expense))
+        .route("/awards", get(awards::page))
+        .route("/awards/compute", post(awards::compute_form))
+        .route("/awards/decide", post(awards::decide_form))
+        .route("/api/awards", get(awards::awards_api))
+        .route("/api/awards/compute", post(awards::compute_api))
+        .route("/api/awards/{id}/decision", post(awards::award_decision_api))
+        .route("/api/awards/{id}/paid", post(awards::paid_api))
+        .route("/ladder", get(ladder::page))
+        .route("/ladder/evaluate", post(ladder::evaluate_form))
+        .route("/ladder/decide", post(ladder::decide_form))
+        .route("/ladder/{employee}", get(ladder::person_page))
+        .route("/api/ladder", get(ladder::ladder_api))
+        .route("/api/ladder/evaluate", post(ladder::evaluate_api))
+        .route("/api/ladder/history/{employee}", get(ladder::history_api))
+        .route("/api/ladder/{id}/decision", post(ladder::decision_api))
         .route("/training", get(training::page))
         .route("/training/probation", post(training::probation_form))
         .route("/api/training/report", get(training::report_api))

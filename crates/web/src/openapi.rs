@@ -113,6 +113,14 @@ pub struct RecordErrors {
         crate::training::approve_api,
         crate::admin::check_api,
         crate::admin::preview_api,
+        crate::awards::awards_api,
+        crate::awards::compute_api,
+        crate::awards::award_decision_api,
+        crate::awards::paid_api,
+        crate::ladder::ladder_api,
+        crate::ladder::evaluate_api,
+        crate::ladder::decision_api,
+        crate::ladder::history_api,
     ),
     components(schemas(ErrorBody, RefusalBody, RecordErrors, FieldError)),
     modifiers(&Shared),
@@ -125,6 +133,7 @@ pub struct RecordErrors {
         (name = "cycle", description = "The assessment cycle and the inbox"),
         (name = "training", description = "Training, meetings and customer credit"),
         (name = "library", description = "The indicator library: formulas checked and previewed (HR and administrators)"),
+        (name = "awards", description = "Monthly awards and career-ladder decisions"),
         (name = "meta", description = "This document"),
     )
 )]
