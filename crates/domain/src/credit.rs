@@ -165,6 +165,14 @@ impl AgeBucket {
         }
     }
 
+    /// The earliest due date of each bucket but the oldest, youngest first, seen on `as_of`: a
+    /// receivable falls in the first bucket whose date its due date reaches, else in
+    /// [`AgeBucket::Over90`]. The same rule as [`AgeBucket::of`], as bounds a query can compare
+    /// dates with.
+    pub fn earliest_due(as_of: NaiveDate) -> [NaiveDate; 4] {
+        [1, -30, -60, -90].map(|d| as_of + chrono::Duration::days(d))
+    }
+
     /// The bucket's code.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -251,6 +259,26 @@ mod tests {
             watch,
             review_on: d(2027, 1, 1),
         })
+    }
+
+    #[test]
+    fn the_bucket_bounds_follow_the_bucket_rule_on_every_day_around_them() {
+        let as_of = d(2026, 3, 1);
+        let bounds = AgeBucket::earliest_due(as_of);
+        for back in -40..200 {
+            let due = as_of - chrono::Duration::days(back);
+            let by_bounds = bounds
+                .iter()
+                .position(|b| due >= *b)
+                .map_or(AgeBucket::Over90, |i| AgeBucket::ALL[i]);
+            assert_eq!(by_bounds, AgeBucket::of(due, as_of), "{due}");
+        }
+        assert_eq!(AgeBucket::of(bounds[1], as_of), AgeBucket::Days0To30);
+        assert_eq!(AgeBucket::of(bounds[3], as_of), AgeBucket::Days61To90);
+        assert_eq!(
+            AgeBucket::of(bounds[3] - chrono::Duration::days(1), as_of),
+            AgeBucket::Over90
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::sql::Sql;
 use crate::{Result, Store, StoreError, Tx, Viewer};
 use chrono::{NaiveDate, Utc};
 use kaohe_domain::Cents;
-use kaohe_domain::credit::{self, Ageing, CreditCheck, CreditLine, Unpaid};
+use kaohe_domain::credit::{self, AgeBucket, Ageing, CreditCheck, CreditLine};
 use kaohe_domain::cycle::{Refusal, RefusalKind};
 use kaohe_domain::records::{Contract, Order};
 use kaohe_domain::roles::Role;
@@ -502,39 +502,48 @@ impl Store {
                 "g.name",
             ),
         };
-        let mut sql = Sql::new(&format!(
-            "SELECT {key}, {code}, {name}, r.due_on, CAST(r.amount_cents - COALESCE((SELECT SUM(p.amount_cents) FROM payments p \
+        // Summed per bucket in the database: a company's receivables are thousands of rows,
+        // its debtors a few hundred.
+        let bounds = AgeBucket::earliest_due(as_of);
+        let mut sql = Sql::new("SELECT x.k, ");
+        sql.push(&format!("{code}, {name}"));
+        for i in 0..AgeBucket::ALL.len() {
+            sql.push(", CAST(SUM(CASE WHEN ");
+            match i {
+                0 => sql.push("x.due_on >= ").bind(bounds[0]),
+                4 => sql.push("x.due_on < ").bind(bounds[3]),
+                _ => sql
+                    .push("x.due_on >= ")
+                    .bind(bounds[i])
+                    .push(" AND x.due_on < ")
+                    .bind(bounds[i - 1]),
+            };
+            sql.push(" THEN x.owed ELSE 0 END) AS BIGINT)");
+        }
+        sql.push(&format!(
+            " FROM (SELECT {key} AS k, r.due_on, r.amount_cents - COALESCE((SELECT SUM(p.amount_cents) FROM payments p \
              WHERE p.receivable_id = r.id AND p.received_on <= "
         ));
         sql.bind(as_of);
-        sql.push(&format!(
-            "), 0) AS BIGINT) FROM receivables r {join} WHERE 1 = 1"
-        ));
+        sql.push("), 0) AS owed FROM receivables r WHERE 1 = 1");
         viewer.restrict(&mut sql, "r.employee_id");
-        sql.push(&format!(" ORDER BY {code}, r.due_on"));
-        let rows: Vec<(i64, String, String, NaiveDate, i64)> = self.fetch_all(&sql).await?;
-        let mut out: Vec<AgeingRow> = Vec::new();
-        for (id, code, name, due_on, owed) in rows {
-            if out.last().is_none_or(|l| l.id != id) {
-                out.push(AgeingRow {
-                    id,
-                    code,
-                    name,
-                    ageing: Ageing::default(),
-                });
-            }
-            if let Some(last) = out.last_mut() {
-                last.ageing.add(
-                    Unpaid {
-                        due_on,
-                        owed: Cents(owed),
-                    },
-                    as_of,
-                );
-            }
-        }
-        out.retain(|r| r.ageing.total().0 > 0);
-        Ok(out)
+        sql.push(&format!(
+            ") x {} WHERE x.owed > 0 GROUP BY x.k, {code}, {name} ORDER BY {code}",
+            join.replace(key, "x.k")
+        ));
+        type R = (i64, String, String, i64, i64, i64, i64, i64);
+        let rows: Vec<R> = self.fetch_all(&sql).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, code, name, a, b, c, d, e)| AgeingRow {
+                id,
+                code,
+                name,
+                ageing: Ageing {
+                    buckets: [a, b, c, d, e].map(Cents),
+                },
+            })
+            .collect())
     }
 }
 

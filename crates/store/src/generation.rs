@@ -24,6 +24,9 @@ use std::sync::{LazyLock, Mutex};
 /// before (a cache keyed by it cannot mistake an old entry for a current one).
 static NEXT: AtomicU64 = AtomicU64::new(1);
 static GLOBAL: AtomicU64 = AtomicU64::new(0);
+/// The latest value given to any person's counter: a read of many people's records is
+/// current while it and the global counter stay.
+static ANYONE: AtomicU64 = AtomicU64::new(0);
 /// Per person: (own records, records imported in bulk).
 static PEOPLE: LazyLock<Mutex<HashMap<i64, (u64, u64)>>> = LazyLock::new(Mutex::default);
 
@@ -63,6 +66,17 @@ pub fn stamp(person: Option<i64>) -> Stamp {
     }
 }
 
+/// The current stamp for a read about anybody (a company's credit ageing, a training report):
+/// it moves with every commit that changes what a read can see, whoever's records it changed.
+pub fn stamp_of_everyone() -> Stamp {
+    let anyone = ANYONE.load(Ordering::Acquire);
+    Stamp {
+        global: GLOBAL.load(Ordering::Acquire),
+        person: anyone,
+        bulk: 0,
+    }
+}
+
 /// Something shared changed (or it is not known what changed).
 pub(crate) fn everything_changed() {
     GLOBAL.fetch_max(NEXT.fetch_add(1, Ordering::AcqRel), Ordering::AcqRel);
@@ -72,7 +86,9 @@ pub(crate) fn everything_changed() {
 pub(crate) fn people_changed(people: impl IntoIterator<Item = i64>) {
     let mut map = PEOPLE.lock().unwrap_or_else(|e| e.into_inner());
     for p in people {
-        map.entry(p).or_default().0 = NEXT.fetch_add(1, Ordering::AcqRel);
+        let next = NEXT.fetch_add(1, Ordering::AcqRel);
+        map.entry(p).or_default().0 = next;
+        ANYONE.fetch_max(next, Ordering::AcqRel);
     }
 }
 
@@ -80,7 +96,9 @@ pub(crate) fn people_changed(people: impl IntoIterator<Item = i64>) {
 pub(crate) fn people_changed_in_bulk(people: impl IntoIterator<Item = i64>) {
     let mut map = PEOPLE.lock().unwrap_or_else(|e| e.into_inner());
     for p in people {
-        map.entry(p).or_default().1 = NEXT.fetch_add(1, Ordering::AcqRel);
+        let next = NEXT.fetch_add(1, Ordering::AcqRel);
+        map.entry(p).or_default().1 = next;
+        ANYONE.fetch_max(next, Ordering::AcqRel);
     }
 }
 
@@ -115,6 +133,19 @@ mod tests {
         assert_ne!(stamp(Some(a)), a1);
         assert_ne!(stamp(Some(b)), b1);
         assert_ne!(stamp(None), none);
+    }
+
+    #[test]
+    fn the_stamp_of_everyone_moves_with_any_persons_change_and_with_a_shared_one() {
+        let s0 = stamp_of_everyone();
+        people_changed([9_000_004]);
+        let s1 = stamp_of_everyone();
+        assert_ne!(s1, s0);
+        people_changed_in_bulk([9_000_005]);
+        let s2 = stamp_of_everyone();
+        assert_ne!(s2, s1);
+        everything_changed();
+        assert_ne!(stamp_of_everyone(), s2);
     }
 
     #[test]
