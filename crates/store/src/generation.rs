@@ -27,6 +27,9 @@ static GLOBAL: AtomicU64 = AtomicU64::new(0);
 /// The latest value given to any person's counter: a read of many people's records is
 /// current while it and the global counter stay.
 static ANYONE: AtomicU64 = AtomicU64::new(0);
+/// Moved by an import so large that it changed the records of everybody (every roll-up of a
+/// month recomputed): counts as a bulk change of every person.
+static EVERYONE_IN_BULK: AtomicU64 = AtomicU64::new(0);
 /// Per person: (own records, records imported in bulk).
 static PEOPLE: LazyLock<Mutex<HashMap<i64, (u64, u64)>>> = LazyLock::new(Mutex::default);
 
@@ -53,11 +56,13 @@ impl Stamp {
 pub fn stamp(person: Option<i64>) -> Stamp {
     let global = GLOBAL.load(Ordering::Acquire);
     let (person, bulk) = person.map_or((0, 0), |p| {
-        *PEOPLE
+        let everyone = EVERYONE_IN_BULK.load(Ordering::Acquire);
+        let (own, bulk) = *PEOPLE
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&p)
-            .unwrap_or(&(0, 0))
+            .unwrap_or(&(0, 0));
+        (own, bulk.max(everyone))
     });
     Stamp {
         global,
@@ -100,6 +105,14 @@ pub(crate) fn people_changed_in_bulk(people: impl IntoIterator<Item = i64>) {
         map.entry(p).or_default().1 = next;
         ANYONE.fetch_max(next, Ordering::AcqRel);
     }
+}
+
+/// The operational records of everybody may have changed through a large import, and
+/// nothing shared.
+pub(crate) fn everyone_changed_in_bulk() {
+    let next = NEXT.fetch_add(1, Ordering::AcqRel);
+    EVERYONE_IN_BULK.fetch_max(next, Ordering::AcqRel);
+    ANYONE.fetch_max(next, Ordering::AcqRel);
 }
 
 /// Moves the counters as the store's commits do, for tests of caches in other crates.
@@ -146,6 +159,25 @@ mod tests {
         assert_ne!(s2, s1);
         everything_changed();
         assert_ne!(stamp_of_everyone(), s2);
+    }
+
+    #[test]
+    fn an_import_reaching_everyone_is_a_bulk_change_of_each_person() {
+        let a = 9_000_006;
+        people_changed([a]);
+        let (a0, all0, none0) = (stamp(Some(a)), stamp_of_everyone(), stamp(None));
+        everyone_changed_in_bulk();
+        let (a1, all1) = (stamp(Some(a)), stamp_of_everyone());
+        assert_ne!(a1, a0);
+        assert_ne!(all1, all0);
+        // Other tests may move the global counter meanwhile: only compare when they did not.
+        if a1.global == a0.global {
+            assert!(a0.only_bulk_changed_by(&a1));
+            assert_eq!(stamp(None), none0, "a read about nobody's records stays");
+        }
+        // The person's own change after it is no bulk change.
+        people_changed([a]);
+        assert!(!a1.only_bulk_changed_by(&stamp(Some(a))));
     }
 
     #[test]

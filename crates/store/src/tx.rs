@@ -80,6 +80,8 @@ impl Tx {
             (Effect::Import, Some(people)) if !people.is_empty() => {
                 crate::generation::people_changed(people);
             }
+            // Whole months recomputed: records only, but of anybody.
+            (Effect::Import, None) => crate::generation::everyone_changed_in_bulk(),
             (Effect::Bookkeeping, Some(people)) if people.is_empty() => {}
             _ => crate::generation::everything_changed(),
         }

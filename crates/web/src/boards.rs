@@ -123,16 +123,33 @@ fn refresh_later(state: &AppState, me: &CurrentUser, key: DashboardKey, day: Nai
     }
     let (state, me) = (state.clone(), me.clone());
     tokio::spawn(async move {
+        // Ends the claim however the task ends (a panic included), so the next stale read
+        // can start another rebuild.
+        let claim = RefreshClaim {
+            state: state.clone(),
+            key,
+        };
         let Ok(_turn) = REBUILDING.acquire().await else {
             return;
         };
         let stamp = kaohe_store::generation::stamp(me.viewer.employee_id);
         match dashboard_page(&state, &me).await {
-            Ok(page) => state.dashboards.put(key.clone(), stamp, day, page),
+            Ok(page) => state.dashboards.put(claim.key.clone(), stamp, day, page),
             Err(e) => tracing::warn!(error = %e, "a dashboard could not be rebuilt"),
         }
-        state.dashboards.end_refresh(&key);
     });
+}
+
+/// A background rebuild's claim on its key, given back when dropped.
+struct RefreshClaim {
+    state: AppState,
+    key: DashboardKey,
+}
+
+impl Drop for RefreshClaim {
+    fn drop(&mut self) {
+        self.state.dashboards.end_refresh(&self.key);
+    }
 }
 
 /// The dashboard's HTML, read and rendered afresh.

@@ -1,5 +1,6 @@
-//! Cached reads of the two things nearly every request repeats: who is signed in (account,
-//! data scope, inbox badge) and a person's dashboard (live KPIs, next grade, trend, rank).
+//! Cached reads of what nearly every request repeats: who is signed in (account, data scope,
+//! inbox badge), a person's dashboard (live KPIs, next grade, trend, rank) and the pages that
+//! sum the company's records (credit ageing, training report).
 //!
 //! An entry is served only while nothing it was built from has changed: the generation stamp
 //! of the store ([`kaohe_store::generation`]) is the same, and so is the company-local day.
@@ -64,11 +65,10 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
 
     /// The value kept for `key`, if it was built at `stamp` on `day` and is young enough.
     pub fn get(&self, key: &K, stamp: Stamp, day: NaiveDate) -> Option<V> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key)
-            .filter(|e| e.stamp == stamp && e.day == day && Instant::now() < e.until)
-            .map(|e| e.value.clone())
+        match self.lookup(key, stamp, day) {
+            Lookup::Fresh(v) => Some(v),
+            Lookup::Stale(_) | Lookup::Miss => None,
+        }
     }
 
     /// Like [`Cache::get`], but an entry outdated only by a large import (and still young

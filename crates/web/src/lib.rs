@@ -43,6 +43,9 @@ use tower_http::trace::TraceLayer;
 /// language.
 pub type DashboardKey = (i64, String, i18n::Lang);
 
+/// A kept page's key: the account, the language, the page and its parameters.
+pub type ViewKey = (i64, i18n::Lang, &'static str, String);
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -67,6 +70,9 @@ pub struct AppState {
     pub identities: Arc<cache::Cache<String, auth::Identity>>,
     /// Rendered dashboards by account, session and language, while their data is unchanged.
     pub dashboards: Arc<cache::Cache<DashboardKey, axum::body::Bytes>>,
+    /// What the pages that sum a company's records show, by account, language, page and
+    /// parameters, while no commit changed anything ([`pages::kept_view`]).
+    pub views: Arc<cache::Cache<ViewKey, minijinja::Value>>,
 }
 
 /// The company-local "today" of cycle steps: the wall clock in the company time zone, or a
@@ -103,6 +109,7 @@ impl AppState {
             max_upload_bytes: import::MAX_UPLOAD_BYTES,
             identities: Arc::new(cache::Cache::new(cache::IDENTITY_MAX_AGE)),
             dashboards: Arc::new(cache::Cache::new(cache::DASHBOARD_MAX_AGE)),
+            views: Arc::new(cache::Cache::new(cache::DASHBOARD_MAX_AGE)),
         }
     }
 

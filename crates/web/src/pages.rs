@@ -99,6 +99,31 @@ pub fn render_page(
     render(state, name, ctx)
 }
 
+/// What a page shows `me`, kept between requests while no commit changed anything (the
+/// store's stamp of everyone) on the same company-local day, for at most
+/// [`crate::cache::DASHBOARD_MAX_AGE`] (writes by another process): for the pages that sum the
+/// company's records on every view (the credit ageing, the training report), which fifty
+/// people reading at once would otherwise recompute fifty times. `build` runs only when
+/// nothing usable is kept.
+pub(crate) async fn kept_view(
+    state: &AppState,
+    me: &CurrentUser,
+    page: &'static str,
+    params: String,
+    build: impl std::future::Future<Output = Result<minijinja::Value, WebError>>,
+) -> Result<minijinja::Value, WebError> {
+    // Taken before anything is read: a write committed meanwhile leaves the entry stale.
+    let stamp = kaohe_store::generation::stamp_of_everyone();
+    let day = state.today();
+    let key = (me.user.id, me.lang, page, params);
+    if let Some(view) = state.views.get(&key, stamp, day) {
+        return Ok(view);
+    }
+    let view = build.await?;
+    state.views.put(key, stamp, day, view.clone());
+    Ok(view)
+}
+
 /// The overdue cycle steps in the viewer's scope (this month and last), for the roles that
 /// look after others; `None` for a rep.
 pub(crate) async fn overdue_steps(

@@ -9,7 +9,7 @@ use crate::auth::CurrentUser;
 use crate::error::WebError;
 use crate::extract::{JsonBody, Query};
 use crate::openapi::{ErrorBody, RefusalBody};
-use crate::pages::render_page;
+use crate::pages::{kept_view, render_page};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -143,7 +143,8 @@ pub async fn page(
     Query(q): Query<YearQuery>,
 ) -> Result<Html<String>, WebError> {
     let year = q.year.unwrap_or_else(|| state.today().year());
-    let ctx = training_context(&state, &me, year, None).await?;
+    let build = training_context(&state, &me, year, None);
+    let ctx = kept_view(&state, &me, "training", year.to_string(), build).await?;
     render_page(&state, &me, "training.html", ctx)
 }
 
@@ -537,7 +538,9 @@ pub async fn credit_page(
     me: CurrentUser,
     Query(q): Query<AgeingQuery>,
 ) -> Result<Html<String>, WebError> {
-    let ctx = credit_context(&state, &me, &q, None).await?;
+    let params = format!("{:?} {:?}", q.by, q.as_of);
+    let build = credit_context(&state, &me, &q, None);
+    let ctx = kept_view(&state, &me, "credit", params, build).await?;
     render_page(&state, &me, "credit.html", ctx)
 }
 
