@@ -46,6 +46,9 @@ prev=$(date -d "$(date +%Y-%m-01) -1 day" +%Y-%m)
 "$bin" --db "$db" evaluate --period "$prev" > /dev/null 2>&1
 # The previous month's cycles open (ratings due), so the cycle pages and the inboxes have work.
 "$bin" --db "$db" cycle open --period "$prev" > /dev/null 2>&1
+# The month's award candidates and ladder recommendations, so those pages list something.
+"$bin" --db "$db" awards compute --period "$prev" --as hr > /dev/null 2>&1
+"$bin" --db "$db" ladder evaluate --period "$prev" > /dev/null 2>&1
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
@@ -96,6 +99,20 @@ pages=(
     "/audit"
     "/api/inbox"
     "/api/employees"
+    "/board"
+    "/account"
+    "/records/customers"
+    "/records/visits"
+    "/records/calls/new"
+    "/import"
+    "/awards?period=$prev"
+    "/ladder?period=$prev"
+    "/admin"
+    "/admin/org"
+    "/admin/users"
+    "/admin/calendar"
+    "/admin/library"
+    "/admin/library/callback_count"
 )
 
 # The path a role's sessions request for a page: /cycle?period=… is followed to where it

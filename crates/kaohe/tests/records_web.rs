@@ -357,3 +357,57 @@ async fn other_id(app: &TestApp, me: i64) -> i64 {
     let people = app.store.employees(&Viewer::system("test")).await.unwrap();
     people.iter().find(|p| p.id != me).unwrap().id
 }
+
+/// A page of a team's or a department's list is found in a window of the table's first ids, or
+/// through the owner's index when the scope holds few rows there: either way it is exactly that
+/// slice of the whole list, for dense scopes (a sales department's calls), sparse ones (the
+/// clerks' department has none), deep pages and a period filter.
+#[tokio::test]
+async fn a_page_of_a_wide_scopes_list_is_the_slice_of_its_whole_list() {
+    use kaohe_store::records::Query;
+    for db in kaohe_testkit::every_backend().await {
+        let app = spawn_demo(db).await;
+        let zone = kaohe_store::records::CompanyZone(chrono_tz::Asia::Shanghai);
+        let october = kaohe_domain::period::Period::parse("2026-10").unwrap();
+        for user in ["leader", "manager", "clerk", "hr"] {
+            let viewer = kaohe::cycle::viewer(&app.store, user).await.unwrap();
+            for kind in ["calls", "orders", "visits"] {
+                let spec = kaohe_domain::import::spec::kind(kind).unwrap();
+                for period in [None, Some(october)] {
+                    let all = Query {
+                        period,
+                        ..Query::default()
+                    };
+                    let whole = app
+                        .store
+                        .list_cells(&viewer, spec, &all, &zone)
+                        .await
+                        .unwrap();
+                    for offset in [0, 50, 2_000] {
+                        let page = Query {
+                            period,
+                            limit: Some(51),
+                            offset,
+                            ..Query::default()
+                        };
+                        let got = app
+                            .store
+                            .list_cells(&viewer, spec, &page, &zone)
+                            .await
+                            .unwrap();
+                        let from = (offset as usize).min(whole.len());
+                        let to = (from + 51).min(whole.len());
+                        assert_eq!(
+                            got,
+                            whole[from..to],
+                            "{user} {kind} {period:?} offset {offset}"
+                        );
+                    }
+                    if user == "manager" && kind == "calls" && period.is_none() {
+                        assert!(whole.len() > 2_100, "a dense scope: {}", whole.len());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -70,8 +70,7 @@ impl Store {
         query: &Query,
         zone: &dyn LocalZone,
     ) -> Result<Vec<T>> {
-        let sql = filter::select(T::SPEC, viewer, query, zone, false)?;
-        let rows = cells::fetch_cells(self, T::SPEC, &sql, false).await?;
+        let rows = self.page_cells(viewer, T::SPEC, query, zone, false).await?;
         rows.iter()
             .map(|cells| {
                 row::to_record(T::SPEC, cells).map_err(|m| StoreError::Invalid {
@@ -128,8 +127,29 @@ impl Store {
         query: &Query,
         zone: &dyn LocalZone,
     ) -> Result<Vec<Vec<Cell>>> {
-        let sql = filter::select(spec, viewer, query, zone, true)?;
-        cells::fetch_cells(self, spec, &sql, true).await
+        self.page_cells(viewer, spec, query, zone, true).await
+    }
+
+    /// The rows of `spec` the viewer may see that match `query`: a page of a wide scope first
+    /// within the table's first ids ([`filter::select_within`]), then, when that window holds
+    /// less than the page, through the owner's index.
+    async fn page_cells(
+        &self,
+        viewer: &Viewer,
+        spec: &'static KindSpec,
+        query: &Query,
+        zone: &dyn LocalZone,
+        export: bool,
+    ) -> Result<Vec<Vec<Cell>>> {
+        if let Some(window) = filter::id_window(spec, viewer, query) {
+            let sql = filter::select_within(spec, viewer, query, zone, export, Some(window))?;
+            let rows = cells::fetch_cells(self, spec, &sql, export).await?;
+            if Some(rows.len() as i64) == query.limit {
+                return Ok(rows);
+            }
+        }
+        let sql = filter::select(spec, viewer, query, zone, export)?;
+        cells::fetch_cells(self, spec, &sql, export).await
     }
 
     /// Writes the header (Chinese or English) and every row the viewer may see to `w` as
