@@ -380,147 +380,150 @@ pub async fn board(
             "the boards are for team leaders, managers, HR and administrators; your own dashboard is at /".into(),
         ));
     };
-    let lib = state.store.library().await?.library;
-    let viewer = &me.viewer;
-    let (leaders, grades, targets, funnel, awards) = tokio::try_join!(
-        state.store.leaderboard(viewer, period),
-        state.store.grade_counts(viewer, period),
-        state.store.targets_against_actuals(viewer, period),
-        state.store.call_funnel(viewer, period),
-        state.store.awards_in_scope(viewer, period),
-    )?;
+    // Kept between requests like the credit page: the board sums a team's or the company's
+    // scorecards, roll-ups and awards on every view.
+    let build = async {
+        let lib = state.store.library().await?.library;
+        let viewer = &me.viewer;
+        let (leaders, grades, targets, funnel, awards) = tokio::try_join!(
+            state.store.leaderboard(viewer, period),
+            state.store.grade_counts(viewer, period),
+            state.store.targets_against_actuals(viewer, period),
+            state.store.call_funnel(viewer, period),
+            state.store.awards_in_scope(viewer, period),
+        )?;
 
-    let rows: Vec<Value> = leaders
-        .rows
-        .iter()
-        .map(|r| {
-            json!({
-                "rank": r.rank, "code": r.employee_code, "name": r.name, "team": r.team,
-                "link": format!("/scorecard?period={period}&employee={}", r.employee_id),
-                "total": r.total.map(|t| i18n::number(t, 2)),
-                "grade": r.grade.as_deref().map(|g| grade_name(&lib, lang, g)),
-                "grade_code": r.grade,
-            })
-        })
-        .collect();
-    let showing = (leaders.people > rows.len() as i64).then(|| {
-        i18n::fill(
-            lang,
-            "showing_first",
-            &[
-                ("people", &leaders.people.to_string()),
-                ("n", &rows.len().to_string()),
-            ],
-        )
-    });
-
-    // Grade bars in the bands' order, best first, then cards without a grade.
-    let mut bands: Vec<&kaohe_domain::scheme::GradeBand> =
-        lib.schemes().iter().flat_map(|s| s.grades.iter()).collect();
-    bands.sort_by(|a, b| b.min.total_cmp(&a.min));
-    let mut order: Vec<String> = Vec::new();
-    for b in bands {
-        if !order.contains(&b.code) {
-            order.push(b.code.clone());
-        }
-    }
-    let count_of = |code: Option<&str>| {
-        grades
+        let rows: Vec<Value> = leaders
+            .rows
             .iter()
-            .filter(|(g, _)| g.as_deref() == code)
-            .map(|(_, n)| *n)
-            .sum::<i64>()
-    };
-    let mut grade_data: Vec<Datum> = order
-        .iter()
-        .map(|code| {
-            let n = count_of(Some(code));
-            Datum::new(grade_name(&lib, lang, code), n as f64, n.to_string())
-        })
-        .collect();
-    // Grades no band names any more (an older library), and cards without a grade.
-    for (g, n) in &grades {
-        match g {
-            Some(code) if !order.contains(code) => grade_data.push(Datum::new(
-                grade_name(&lib, lang, code),
-                *n as f64,
-                n.to_string(),
-            )),
-            None => grade_data.push(Datum::new(
-                i18n::t(lang, "no_grade"),
-                *n as f64,
-                n.to_string(),
-            )),
-            _ => {}
-        }
-    }
-    let grade_chart = if grades.is_empty() {
-        charts::bars(
-            i18n::t(lang, "grade_distribution"),
-            &[],
-            i18n::t(lang, "no_scorecards"),
-        )
-    } else {
-        charts::bars(
-            i18n::t(lang, "grade_distribution"),
-            &grade_data,
-            i18n::t(lang, "no_data"),
-        )
-    };
-
-    let progress: Vec<Progress> = targets
-        .iter()
-        .map(|t| {
-            let unit = lib.indicator(&t.indicator).map(|i| i.unit);
-            let actual = show_value(lang, unit, t.actual);
-            Progress {
-                label: format!(
-                    "{} ({})",
-                    indicator_name(&lib, lang, &t.indicator),
-                    i18n::fill(lang, "people_n", &[("n", &t.people.to_string())])
-                ),
-                actual: t.actual,
-                target: t.target,
-                text: match t.target {
-                    Some(target) => format!("{actual} / {}", show_value(lang, unit, target)),
-                    None => actual,
-                },
-            }
-        })
-        .collect();
-    let target_chart = charts::progress(
-        i18n::t(lang, "target_vs_actual"),
-        &progress,
-        i18n::t(lang, "no_scorecards"),
-    );
-
-    let step = |key: &str, v: f64| Datum::new(i18n::t(lang, key), v, i18n::number(v, 0));
-    let funnel_chart = charts::funnel(
-        i18n::t(lang, "call_funnel"),
-        &[
-            step("funnel_calls", funnel.calls),
-            step("funnel_connected", funnel.connected),
-            step("funnel_callbacks", funnel.callbacks),
-            step("funnel_deals", funnel.deals),
-        ],
-        i18n::t(lang, "no_data"),
-    );
-
-    // The award's name from the company's award rules (read only when there are awards).
-    let book = if awards.is_empty() {
-        None
-    } else {
-        Some(state.store.award_book().await?)
-    };
-    let award_name = |code: &str| {
-        book.as_ref()
-            .and_then(|b| b.awards().iter().find(|a| a.code == code))
-            .map_or(code.to_string(), |a| match lang {
-                Lang::Zh => a.name_zh.clone(),
-                Lang::En => a.name_en.clone(),
+            .map(|r| {
+                json!({
+                    "rank": r.rank, "code": r.employee_code, "name": r.name, "team": r.team,
+                    "link": format!("/scorecard?period={period}&employee={}", r.employee_id),
+                    "total": r.total.map(|t| i18n::number(t, 2)),
+                    "grade": r.grade.as_deref().map(|g| grade_name(&lib, lang, g)),
+                    "grade_code": r.grade,
+                })
             })
-    };
-    let awards: Vec<Value> = awards
+            .collect();
+        let showing = (leaders.people > rows.len() as i64).then(|| {
+            i18n::fill(
+                lang,
+                "showing_first",
+                &[
+                    ("people", &leaders.people.to_string()),
+                    ("n", &rows.len().to_string()),
+                ],
+            )
+        });
+
+        // Grade bars in the bands' order, best first, then cards without a grade.
+        let mut bands: Vec<&kaohe_domain::scheme::GradeBand> =
+            lib.schemes().iter().flat_map(|s| s.grades.iter()).collect();
+        bands.sort_by(|a, b| b.min.total_cmp(&a.min));
+        let mut order: Vec<String> = Vec::new();
+        for b in bands {
+            if !order.contains(&b.code) {
+                order.push(b.code.clone());
+            }
+        }
+        let count_of = |code: Option<&str>| {
+            grades
+                .iter()
+                .filter(|(g, _)| g.as_deref() == code)
+                .map(|(_, n)| *n)
+                .sum::<i64>()
+        };
+        let mut grade_data: Vec<Datum> = order
+            .iter()
+            .map(|code| {
+                let n = count_of(Some(code));
+                Datum::new(grade_name(&lib, lang, code), n as f64, n.to_string())
+            })
+            .collect();
+        // Grades no band names any more (an older library), and cards without a grade.
+        for (g, n) in &grades {
+            match g {
+                Some(code) if !order.contains(code) => grade_data.push(Datum::new(
+                    grade_name(&lib, lang, code),
+                    *n as f64,
+                    n.to_string(),
+                )),
+                None => grade_data.push(Datum::new(
+                    i18n::t(lang, "no_grade"),
+                    *n as f64,
+                    n.to_string(),
+                )),
+                _ => {}
+            }
+        }
+        let grade_chart = if grades.is_empty() {
+            charts::bars(
+                i18n::t(lang, "grade_distribution"),
+                &[],
+                i18n::t(lang, "no_scorecards"),
+            )
+        } else {
+            charts::bars(
+                i18n::t(lang, "grade_distribution"),
+                &grade_data,
+                i18n::t(lang, "no_data"),
+            )
+        };
+
+        let progress: Vec<Progress> = targets
+            .iter()
+            .map(|t| {
+                let unit = lib.indicator(&t.indicator).map(|i| i.unit);
+                let actual = show_value(lang, unit, t.actual);
+                Progress {
+                    label: format!(
+                        "{} ({})",
+                        indicator_name(&lib, lang, &t.indicator),
+                        i18n::fill(lang, "people_n", &[("n", &t.people.to_string())])
+                    ),
+                    actual: t.actual,
+                    target: t.target,
+                    text: match t.target {
+                        Some(target) => format!("{actual} / {}", show_value(lang, unit, target)),
+                        None => actual,
+                    },
+                }
+            })
+            .collect();
+        let target_chart = charts::progress(
+            i18n::t(lang, "target_vs_actual"),
+            &progress,
+            i18n::t(lang, "no_scorecards"),
+        );
+
+        let step = |key: &str, v: f64| Datum::new(i18n::t(lang, key), v, i18n::number(v, 0));
+        let funnel_chart = charts::funnel(
+            i18n::t(lang, "call_funnel"),
+            &[
+                step("funnel_calls", funnel.calls),
+                step("funnel_connected", funnel.connected),
+                step("funnel_callbacks", funnel.callbacks),
+                step("funnel_deals", funnel.deals),
+            ],
+            i18n::t(lang, "no_data"),
+        );
+
+        // The award's name from the company's award rules (read only when there are awards).
+        let book = if awards.is_empty() {
+            None
+        } else {
+            Some(state.store.award_book().await?)
+        };
+        let award_name = |code: &str| {
+            book.as_ref()
+                .and_then(|b| b.awards().iter().find(|a| a.code == code))
+                .map_or(code.to_string(), |a| match lang {
+                    Lang::Zh => a.name_zh.clone(),
+                    Lang::En => a.name_en.clone(),
+                })
+        };
+        let awards: Vec<Value> = awards
         .iter()
         .map(|(a, who)| {
             let basis = a
@@ -538,15 +541,18 @@ pub async fn board(
             })
         })
         .collect();
-    let overdue = crate::pages::overdue_steps(&state, &me).await?;
+        let overdue = crate::pages::overdue_steps(&state, &me).await?;
 
-    let page = context! {
-        board => link,
-        period => period.to_string(),
-        period_name => i18n::period(lang, period),
-        rows, showing, people => leaders.people,
-        grade_chart, target_chart, funnel_chart, awards, overdue,
+        let page = context! {
+            board => link,
+            period => period.to_string(),
+            period_name => i18n::period(lang, period),
+            rows, showing, people => leaders.people,
+            grade_chart, target_chart, funnel_chart, awards, overdue,
+        };
+        Ok::<minijinja::Value, WebError>(page)
     };
+    let page = crate::pages::kept_view(&state, &me, "board", period.to_string(), build).await?;
     render_page(&state, &me, "board.html", page)
 }
 

@@ -42,8 +42,8 @@ pub struct Point {
     pub text: String,
 }
 
-/// Escapes text for SVG (labels are people's and indicators' names).
-fn esc(s: &str) -> String {
+/// Escapes text for HTML and SVG (labels are people's and indicators' names).
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
