@@ -897,6 +897,7 @@ fn csrf_header(headers: &HeaderMap) -> Option<&str> {
     responses(
         (status = 200, description = "Valid, or the error with its position", body = FormulaCheck),
         (status = 403, description = "Only HR and administrators edit formulas", body = ErrorBody),
+        (status = 422, description = "A body that is not `{\"formula\": text}` (the field named)", body = ErrorBody),
     ))]
 pub async fn check_api(
     me: CurrentUser,
