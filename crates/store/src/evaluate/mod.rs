@@ -385,6 +385,22 @@ fn fill_prev_indicators(
     values: &MeasureValues,
     ctx: &mut EvalContext,
 ) {
+    let referenced = scheme_indicator_codes(scheme).into_iter().flat_map(|code| {
+        lib.indicator(&code)
+            .and_then(|i| i.formula())
+            .map(|f| f.prev_indicator_refs())
+            .unwrap_or_default()
+    });
+    fill_prev_values_of(lib, referenced, values, ctx);
+}
+
+/// [`fill_prev_indicators`] for the `referenced` indicators (of one formula being previewed).
+fn fill_prev_values_of(
+    lib: &Library,
+    referenced: impl IntoIterator<Item = String>,
+    values: &MeasureValues,
+    ctx: &mut EvalContext,
+) {
     let previous = values.shifted_back();
     let prev_ctx = EvalContext {
         target: None,
@@ -393,21 +409,16 @@ fn fill_prev_indicators(
         working_days: ctx.prev_working_days,
         prev_working_days: None,
     };
-    for code in scheme_indicator_codes(scheme) {
-        let Some(formula) = lib.indicator(&code).and_then(|i| i.formula()) else {
+    for code in referenced {
+        if ctx.prev_indicators.contains_key(&code) {
             continue;
-        };
-        for referenced in formula.prev_indicator_refs() {
-            if ctx.prev_indicators.contains_key(&referenced) {
-                continue;
-            }
-            let value = lib
-                .indicator(&referenced)
-                .and_then(|i| i.formula())
-                .and_then(|f| f.evaluate(&previous, &prev_ctx).value);
-            if let Some(v) = value {
-                ctx.prev_indicators.insert(referenced, v);
-            }
+        }
+        let value = lib
+            .indicator(&code)
+            .and_then(|i| i.formula())
+            .and_then(|f| f.evaluate(&previous, &prev_ctx).value);
+        if let Some(v) = value {
+            ctx.prev_indicators.insert(code, v);
         }
     }
 }

@@ -4,12 +4,11 @@
 //! its measures are read from the person's records (a preview registers no roll-up).
 
 use super::measures::{self, Source, Wanted};
-use super::{base_context, person_values};
+use super::{base_context, fill_prev_values_of, person_values};
 use crate::{Result, Store, StoreError, Viewer};
-use kaohe_domain::formula::{CompiledFormula, EvalContext, PeriodOffset};
+use kaohe_domain::formula::{CompiledFormula, PeriodOffset};
 use kaohe_domain::period::Period;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A formula evaluated for one person and period.
 #[derive(Debug, Clone, Serialize)]
@@ -98,26 +97,7 @@ impl Store {
         let mut ctx = base_context(&inputs, employee, wd, pwd);
         // As on a scorecard: a value of last period's stored scorecard first, else the
         // referenced indicator's formula over last period's records.
-        let previous = values.shifted_back();
-        let prev_ctx = EvalContext {
-            target: None,
-            targets: BTreeMap::new(),
-            prev_indicators: BTreeMap::new(),
-            working_days: ctx.prev_working_days,
-            prev_working_days: None,
-        };
-        for code in referenced {
-            if ctx.prev_indicators.contains_key(&code) {
-                continue;
-            }
-            let value = lib
-                .indicator(&code)
-                .and_then(|i| i.formula())
-                .and_then(|f| f.evaluate(&previous, &prev_ctx).value);
-            if let Some(v) = value {
-                ctx.prev_indicators.insert(code, v);
-            }
-        }
+        fill_prev_values_of(&lib, referenced, &values, &mut ctx);
         let personal = ind.and_then(|i| ctx.targets.get(&i.code).copied());
         ctx.target = personal.or(ind.and_then(|i| i.target));
         let eval = formula.evaluate(&values, &ctx);
