@@ -223,5 +223,40 @@ async fn roll_ups_follow_every_write_and_agree_with_the_records() {
             0,
             "no marks are left behind"
         );
+
+        // A database made before the packed cards existed: buckets, no cards, its months
+        // listed as pending. Opening it packs them, and the values are the same.
+        let mut tx = store.begin().await.unwrap();
+        tx.execute("DELETE FROM rollup_cards", vec![])
+            .await
+            .unwrap();
+        tx.execute(
+            "INSERT INTO rollup_cards_todo (month) SELECT DISTINCT month FROM rollups",
+            vec![],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        drop(store);
+        let store = db.open().await;
+        assert_eq!(
+            one_i64(
+                &store,
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM rollup_cards_todo"
+            )
+            .await,
+            0,
+            "{}: pending months are packed on open",
+            db.backend
+        );
+        assert!(one_i64(&store, "SELECT CAST(COUNT(*) AS BIGINT) FROM rollup_cards").await > 0);
+        for period in ["2026-09", "2026-10", "2026-Q3"] {
+            assert_agree(
+                &store,
+                period,
+                &format!("{} after packing on open", db.backend),
+            )
+            .await;
+        }
     }
 }

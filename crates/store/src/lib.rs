@@ -78,11 +78,13 @@ impl Store {
     /// Opens the database at `location`, creating and migrating it as needed.
     pub async fn open(location: &DbLocation) -> Result<Self> {
         let backend = db::open(location).await?;
-        Ok(Store {
+        let store = Store {
             backend,
             location: location.clone(),
             library_cache: Arc::default(),
-        })
+        };
+        store.pack_pending_cards().await?;
+        Ok(store)
     }
 
     /// Parses and opens `text` (a file path, `sqlite://` or `postgres://` URL).

@@ -14,6 +14,7 @@ pub enum Val {
     Text(Option<String>),
     Date(Option<NaiveDate>),
     Time(Option<DateTime<Utc>>),
+    Bytes(Option<Vec<u8>>),
 }
 
 macro_rules! val_from {
@@ -60,6 +61,7 @@ pub(crate) fn push_sqlite(b: &mut Separated<'_, '_, Sqlite, &'static str>, v: Va
         Val::Text(x) => b.push_bind(x),
         Val::Date(x) => b.push_bind(x),
         Val::Time(x) => b.push_bind(x),
+        Val::Bytes(x) => b.push_bind(x),
     };
 }
 
@@ -72,6 +74,7 @@ pub(crate) fn push_pg(b: &mut Separated<'_, '_, Postgres, &'static str>, v: Val)
         Val::Text(x) => b.push_bind(x),
         Val::Date(x) => b.push_bind(x),
         Val::Time(x) => b.push_bind(x),
+        Val::Bytes(x) => b.push_bind(x),
     };
 }
 
@@ -87,6 +90,7 @@ macro_rules! bind_all {
                 $crate::val::Val::Text(x) => q.bind(x),
                 $crate::val::Val::Date(x) => q.bind(x),
                 $crate::val::Val::Time(x) => q.bind(x),
+                $crate::val::Val::Bytes(x) => q.bind(x),
             };
         }
         q

@@ -19,6 +19,7 @@
 //!   aggregation per (kind, window, month) in the database ([`pushdown`]), spread over the
 //!   read connections, and write the buckets in one transaction.
 
+mod cards;
 pub mod pushdown;
 mod refresh;
 
@@ -523,6 +524,19 @@ impl Store {
             done += 1;
             progress(done, total);
         }
+        let months: Vec<Period> = match &scope {
+            Rebuild::Months(months) => months.clone(),
+            Rebuild::All | Rebuild::Measures => {
+                tx.execute("DELETE FROM rollup_cards", vec![]).await?;
+                let rows: Vec<(String,)> = tx
+                    .fetch_all(&Sql::new("SELECT DISTINCT month FROM rollups"))
+                    .await?;
+                rows.into_iter().filter_map(|(m,)| m.parse().ok()).collect()
+            }
+        };
+        for month in months {
+            tx.repack_cards(month, None).await?;
+        }
         tx.commit().await?;
         Ok(report)
     }
@@ -581,9 +595,13 @@ impl Store {
                     .collect::<BTreeSet<i64>>()
                     .into_iter()
                     .collect();
-                // A month of everybody's buckets is a few hundred thousand rows; split by
-                // measure so that several connections decode them at once.
-                let parts = if employee.is_some() { 1 } else { READ_PARTS };
+                // The period's own months come from the cards, one row per person; a
+                // cumulative window's months are merged by the database from the buckets.
+                let parts = if employee.is_some() || !cumulative {
+                    1
+                } else {
+                    READ_PARTS
+                };
                 for part in ids.chunks(ids.len().div_ceil(parts)) {
                     let ids: BTreeSet<i64> = part.iter().copied().collect();
                     let members: Vec<(usize, &Wanted, i64)> = members
@@ -592,9 +610,11 @@ impl Store {
                         .copied()
                         .collect();
                     reads.push(async move {
-                        let merged = self
-                            .read_buckets(viewer, &ids, p, cumulative, employee)
-                            .await?;
+                        let merged = if cumulative {
+                            self.read_buckets(viewer, &ids, p, employee).await?
+                        } else {
+                            self.read_cards(viewer, &ids, p, employee).await?
+                        };
                         Ok::<_, crate::StoreError>((members, merged))
                     });
                 }
@@ -615,43 +635,29 @@ impl Store {
         Ok(out)
     }
 
-    /// Reads the buckets of the measures `ids` over the months of `period` (or every month up
-    /// to its end, for cumulative windows), merged per person and measure. Several months are
-    /// merged by the database (count and sum add, min and max combine, NULLs ignored — as
-    /// [`Bucket::merge`]): a cumulative window reads one row per person, not one per month.
+    /// Reads the buckets of the measures `ids` of every month up to the end of `period` (a
+    /// cumulative window), merged per person and measure by the database (count and sum add,
+    /// min and max combine, NULLs ignored — as [`Bucket::merge`]): one row per person, not one
+    /// per month.
     async fn read_buckets(
         &self,
         viewer: &Viewer,
         ids: &BTreeSet<i64>,
         period: Period,
-        cumulative: bool,
         employee: Option<i64>,
     ) -> Result<Vec<((i64, i64), Bucket)>> {
-        let months = period.months();
-        let last = months.last().copied().unwrap_or(period);
-        let one_month = !cumulative && months.len() == 1;
-        let mut sql = Sql::new(if one_month {
-            "SELECT r.measure_id, r.employee_id, r.n, r.total, r.lo, r.hi FROM rollups r WHERE r.measure_id IN "
-        } else {
+        let last = period.months().last().copied().unwrap_or(period);
+        let mut sql = Sql::new(
             "SELECT r.measure_id, r.employee_id, CAST(SUM(r.n) AS BIGINT), SUM(r.total), MIN(r.lo), MAX(r.hi) \
-             FROM rollups r WHERE r.measure_id IN "
-        });
+             FROM rollups r WHERE r.measure_id IN ",
+        );
         sql.bind_list(ids.iter().copied());
-        if cumulative {
-            sql.push(" AND r.month <= ").bind(last.to_string());
-        } else if one_month {
-            sql.push(" AND r.month = ").bind(last.to_string());
-        } else {
-            sql.push(" AND r.month IN ")
-                .bind_list(months.iter().map(ToString::to_string));
-        }
+        sql.push(" AND r.month <= ").bind(last.to_string());
         if let Some(e) = employee {
             sql.push(" AND r.employee_id = ").bind(e);
         }
         viewer.restrict(&mut sql, "r.employee_id");
-        if !one_month {
-            sql.push(" GROUP BY r.measure_id, r.employee_id");
-        }
+        sql.push(" GROUP BY r.measure_id, r.employee_id");
         let rows: Vec<StoredBucket> = self.fetch_all(&sql).await?;
         Ok(rows
             .into_iter()
