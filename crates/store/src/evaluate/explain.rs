@@ -94,7 +94,8 @@ impl Store {
             measures::Source::Rollups,
         )
         .await?;
-        let inputs = self.period_inputs(period, Some(employee)).await?;
+        let mut inputs = self.period_inputs(period, Some(employee)).await?;
+        super::fill_absences(&wanted, &computed, std::iter::once(employee), &mut inputs);
         let wd = cal.working_days_between(period.start(), period.end_exclusive());
         let pwd = cal.working_days_between(period.prev().start(), period.prev().end_exclusive());
         let values = person_values(&wanted, &computed, employee);

@@ -217,11 +217,17 @@ impl Store {
     ) -> Result<Evaluation> {
         let started = std::time::Instant::now();
         let wanted = wanted_measures(lib, people.iter().map(|(_, s)| s));
-        let (computed, inputs) = futures_util::future::try_join(
+        let (computed, mut inputs) = futures_util::future::try_join(
             measures::compute(self, viewer, &wanted, req.period, req.employee, cal, source),
             self.period_inputs(req.period, req.employee),
         )
         .await?;
+        fill_absences(
+            &wanted,
+            &computed,
+            people.iter().map(|(p, _)| p.id),
+            &mut inputs,
+        );
         let read = started.elapsed();
         let working_days = cal.working_days_between(req.period.start(), req.period.end_exclusive());
         let prev_working_days =
@@ -255,7 +261,8 @@ impl Store {
         })
     }
 
-    /// Ratings, targets, attendance, behaviour factors and last period's values, read once.
+    /// Ratings, targets, behaviour factors and last period's values, read once (absences come
+    /// with the measures: [`fill_absences`]).
     async fn period_inputs(&self, period: Period, employee: Option<i64>) -> Result<PeriodInputs> {
         let code = period.to_string();
         let mut inputs = PeriodInputs::default();
@@ -282,19 +289,6 @@ impl Store {
         only(&mut sql, "employee_id", employee);
         for (emp, ind, value) in self.fetch_all::<(i64, String, f64)>(&sql).await? {
             inputs.targets.entry(emp).or_default().insert(ind, value);
-        }
-        let mut sql = Sql::new(
-            "SELECT employee_id, CAST(COUNT(*) AS BIGINT) FROM attendance WHERE status IN ('absent', 'half_absent') AND day >= ",
-        );
-        sql.bind(period.start())
-            .push(" AND day < ")
-            .bind(period.end_exclusive());
-        only(&mut sql, "employee_id", employee);
-        sql.push(" GROUP BY employee_id");
-        for (emp, n) in self.fetch_all::<(i64, i64)>(&sql).await? {
-            inputs
-                .absent_days
-                .insert(emp, u32::try_from(n).unwrap_or(u32::MAX));
         }
         let mut sql = Sql::new(
             "SELECT employee_id, factor, serious_violation FROM behaviour_assessments WHERE period = ",
@@ -345,7 +339,7 @@ struct PeriodInputs {
 
 /// `f` of every item, in order, spread over the machine's cores when there are enough items
 /// to be worth a thread (the pure scoring of ten thousand people takes a few hundred ms).
-fn on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn on_every_core<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || items.len() < 512 {
         return items.iter().map(f).collect();
@@ -443,6 +437,39 @@ fn base_context(
     }
 }
 
+/// Absent and half-absent days of the period (缺勤, the attendance deduction's input): a
+/// measure like any other, so that an evaluation reads it from the roll-ups with the rest.
+const ABSENCES: &str = r#"count(attendance where status in ("absent", "half_absent"))"#;
+
+fn absences() -> Wanted {
+    let formula = kaohe_domain::formula::compile(ABSENCES).expect("the absence measure compiles");
+    Wanted {
+        measure: formula.requests()[0].measure.clone(),
+        offset: PeriodOffset::Current,
+    }
+}
+
+/// Sets the absent days of `people` from the absence measure of `wanted`.
+fn fill_absences(
+    wanted: &[Wanted],
+    computed: &measures::Computed,
+    people: impl Iterator<Item = i64>,
+    inputs: &mut PeriodInputs,
+) {
+    let absences = absences();
+    let Some(index) = wanted.iter().position(|w| {
+        w.offset == PeriodOffset::Current && w.measure.key() == absences.measure.key()
+    }) else {
+        return;
+    };
+    for person in people {
+        let days = computed.get(person, index, &wanted[index]).unwrap_or(0.0);
+        if days > 0.0 {
+            inputs.absent_days.insert(person, days as u32);
+        }
+    }
+}
+
 /// The distinct (measure, period) pairs of every computed indicator of every scheme of `lib`.
 pub(crate) fn library_measures(lib: &Library) -> Vec<Wanted> {
     wanted_measures(lib, lib.schemes().iter())
@@ -483,6 +510,10 @@ fn wanted_measures<'a>(lib: &Library, schemes: impl Iterator<Item = &'a Scheme>)
                 }
             }
         }
+    }
+    let absences = absences();
+    if seen.insert((absences.measure.key().to_string(), false)) {
+        out.push(absences);
     }
     out
 }

@@ -326,8 +326,10 @@ impl Store {
     /// The months holding records of a group's window field, oldest first.
     async fn months_with_records(&self, key: GroupKey, tz: &str) -> Result<Vec<Period>> {
         let ty = key.kind.field(key.field).map_or(FieldType::Date, |f| f.ty);
+        // Two subqueries: SQLite answers a lone MIN or MAX from an index in one seek, but
+        // both in one SELECT by scanning the whole index (3 s at ten million calls).
         let sql = Sql::new(&format!(
-            "SELECT MIN(t.{0}), MAX(t.{0}) FROM {1} t",
+            "SELECT (SELECT MIN({0}) FROM {1}), (SELECT MAX({0}) FROM {1})",
             key.field,
             key.kind.def().name
         ));
@@ -481,10 +483,14 @@ impl Store {
         let mut sql = Sql::new("SELECT id, measure_key FROM rollup_measures WHERE measure_key IN ");
         sql.bind_list(keys.iter().copied());
         let registered = parse_registry(tx.fetch_all(&sql).await?);
-        let mut jobs = self.build_jobs(&registered, &tz).await?;
-        if let Rebuild::Months(months) = &scope {
-            jobs.retain(|(_, m)| months.contains(m));
-        }
+        let jobs = match &scope {
+            // Months without records of a group give no buckets: no need to look for them.
+            Rebuild::Months(months) => groups(&registered)
+                .keys()
+                .flat_map(|key| months.iter().map(move |m| (*key, *m)))
+                .collect(),
+            Rebuild::All | Rebuild::Measures => self.build_jobs(&registered, &tz).await?,
+        };
         let total = jobs.len();
         let mut report = BuildReport {
             measures: registered.len(),

@@ -202,6 +202,11 @@ fn literal_val(l: &Literal) -> Val {
 
 /// Appends the four aggregate columns of `m` — records counted (`n`), `total`, `lo`, `hi` —
 /// to a select list. `share` is the SQL of the split-credit share in percent.
+///
+/// Only the columns the measure's value needs are computed (a sum's minimum and maximum are
+/// NULL, and its `n` counts the records passing the filter): a field derived from other
+/// records is a subquery, and SQLite evaluates it once per column that names it — four times
+/// per receivable, 5 s of a month's build, for a sum that needs one.
 pub(crate) fn push_aggregates(m: &Measure, share: &str, sql: &mut Sql) {
     let when = |sql: &mut Sql, extra: Option<&str>| {
         sql.push("CASE WHEN ");
@@ -229,30 +234,39 @@ pub(crate) fn push_aggregates(m: &Measure, share: &str, sql: &mut Sql) {
         sql.push(&x).push(" END) AS BIGINT), NULL, NULL, NULL");
         return;
     }
+    let sum = matches!(m.aggregate, Aggregate::Sum | Aggregate::CreditedSum);
     let not_null = format!("{x} IS NOT NULL");
     sql.push(", CAST(SUM(");
-    when(sql, Some(&not_null));
+    when(sql, (!sum).then_some(not_null.as_str()));
     sql.push("1 ELSE 0 END) AS BIGINT)");
     let weighted = if m.aggregate == Aggregate::CreditedSum {
         format!("CAST({x} AS DOUBLE PRECISION) * ({share} / CAST(100 AS DOUBLE PRECISION))")
     } else {
         x.clone()
     };
-    sql.push(", CAST(SUM(");
-    when(sql, None);
-    sql.push(&weighted).push(" END) AS DOUBLE PRECISION)");
-    for agg in ["MIN", "MAX"] {
-        sql.push(&format!(", CAST({agg}("));
+    if matches!(m.aggregate, Aggregate::Min | Aggregate::Max) {
+        sql.push(", NULL");
+    } else {
+        sql.push(", CAST(SUM(");
         when(sql, None);
-        sql.push(&x).push(" END) AS DOUBLE PRECISION)");
+        sql.push(&weighted).push(" END) AS DOUBLE PRECISION)");
+    }
+    for (agg, wanted) in [("MIN", Aggregate::Min), ("MAX", Aggregate::Max)] {
+        if m.aggregate == wanted {
+            sql.push(&format!(", CAST({agg}("));
+            when(sql, None);
+            sql.push(&x).push(" END) AS DOUBLE PRECISION)");
+        } else {
+            sql.push(", NULL");
+        }
     }
 }
 
 /// One bucket: what a measure aggregated over one person's records of one month.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Bucket {
-    /// Records counted (non-empty values for field aggregates; distinct values for
-    /// `count_distinct`).
+    /// Records counted: those passing the filter for `count` and sums, those with a value for
+    /// `avg`, `min` and `max`, distinct values for `count_distinct`.
     pub n: i64,
     /// Sum of the values (credit-weighted for `credited_sum`).
     pub total: Option<f64>,
