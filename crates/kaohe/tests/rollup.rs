@@ -216,6 +216,20 @@ async fn roll_ups_follow_every_write_and_agree_with_the_records() {
             &format!("{} after a rebuild", db.backend),
         )
         .await;
+        // A rebuild of one month (`kaohe rollup rebuild --period`) writes that month's
+        // buckets and cards anew and leaves the other months as they were.
+        store
+            .prepare_rollups(Some(Period::parse("2026-10").unwrap()), &|_, _| {})
+            .await
+            .unwrap();
+        for period in ["2026-09", "2026-10", "2026-11"] {
+            assert_agree(
+                &store,
+                period,
+                &format!("{} after rebuilding 2026-10", db.backend),
+            )
+            .await;
+        }
         // Quarters merge the months' buckets.
         assert_agree(&store, "2026-Q3", &format!("{} for a quarter", db.backend)).await;
         assert_eq!(

@@ -114,12 +114,12 @@ impl Tx {
             sql.push(" ORDER BY employee_id, measure_id");
             self.run(&del).await?;
             let rows: Vec<super::StoredBucket> = self.fetch_all(&sql).await?;
-            let cards = cards_of(
-                month,
-                rows.into_iter()
-                    .map(|(id, emp, n, total, lo, hi)| (emp, id, Bucket { n, total, lo, hi })),
-            );
-            self.insert_rows(&cards).await?;
+            let mut cards = Cards::default();
+            let month = month.to_string();
+            for (id, emp, n, total, lo, hi) in rows {
+                cards.add(&month, emp, id, Bucket { n, total, lo, hi });
+            }
+            cards.write(self).await?;
         }
         Ok(())
     }
@@ -141,20 +141,42 @@ impl Tx {
     }
 }
 
-/// Card rows from buckets as (person, measure id, bucket), grouped per person.
-fn cards_of(month: Period, buckets: impl Iterator<Item = (i64, i64, Bucket)>) -> Vec<CardRow> {
-    let mut per_person: BTreeMap<i64, Vec<(i64, Bucket)>> = BTreeMap::new();
-    for (emp, id, b) in buckets {
-        per_person.entry(emp).or_default().push((id, b));
+/// Cards being gathered from buckets, to be written whole (their months' old cards deleted
+/// first by the caller).
+#[derive(Default)]
+pub(crate) struct Cards {
+    buckets: BTreeMap<(String, i64), Vec<(i64, Bucket)>>,
+}
+
+impl Cards {
+    /// Adds the bucket of measure `id` of `employee` in `month`.
+    pub(crate) fn add(&mut self, month: &str, employee: i64, id: i64, bucket: Bucket) {
+        match self.buckets.get_mut(&(month.to_string(), employee)) {
+            Some(list) => list.push((id, bucket)),
+            None => {
+                self.buckets
+                    .insert((month.to_string(), employee), vec![(id, bucket)]);
+            }
+        }
     }
-    per_person
-        .into_iter()
-        .map(|(employee_id, buckets)| CardRow {
-            month: month.to_string(),
-            employee_id,
-            body: pack(&buckets),
-        })
-        .collect()
+
+    /// Inserts the cards.
+    pub(crate) async fn write(self, tx: &mut Tx) -> Result<()> {
+        let rows: Vec<CardRow> = self
+            .buckets
+            .into_iter()
+            .map(|((month, employee_id), mut buckets)| {
+                buckets.sort_by_key(|(id, _)| *id);
+                CardRow {
+                    month,
+                    employee_id,
+                    body: pack(&buckets),
+                }
+            })
+            .collect();
+        tx.insert_rows(&rows).await?;
+        Ok(())
+    }
 }
 
 impl Store {

@@ -19,7 +19,7 @@
 //!   aggregation per (kind, window, month) in the database ([`pushdown`]), spread over the
 //!   read connections, and write the buckets in one transaction.
 
-mod cards;
+pub(crate) mod cards;
 pub mod pushdown;
 mod refresh;
 
@@ -517,6 +517,9 @@ impl Store {
         }))
         .buffer_unordered(parallel);
         let mut done = 0;
+        // Rebuilding every measure of some months: their cards come from the new buckets
+        // as they arrive. New measures join the other measures' buckets already stored.
+        let mut cards = (!matches!(scope, Rebuild::Measures)).then(cards::Cards::default);
         let ids: Vec<i64> = registered.iter().map(|r| r.id).collect();
         if let Rebuild::Measures = scope {
             let mut del = Sql::new("DELETE FROM rollups WHERE measure_id IN ");
@@ -526,22 +529,34 @@ impl Store {
         while let Some(rows) = results.next().await {
             let rows = rows?;
             report.buckets += rows.len();
+            if let Some(cards) = cards.as_mut() {
+                for r in &rows {
+                    cards.add(&r.month, r.employee_id, r.measure_id, r.bucket);
+                }
+            }
             tx.insert_rows(&rows).await?;
             done += 1;
             progress(done, total);
         }
-        let months: Vec<Period> = match &scope {
-            Rebuild::Months(months) => months.clone(),
-            Rebuild::All | Rebuild::Measures => {
+        match (&scope, cards) {
+            (Rebuild::Months(months), Some(cards)) => {
+                let mut del = Sql::new("DELETE FROM rollup_cards WHERE month IN ");
+                del.bind_list(months.iter().map(ToString::to_string));
+                tx.run(&del).await?;
+                cards.write(&mut tx).await?;
+            }
+            (_, Some(cards)) => {
                 tx.execute("DELETE FROM rollup_cards", vec![]).await?;
+                cards.write(&mut tx).await?;
+            }
+            (_, None) => {
                 let rows: Vec<(String,)> = tx
                     .fetch_all(&Sql::new("SELECT DISTINCT month FROM rollups"))
                     .await?;
-                rows.into_iter().filter_map(|(m,)| m.parse().ok()).collect()
+                for month in rows.into_iter().filter_map(|(m,)| m.parse().ok()) {
+                    tx.repack_cards(month, None).await?;
+                }
             }
-        };
-        for month in months {
-            tx.repack_cards(month, None).await?;
         }
         tx.commit().await?;
         Ok(report)
