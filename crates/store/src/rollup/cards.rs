@@ -126,6 +126,12 @@ impl Tx {
 
     /// Packs the months listed in `rollup_cards_todo` and empties the list.
     async fn pack_pending_months(&mut self) -> Result<usize> {
+        if let Tx::Postgres(_) = self {
+            // Two processes opening the same database at once: the second waits, then finds
+            // the list empty. (SQLite's write transactions are serial already.)
+            self.execute("LOCK TABLE rollup_cards_todo IN EXCLUSIVE MODE", vec![])
+                .await?;
+        }
         let months: Vec<(String,)> = self
             .fetch_all(&Sql::new("SELECT month FROM rollup_cards_todo"))
             .await?;
