@@ -157,13 +157,10 @@ pub(crate) struct Cards {
 impl Cards {
     /// Adds the bucket of measure `id` of `employee` in `month`.
     pub(crate) fn add(&mut self, month: &str, employee: i64, id: i64, bucket: Bucket) {
-        match self.buckets.get_mut(&(month.to_string(), employee)) {
-            Some(list) => list.push((id, bucket)),
-            None => {
-                self.buckets
-                    .insert((month.to_string(), employee), vec![(id, bucket)]);
-            }
-        }
+        self.buckets
+            .entry((month.to_string(), employee))
+            .or_default()
+            .push((id, bucket));
     }
 
     /// Inserts the cards.

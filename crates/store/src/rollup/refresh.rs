@@ -95,7 +95,8 @@ impl Tx {
         self.follow_dependencies(&registered, &mut todo, &tz)
             .await?;
         let mut touched = Some(BTreeSet::new());
-        let mut cards: Todo = BTreeMap::new();
+        // The people whose cards to repack, per month over every kind (`None`: everybody).
+        let mut cards: BTreeMap<Period, Option<BTreeSet<i64>>> = BTreeMap::new();
         for ((kind, month), people) in &todo {
             for (key, members) in groups(&registered)
                 .into_iter()
@@ -109,9 +110,7 @@ impl Tx {
                     (Some(p), Some(t)) => t.extend(p.iter().copied()),
                     _ => touched = None,
                 }
-                let entry = cards
-                    .entry((*kind, *month))
-                    .or_insert_with(|| Some(BTreeSet::new()));
+                let entry = cards.entry(*month).or_insert_with(|| Some(BTreeSet::new()));
                 match (entry.as_mut(), &people) {
                     (Some(all), Some(p)) => all.extend(p.iter().copied()),
                     _ => *entry = None,
@@ -130,7 +129,7 @@ impl Tx {
                 self.insert_rows(&rows).await?;
             }
         }
-        for (month, people) in cards_by_month(cards) {
+        for (month, people) in cards {
             self.repack_cards(month, people.as_ref()).await?;
         }
         self.execute("DELETE FROM rollup_dirty", vec![]).await?;
@@ -268,21 +267,6 @@ fn derived_windows(registered: &[Registered], kind: RecordKind) -> BTreeSet<&'st
         })
         .map(|r| r.measure.window.field)
         .collect()
-}
-
-/// The people whose cards to repack per month, over every kind (`None`: everybody).
-fn cards_by_month(todo: Todo) -> BTreeMap<Period, Option<BTreeSet<i64>>> {
-    let mut out: BTreeMap<Period, Option<BTreeSet<i64>>> = BTreeMap::new();
-    for ((_, month), people) in todo {
-        match (
-            out.entry(month).or_insert_with(|| Some(BTreeSet::new())),
-            people,
-        ) {
-            (Some(all), Some(p)) => all.extend(p),
-            (entry, _) => *entry = None,
-        }
-    }
-    out
 }
 
 fn mark(todo: &mut Todo, kind: RecordKind, month: Period, people: impl IntoIterator<Item = i64>) {
