@@ -331,3 +331,46 @@ async fn backups_taken_under_write_load_restore_to_a_consistent_state() {
     assert!(total > 50, "too few writes under load: {total}");
     assert_eq!(copies, 5);
 }
+
+/// `kaohe backup` writes nothing to the live database, so another process's long write (here
+/// the sqlite3 shell holding SQLite's write lock) neither holds it up nor is disturbed by it.
+#[test]
+fn a_backup_runs_while_another_process_holds_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _, _) = company(dir.path());
+    let mut shell = Command::new("sqlite3")
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = shell.stdin.take().unwrap();
+    use std::io::Write;
+    writeln!(
+        input,
+        "BEGIN IMMEDIATE; UPDATE settings SET value = value; SELECT 'locked';"
+    )
+    .unwrap();
+    let mut line = String::new();
+    BufReader::new(shell.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let started = Instant::now();
+    let copy = dir.path().join("copy.db");
+    ok(kaohe(&db).args(["backup", "-o"]).arg(&copy));
+    // SQLite's busy timeout is 10 s: a backup that needed the lock would wait that long and fail.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    writeln!(input, "COMMIT;").unwrap();
+    drop(input);
+    assert!(shell.wait().unwrap().success());
+    assert_eq!(sql(&copy, "PRAGMA integrity_check"), "ok");
+    assert_eq!(
+        sql(&copy, "SELECT COUNT(*) FROM employees"),
+        sql(&db, "SELECT COUNT(*) FROM employees")
+    );
+}

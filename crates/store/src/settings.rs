@@ -13,6 +13,12 @@ impl Store {
 
     /// Writes a setting.
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        // Every CLI command records the settings it runs with; an unchanged value is not
+        // written, so a read-only command (backup, export) never takes SQLite's write lock
+        // from a running server.
+        if self.setting(key).await?.as_deref() == Some(value) {
+            return Ok(());
+        }
         let mut sql = Sql::new("INSERT INTO settings (key, value) VALUES (");
         sql.bind(key)
             .push(", ")

@@ -34,7 +34,10 @@ const IMPORT_IN_BULK_ABOVE: usize = 50;
 impl Tx {
     pub(crate) async fn begin(backend: &Backend) -> Result<Self> {
         Ok(match backend {
-            Backend::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            // IMMEDIATE takes the write lock up front. A deferred transaction that read first
+            // could not take it after another process (a CLI import, a backup) had committed
+            // meanwhile: SQLite answers "database is locked" at once, without waiting.
+            Backend::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }

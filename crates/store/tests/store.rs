@@ -301,6 +301,38 @@ async fn sqlite_binds_numbered_placeholders_by_number_not_by_position() {
     assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("v2"));
 }
 
+/// A write transaction on SQLite holds the write lock from its start. Begun deferred, one that
+/// read first and wrote after another connection (another process) had committed would fail at
+/// once with "database is locked", without waiting: the server answered 503 to a plain write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_transaction_that_reads_first_survives_a_commit_by_another_connection() {
+    let db = kaohe_testkit::sqlite();
+    let ours = db.open().await;
+    let theirs = db.open().await;
+    ours.set_setting("first", "1").await.unwrap();
+    let mut tx = ours.begin().await.unwrap();
+    tx.execute("SELECT value FROM settings", vec![])
+        .await
+        .unwrap();
+    let other = tokio::spawn(async move { theirs.set_setting("theirs", "1").await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES ('ours', '1')",
+        vec![],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    other.await.unwrap().unwrap();
+    for key in ["first", "ours", "theirs"] {
+        assert_eq!(
+            ours.setting(key).await.unwrap().as_deref(),
+            Some("1"),
+            "{key}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_live_sqlite_database_backs_up_to_a_consistent_copy() {
     let db = kaohe_testkit::sqlite();
