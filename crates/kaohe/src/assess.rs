@@ -52,13 +52,16 @@ pub async fn evaluate(
         employee,
     };
     let started = std::time::Instant::now();
-    let e = store
-        .evaluate(&Viewer::system("kaohe evaluate"), &req)
+    // The JSON of ten thousand cards is written while they are stored; printed once they are.
+    let (e, json) = store
+        .evaluate_then(&Viewer::system("kaohe evaluate"), &req, move |e| {
+            (format == Format::Json).then(|| json_text(e))
+        })
         .await?;
     let secs = started.elapsed().as_secs_f64();
     let output_started = std::time::Instant::now();
     match format {
-        Format::Json => print_json(&e)?,
+        Format::Json => print_json(&json.unwrap_or_else(|| json_text(&e))?)?,
         Format::Csv => print_csv(&e)?,
         Format::Table => {
             print_table(&e);
@@ -162,11 +165,18 @@ pub fn to_json(e: &Evaluation) -> Value {
 }
 
 /// Writes the JSON document of `e` to stdout, pretty-printed, through one buffer.
-fn print_json(e: &Evaluation) -> Result<()> {
+/// The `--format json` document of an evaluation, with its final newline.
+fn json_text(e: &Evaluation) -> serde_json::Result<Vec<u8>> {
+    let mut text = Vec::with_capacity(e.results.len() * 2048);
+    serde_json::to_writer_pretty(&mut text, &EvaluationJson::new(e))?;
+    text.push(b'\n');
+    Ok(text)
+}
+
+fn print_json(text: &[u8]) -> Result<()> {
     use std::io::Write;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-    serde_json::to_writer_pretty(&mut out, &EvaluationJson::new(e))?;
-    writeln!(out)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text)?;
     out.flush()?;
     Ok(())
 }

@@ -134,13 +134,14 @@ impl Tx {
     ) -> Result<u64> {
         let head = format!("INSERT INTO {table} ({}) ", columns.join(", "));
         let n = columns.len();
-        let rows: Vec<Vec<Val>> = values.chunks(n).map(<[Val]>::to_vec).collect();
-        values.clear();
+        let rows = 0..values.len() / n;
+        // The values move into the statement row by row, none copied.
+        let mut values = values.drain(..);
         let done = match self {
             Tx::Sqlite(t) => {
                 let mut qb = QueryBuilder::<Sqlite>::new(head);
-                qb.push_values(rows, |mut b, row| {
-                    row.into_iter().for_each(|v| push_sqlite(&mut b, v))
+                qb.push_values(rows, |mut b, _| {
+                    values.by_ref().take(n).for_each(|v| push_sqlite(&mut b, v))
                 });
                 qb.build()
                     .execute(&mut **t)
@@ -149,8 +150,8 @@ impl Tx {
             }
             Tx::Postgres(t) => {
                 let mut qb = QueryBuilder::<Postgres>::new(head);
-                qb.push_values(rows, |mut b, row| {
-                    row.into_iter().for_each(|v| push_pg(&mut b, v))
+                qb.push_values(rows, |mut b, _| {
+                    values.by_ref().take(n).for_each(|v| push_pg(&mut b, v))
                 });
                 qb.build()
                     .execute(&mut **t)

@@ -417,3 +417,83 @@ async fn explain_traces_an_indicator_to_its_records_and_the_next_grade() {
         );
     }
 }
+
+const COMPLAINT_CHANGE: &str = r#"
+[[indicators]]
+code = "complaint_change"
+name_zh = "有效投诉变化"
+name_en = "Change in valid complaints"
+category = "service"
+definition_zh = "本期有效投诉减上期"
+definition_en = "Valid complaints this period less last period's"
+source = "customer_service"
+period = "month"
+direction = "lower"
+unit = "count"
+target = 0
+formula = "count(complaints where valid) - prev(valid_complaints)"
+scoring = { rule = "deduction", per_occurrence = 10 }
+"#;
+
+/// `prev(indicator)` takes last period's value from the stored scorecard when it holds one
+/// (an upheld appeal may have corrected it), else from the formula over last period's records.
+#[tokio::test]
+async fn prev_of_an_indicator_reads_the_stored_value_of_last_period_first_on_every_backend() {
+    for db in every_backend().await {
+        let store = db.open().await;
+        seed(&store).await;
+        let text = LIBRARY.replace(
+            r#"  { indicator = "product_knowledge", weight = 20 },"#,
+            "  { indicator = \"product_knowledge\", weight = 10 },\n  { indicator = \"complaint_change\", weight = 10 },",
+        ) + COMPLAINT_CHANGE;
+        let lib = Library::from_toml(&text).expect("the test library is valid");
+        let system = Viewer::system("test");
+        store.save_library(&system, &lib).await.unwrap();
+        let change = |e: &kaohe_store::evaluate::Evaluation, emp: i64| {
+            e.results
+                .iter()
+                .find(|r| r.employee_id == emp)
+                .and_then(|r| {
+                    r.scorecard
+                        .lines
+                        .iter()
+                        .find(|l| l.indicator == "complaint_change")
+                })
+                .and_then(|l| l.value)
+        };
+        // September stored for person 1 only: no valid complaints then.
+        let september = EvalRequest {
+            period: Period::parse("2026-09").unwrap(),
+            scheme: None,
+            employee: Some(1),
+        };
+        store.evaluate(&system, &september).await.unwrap();
+        let e = store.evaluate(&system, &october()).await.unwrap();
+        let b = db.backend;
+        assert_eq!(
+            change(&e, 1),
+            Some(2.0),
+            "{b}: 2 valid complaints, none stored before"
+        );
+        assert_eq!(
+            change(&e, 2),
+            Some(0.0),
+            "{b}: nothing stored, nothing in the records"
+        );
+
+        // Last period's stored value, as an upheld appeal would have corrected it, wins over
+        // the records.
+        let mut tx = store.begin().await.unwrap();
+        tx.execute(
+            "UPDATE scorecard_lines SET value = 5 WHERE indicator_code = 'valid_complaints' AND scorecard_id IN \
+             (SELECT id FROM scorecards WHERE period = '2026-09' AND employee_id = 1 AND current = TRUE)",
+            vec![],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let e = store.evaluate(&system, &october()).await.unwrap();
+        assert_eq!(change(&e, 1), Some(-3.0), "{b}: 2 now less the stored 5");
+        assert_eq!(change(&e, 2), Some(0.0), "{b}");
+    }
+}

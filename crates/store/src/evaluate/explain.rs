@@ -94,7 +94,10 @@ impl Store {
             measures::Source::Rollups,
         )
         .await?;
-        let mut inputs = self.period_inputs(period, Some(employee)).await?;
+        let prev_codes = super::prev_refs(lib, scheme).collect();
+        let mut inputs = self
+            .period_inputs(period, Some(employee), &prev_codes)
+            .await?;
         super::fill_absences(&wanted, &computed, std::iter::once(employee), &mut inputs);
         let wd = cal.working_days_between(period.start(), period.end_exclusive());
         let pwd = cal.working_days_between(period.prev().start(), period.prev().end_exclusive());

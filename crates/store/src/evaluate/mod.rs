@@ -32,7 +32,7 @@ use kaohe_domain::period::Period;
 use kaohe_domain::scheme::{RaterGroup, Scheme};
 pub use measures::Source;
 use measures::Wanted;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What to evaluate.
 #[derive(Debug, Clone)]
@@ -82,6 +82,19 @@ impl Store {
     /// appeal changes it. Asked for one such person, evaluation is refused; asked for many,
     /// they are left out of the result.
     pub async fn evaluate(&self, viewer: &Viewer, req: &EvalRequest) -> Result<Evaluation> {
+        Ok(self.evaluate_then(viewer, req, |_| ()).await?.0)
+    }
+
+    /// [`Store::evaluate`], running `prepare` over the computed scorecards on a thread of its
+    /// own while they are being stored: a caller's output (the CLI's JSON of ten thousand
+    /// cards) is ready when the commit is. What `prepare` made is returned only once the
+    /// scorecards are stored.
+    pub async fn evaluate_then<R: Send + 'static>(
+        &self,
+        viewer: &Viewer,
+        req: &EvalRequest,
+        prepare: impl FnOnce(&Evaluation) -> R + Send + 'static,
+    ) -> Result<(Evaluation, R)> {
         self.refuse_if_closed(req.period).await?;
         let frozen = self.frozen_people(req.period).await?;
         if let Some(id) = req.employee.filter(|e| frozen.contains(e)) {
@@ -99,14 +112,33 @@ impl Store {
             .results
             .retain(|r| !frozen.contains(&r.employee_id));
         let computed = started.elapsed();
-        self.save_scorecards(viewer, &evaluation).await?;
+        let evaluation = std::sync::Arc::new(evaluation);
+        let prepared = tokio::task::spawn_blocking({
+            let evaluation = evaluation.clone();
+            move || prepare(&evaluation)
+        });
+        let saved = self.save_scorecards(viewer, &evaluation).await;
+        let prepared = prepared.await;
+        saved?;
+        let prepared = match prepared {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => {
+                return Err(StoreError::Invalid {
+                    field: "evaluation".into(),
+                    message: "kaohe was shutting down: the scorecards are stored, the output was not finished".into(),
+                });
+            }
+        };
         tracing::debug!(
             people = evaluation.results.len(),
             compute_ms = computed.as_millis(),
             save_ms = (started.elapsed() - computed).as_millis(),
             "evaluated"
         );
-        Ok(evaluation)
+        let evaluation = std::sync::Arc::into_inner(evaluation)
+            .expect("the preparing thread has finished and dropped its reference");
+        Ok((evaluation, prepared))
     }
 
     /// People whose scorecard of `period` is frozen by their cycle's stage.
@@ -217,9 +249,13 @@ impl Store {
     ) -> Result<Evaluation> {
         let started = std::time::Instant::now();
         let wanted = wanted_measures(lib, people.iter().map(|(_, s)| s));
+        let schemes: BTreeMap<&str, &Scheme> =
+            people.iter().map(|(_, s)| (s.code.as_str(), s)).collect();
+        let prev_codes: BTreeSet<String> =
+            schemes.values().flat_map(|s| prev_refs(lib, s)).collect();
         let (computed, mut inputs) = futures_util::future::try_join(
             measures::compute(self, viewer, &wanted, req.period, req.employee, cal, source),
-            self.period_inputs(req.period, req.employee),
+            self.period_inputs(req.period, req.employee, &prev_codes),
         )
         .await?;
         fill_absences(
@@ -261,63 +297,117 @@ impl Store {
         })
     }
 
-    /// Ratings, targets, behaviour factors and last period's values, read once (absences come
-    /// with the measures: [`fill_absences`]).
-    async fn period_inputs(&self, period: Period, employee: Option<i64>) -> Result<PeriodInputs> {
-        let code = period.to_string();
-        let mut inputs = PeriodInputs::default();
+    /// Ratings, targets, behaviour factors and last period's stored values of the indicators
+    /// `prev_codes` (those formulas reach with `prev(...)`), each read once and all at the same
+    /// time (absences come with the measures: [`fill_absences`]).
+    async fn period_inputs(
+        &self,
+        period: Period,
+        employee: Option<i64>,
+        prev_codes: &BTreeSet<String>,
+    ) -> Result<PeriodInputs> {
+        let (ratings, targets, behaviour, prev_values) = futures_util::future::try_join4(
+            self.period_ratings(period, employee),
+            self.period_targets(period, employee),
+            self.period_behaviour(period, employee),
+            self.prev_values(period, employee, prev_codes),
+        )
+        .await?;
+        Ok(PeriodInputs {
+            ratings,
+            targets,
+            prev_values,
+            absent_days: HashMap::new(),
+            behaviour,
+        })
+    }
+
+    async fn period_ratings(
+        &self,
+        period: Period,
+        employee: Option<i64>,
+    ) -> Result<HashMap<(i64, String), BTreeMap<RaterGroup, Vec<f64>>>> {
         let mut sql = Sql::new(
             "SELECT employee_id, indicator_code, rater_group, score FROM ratings WHERE period = ",
         );
-        sql.bind(code.as_str());
+        sql.bind(period.to_string());
         only(&mut sql, "employee_id", employee);
+        let mut out: HashMap<_, BTreeMap<_, Vec<f64>>> = HashMap::new();
         for (emp, ind, group, score) in self.fetch_all::<(i64, String, String, f64)>(&sql).await? {
             if let Some(g) = RaterGroup::ALL.into_iter().find(|g| g.as_str() == group) {
-                inputs
-                    .ratings
-                    .entry((emp, ind))
+                out.entry((emp, ind))
                     .or_default()
                     .entry(g)
                     .or_default()
                     .push(score);
             }
         }
+        Ok(out)
+    }
+
+    async fn period_targets(
+        &self,
+        period: Period,
+        employee: Option<i64>,
+    ) -> Result<HashMap<i64, BTreeMap<String, f64>>> {
         let mut sql = Sql::new(
             "SELECT employee_id, indicator_code, value FROM targets WHERE status <> 'disputed' AND period = ",
         );
-        sql.bind(code.as_str());
+        sql.bind(period.to_string());
         only(&mut sql, "employee_id", employee);
+        let mut out: HashMap<i64, BTreeMap<String, f64>> = HashMap::new();
         for (emp, ind, value) in self.fetch_all::<(i64, String, f64)>(&sql).await? {
-            inputs.targets.entry(emp).or_default().insert(ind, value);
+            out.entry(emp).or_default().insert(ind, value);
         }
+        Ok(out)
+    }
+
+    async fn period_behaviour(
+        &self,
+        period: Period,
+        employee: Option<i64>,
+    ) -> Result<HashMap<i64, Behaviour>> {
         let mut sql = Sql::new(
             "SELECT employee_id, factor, serious_violation FROM behaviour_assessments WHERE period = ",
         );
-        sql.bind(code.as_str());
+        sql.bind(period.to_string());
         only(&mut sql, "employee_id", employee);
-        for (emp, factor, serious_violation) in self.fetch_all::<(i64, f64, bool)>(&sql).await? {
-            inputs.behaviour.insert(
-                emp,
-                Behaviour {
+        let rows = self.fetch_all::<(i64, f64, bool)>(&sql).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(emp, factor, serious_violation)| {
+                let b = Behaviour {
                     factor,
                     serious_violation,
-                },
-            );
+                };
+                (emp, b)
+            })
+            .collect())
+    }
+
+    /// Last period's stored values of the indicators `codes`.
+    async fn prev_values(
+        &self,
+        period: Period,
+        employee: Option<i64>,
+        codes: &BTreeSet<String>,
+    ) -> Result<HashMap<i64, BTreeMap<String, f64>>> {
+        let mut out: HashMap<i64, BTreeMap<String, f64>> = HashMap::new();
+        if codes.is_empty() {
+            return Ok(out);
         }
         let mut sql = Sql::new(
             "SELECT s.employee_id, l.indicator_code, l.value FROM scorecard_lines l JOIN scorecards s ON s.id = l.scorecard_id \
              WHERE s.current = TRUE AND l.value IS NOT NULL AND s.period = ",
         );
-        sql.bind(period.prev().to_string());
+        sql.bind(period.prev().to_string())
+            .push(" AND l.indicator_code IN ")
+            .bind_list(codes.iter().map(String::as_str));
         only(&mut sql, "s.employee_id", employee);
         for (emp, ind, value) in self.fetch_all::<(i64, String, f64)>(&sql).await? {
-            inputs
-                .prev_values
-                .entry(emp)
-                .or_default()
-                .insert(ind, value);
+            out.entry(emp).or_default().insert(ind, value);
         }
-        Ok(inputs)
+        Ok(out)
     }
 }
 
@@ -379,13 +469,17 @@ fn fill_prev_indicators(
     values: &MeasureValues,
     ctx: &mut EvalContext,
 ) {
-    let referenced = scheme_indicator_codes(scheme).into_iter().flat_map(|code| {
+    fill_prev_values_of(lib, prev_refs(lib, scheme), values, ctx);
+}
+
+/// The indicators whose last-period value the formulas of `scheme` reach with `prev(...)`.
+fn prev_refs<'a>(lib: &'a Library, scheme: &Scheme) -> impl Iterator<Item = String> + 'a {
+    scheme_indicator_codes(scheme).into_iter().flat_map(|code| {
         lib.indicator(&code)
             .and_then(|i| i.formula())
             .map(|f| f.prev_indicator_refs())
             .unwrap_or_default()
-    });
-    fill_prev_values_of(lib, referenced, values, ctx);
+    })
 }
 
 /// [`fill_prev_indicators`] for the `referenced` indicators (of one formula being previewed).

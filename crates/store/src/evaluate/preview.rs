@@ -90,7 +90,10 @@ impl Store {
             Source::Records,
         )
         .await?;
-        let inputs = self.period_inputs(period, Some(employee)).await?;
+        let prev_codes = referenced.iter().cloned().collect();
+        let inputs = self
+            .period_inputs(period, Some(employee), &prev_codes)
+            .await?;
         let wd = cal.working_days_between(period.start(), period.end_exclusive());
         let pwd = cal.working_days_between(period.prev().start(), period.prev().end_exclusive());
         let values = person_values(&wanted, &computed, employee);

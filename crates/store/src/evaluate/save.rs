@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use kaohe_domain::composition::Scorecard;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A stored scorecard with its lines.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -74,30 +74,43 @@ impl<'a> CardRow<'a> {
     }
 }
 
-/// SHA-256 over every stored column of a card and its lines (floats by their exact bits).
+/// SHA-256 over every stored column of a card and its lines: strings with a terminator,
+/// floats by their exact bits, absent values by a marker of their own.
 fn fingerprint(card: &Scorecard, detail: &str) -> String {
+    fn text(h: &mut Sha256, s: &str) {
+        h.update(s.as_bytes());
+        h.update([0xff]);
+    }
+    fn num(h: &mut Sha256, x: Option<f64>) {
+        match x {
+            Some(v) => {
+                h.update([1]);
+                h.update(v.to_bits().to_le_bytes());
+            }
+            None => h.update([0]),
+        }
+    }
     let mut h = Sha256::new();
-    let head = (
-        &card.scheme,
-        card.version,
-        card.total.map(f64::to_bits),
-        card.grade.as_ref().map(|g| &g.code),
-        card.bonus_coefficient.map(f64::to_bits),
-    );
-    h.update(format!("{head:?}\n{detail}\n"));
+    text(&mut h, &card.scheme);
+    h.update(card.version.to_le_bytes());
+    num(&mut h, card.total);
+    text(&mut h, card.grade.as_ref().map_or("", |g| g.code.as_str()));
+    h.update([u8::from(card.grade.is_some())]);
+    num(&mut h, card.bonus_coefficient);
+    text(&mut h, detail);
     for l in &card.lines {
-        let bits = |x: Option<f64>| x.map(f64::to_bits);
-        let line = (
-            &l.indicator,
-            bits(l.value),
-            bits(l.numerator),
-            bits(l.denominator),
-            bits(l.counted_score.or(l.score)),
-            l.weight.as_percent().to_bits(),
-            l.effective_weight.to_bits(),
-            l.applicable,
-        );
-        h.update(format!("{line:?}\n"));
+        text(&mut h, &l.indicator);
+        for x in [
+            l.value,
+            l.numerator,
+            l.denominator,
+            l.counted_score.or(l.score),
+        ] {
+            num(&mut h, x);
+        }
+        num(&mut h, Some(l.weight.as_percent()));
+        num(&mut h, Some(l.effective_weight));
+        h.update([u8::from(l.applicable)]);
     }
     hex::encode(h.finalize())
 }
@@ -136,12 +149,12 @@ impl Row for CardRow<'_> {
     }
 }
 
-struct LineRow {
+struct LineRow<'a> {
     scorecard_id: i64,
-    line: kaohe_domain::composition::ScorecardLine,
+    line: &'a kaohe_domain::composition::ScorecardLine,
 }
 
-impl Row for LineRow {
+impl Row for LineRow<'_> {
     const TABLE: &'static str = "scorecard_lines";
     const COLUMNS: &'static [&'static str] = &[
         "scorecard_id",
@@ -155,7 +168,7 @@ impl Row for LineRow {
         "applicable",
     ];
     fn values(&self, out: &mut Vec<Val>) {
-        let l = &self.line;
+        let l = self.line;
         out.extend([
             Val::from(self.scorecard_id),
             l.indicator.as_str().into(),
@@ -170,32 +183,60 @@ impl Row for LineRow {
     }
 }
 
+/// The stored `detail` of a card. Fields in alphabetical order: the text is the same as that
+/// of the JSON values it was built from before (whose maps sort their keys).
+#[derive(Serialize)]
+struct Detail<'a> {
+    composition: String,
+    indicators_total: Option<f64>,
+    library_version: i64,
+    lines: Vec<DetailLine<'a>>,
+    notes: Vec<DetailNote>,
+    total_rounded: Option<f64>,
+    working_days: u32,
+}
+
+#[derive(Serialize)]
+struct DetailLine<'a> {
+    group: &'a str,
+    indicator: &'a str,
+    na_reason: Option<String>,
+    own_score: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct DetailNote {
+    en: String,
+    zh: String,
+}
+
 fn detail_json(card: &Scorecard, e: &Evaluation) -> String {
-    let notes: Vec<_> = card
-        .notes
-        .iter()
-        .map(|n| serde_json::json!({ "zh": n.zh(), "en": n.en() }))
-        .collect();
-    let lines: Vec<_> = card
-        .lines
-        .iter()
-        .map(|l| {
-            serde_json::json!({
-                "indicator": l.indicator, "group": l.group, "own_score": l.score,
-                "na_reason": l.na_reason.map(|r| format!("{r:?}")),
+    let detail = Detail {
+        composition: format!("{:?}", card.composition),
+        indicators_total: card.indicators_total,
+        library_version: e.library_version,
+        lines: card
+            .lines
+            .iter()
+            .map(|l| DetailLine {
+                group: &l.group,
+                indicator: &l.indicator,
+                na_reason: l.na_reason.map(|r| format!("{r:?}")),
+                own_score: l.score,
             })
-        })
-        .collect();
-    serde_json::json!({
-        "total_rounded": card.total_rounded,
-        "indicators_total": card.indicators_total,
-        "composition": format!("{:?}", card.composition),
-        "notes": notes,
-        "lines": lines,
-        "library_version": e.library_version,
-        "working_days": e.working_days,
-    })
-    .to_string()
+            .collect(),
+        notes: card
+            .notes
+            .iter()
+            .map(|n| DetailNote {
+                en: n.en(),
+                zh: n.zh(),
+            })
+            .collect(),
+        total_rounded: card.total_rounded,
+        working_days: e.working_days,
+    };
+    serde_json::to_string(&detail).expect("a detail of strings and numbers serializes")
 }
 
 impl Store {
@@ -206,14 +247,16 @@ impl Store {
         let period = e.period.to_string();
         let now = Utc::now();
         let mut tx = self.begin().await?;
-        let mut q = Sql::new(
-            "SELECT employee_id, fingerprint FROM scorecards WHERE current = TRUE AND period = ",
-        );
+        let mut q =
+            Sql::new("SELECT employee_id, fingerprint, current FROM scorecards WHERE period = ");
         q.bind(period.as_str());
-        let stored: HashMap<i64, String> = tx
-            .fetch_all::<(i64, String)>(&q)
-            .await?
+        let rows = tx.fetch_all::<(i64, String, bool)>(&q).await?;
+        // Only people with a card of the period (of any version) have one to replace.
+        let had_card: HashSet<i64> = rows.iter().map(|r| r.0).collect();
+        let stored: HashMap<i64, String> = rows
             .into_iter()
+            .filter(|r| r.2)
+            .map(|(emp, fingerprint, _)| (emp, fingerprint))
             .collect();
         // The detail and fingerprint of ten thousand cards take a couple of hundred ms: on
         // every core.
@@ -223,7 +266,12 @@ impl Store {
                 .filter(|c| stored.get(&c.employee_id) != Some(&c.fingerprint))
                 .collect();
         let ids: Vec<i64> = cards.iter().map(|c| c.employee_id).collect();
-        for chunk in ids.chunks(500) {
+        let replaced: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| had_card.contains(id))
+            .collect();
+        for chunk in replaced.chunks(500) {
             let mut del = Sql::new(
                 "DELETE FROM scorecard_lines WHERE scorecard_id IN (SELECT id FROM scorecards WHERE period = ",
             );
@@ -246,7 +294,7 @@ impl Store {
                 let id = card_ids[&c.employee_id];
                 c.card.lines.iter().map(move |l| LineRow {
                     scorecard_id: id,
-                    line: l.clone(),
+                    line: l,
                 })
             })
             .collect();
