@@ -216,14 +216,25 @@ impl Store {
         }
         viewer.restrict(&mut sql, "r.employee_id");
         let rows: Vec<(i64, Vec<u8>)> = self.fetch_all(&sql).await?;
-        let mut merged: std::collections::HashMap<(i64, i64), Bucket> =
-            std::collections::HashMap::with_capacity(rows.len() * ids.len() / months.len().max(1));
-        for (emp, body) in rows {
-            let buckets = unpack(&body).map_err(|message| StoreError::Invalid {
+        let wanted = |emp: i64, body: &[u8]| {
+            let buckets = unpack(body).map_err(|message| StoreError::Invalid {
                 field: format!("rollup_cards (employee {emp})"),
                 message,
             })?;
-            for (id, b) in buckets.into_iter().filter(|(id, _)| ids.contains(id)) {
+            Ok::<_, StoreError>(buckets.into_iter().filter(|(id, _)| ids.contains(id)))
+        };
+        if months.len() == 1 {
+            // One card per person (the key is month and person): nothing to merge.
+            let mut out = Vec::with_capacity(rows.len() * ids.len());
+            for (emp, body) in rows {
+                out.extend(wanted(emp, &body)?.map(|(id, b)| ((emp, id), b)));
+            }
+            return Ok(out);
+        }
+        let mut merged: std::collections::HashMap<(i64, i64), Bucket> =
+            std::collections::HashMap::with_capacity(rows.len() * ids.len() / months.len());
+        for (emp, body) in rows {
+            for (id, b) in wanted(emp, &body)? {
                 merged
                     .entry((emp, id))
                     .and_modify(|m| m.merge(&b))
