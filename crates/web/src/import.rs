@@ -347,46 +347,46 @@ struct Run {
 }
 
 impl Run {
+    /// Runs the import; its outcome is stored before pollers see it, so a finished job reads
+    /// as finished only once a restarted server would read it the same way.
     async fn go(self, upload: Upload) {
         let outcome = self.import(&upload).await;
         let (id, jobs) = (self.id, &self.jobs);
-        let mut finished = None;
-        jobs.update(id, |j| {
-            match outcome {
-                Ok(o) => {
-                    j.state = JobState::Done;
-                    j.rows = Some(o.rows);
-                    j.rows_read = o.rows;
-                }
-                Err(ImportFailure::Rejected(report)) => {
-                    j.state = JobState::Rejected;
-                    j.report = Some(if self.zh { report.to_zh() } else { report });
-                }
-                Err(ImportFailure::Store(e)) => {
-                    tracing::warn!(error = %e, file = %self.name, "web import failed");
-                    j.state = JobState::Failed;
-                    j.error = Some(match e {
-                        kaohe_store::StoreError::Database(_) => "internal error".into(),
-                        other => other.to_string(),
-                    });
-                }
+        let Some(mut j) = jobs.lock().get(&id).cloned() else {
+            return;
+        };
+        match outcome {
+            Ok(o) => {
+                j.state = JobState::Done;
+                j.rows = Some(o.rows);
+                j.rows_read = o.rows;
             }
-            finished = Some(j.clone());
-        });
-        if let Some(j) = finished {
-            let report = j
-                .report
-                .as_ref()
-                .and_then(|r| serde_json::to_string(r).ok());
-            let rows = j.rows.map(|r| r as i64);
-            let saved = self
-                .store
-                .finish_import_job(id, j.state.as_str(), rows, report, j.error.clone())
-                .await;
-            if let Err(e) = saved {
-                tracing::error!(error = %e, job = id, "could not record an import's outcome");
+            Err(ImportFailure::Rejected(report)) => {
+                j.state = JobState::Rejected;
+                j.report = Some(if self.zh { report.to_zh() } else { report });
+            }
+            Err(ImportFailure::Store(e)) => {
+                tracing::warn!(error = %e, file = %self.name, "web import failed");
+                j.state = JobState::Failed;
+                j.error = Some(match e {
+                    kaohe_store::StoreError::Database(_) => "internal error".into(),
+                    other => other.to_string(),
+                });
             }
         }
+        let report = j
+            .report
+            .as_ref()
+            .and_then(|r| serde_json::to_string(r).ok());
+        let rows = j.rows.map(|r| r as i64);
+        let saved = self
+            .store
+            .finish_import_job(id, j.state.as_str(), rows, report, j.error.clone())
+            .await;
+        if let Err(e) = saved {
+            tracing::error!(error = %e, job = id, "could not record an import's outcome");
+        }
+        jobs.update(id, |cur| *cur = j);
     }
 
     async fn import(&self, upload: &Upload) -> Result<ImportOutcome, ImportFailure> {
