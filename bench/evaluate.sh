@@ -103,12 +103,16 @@ checkpoint() {
     frames=$(sqlite3 "$db" "PRAGMA wal_checkpoint(FULL);" "PRAGMA wal_checkpoint(TRUNCATE);" | head -1 | cut -d'|' -f3)
     echo "   checkpoint $1: ${frames:-0} WAL pages folded into the database file (not timed)"
 }
+remove_cards() { # the period's scorecards, so that the next evaluation is its first (not timed)
+    sqlite3 "$db" "DELETE FROM scorecards WHERE period = '$period'; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+}
 if [[ -n ${gen_note} ]]; then
-    # A reused database may hold scorecards of the period from an earlier run: removed, so that
-    # run 1 is the period's first evaluation (every card written) as on a new database.
-    sqlite3 "$db" "DELETE FROM scorecard_lines WHERE scorecard_id IN (SELECT id FROM scorecards WHERE period = '$period');
-                   DELETE FROM scorecards WHERE period = '$period';"
-    echo "   earlier scorecards of $period removed (not timed)"
+    # A reused database may be of an older kaohe (migrated here, not in a timed run), and may
+    # hold scorecards of the period from an earlier run: removed, so that run 1 is the period's
+    # first evaluation (every card written) as on a new database.
+    "$bin" --db "$db" init >/dev/null
+    remove_cards
+    echo "   migrated; earlier scorecards of $period removed (not timed)"
 fi
 checkpoint "after generation"
 
@@ -141,11 +145,6 @@ rollups_before=$(rollup_rows)
 
 # Each kaohe figure is the best of 3 runs, as DuckDB's and the sqlite3 CLI's are; all three
 # times are printed and reported.
-remove_cards() { # the period's scorecards, so that the next evaluation is its first (not timed)
-    sqlite3 "$db" "DELETE FROM scorecard_lines WHERE scorecard_id IN (SELECT id FROM scorecards WHERE period = '$period');
-                   DELETE FROM scorecards WHERE period = '$period';
-                   PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
-}
 best() { printf '%s\n' "$@" | sort -g | head -1; }
 most() { printf '%s\n' "$@" | sort -g | tail -1; }
 echo "== (a) kaohe evaluate --period $period --format json: run 1 (the period's first evaluation, every card written) and run 2 (nothing changed), 3 times each"

@@ -8,7 +8,7 @@ mod support;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use kaohe_domain::period::Period;
 use kaohe_gen::{GenConfig, Generator};
-use kaohe_store::{Sql, Store};
+use kaohe_store::{Sql, Store, Viewer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
@@ -197,16 +197,20 @@ async fn sales_by_hand(store: &Store) -> BTreeMap<i64, (f64, f64)> {
          AND status <> 'disputed' AND value > 0",
     )
     .await;
-    let scored: BTreeSet<i64> = rows::<(i64,)>(
-        store,
-        "SELECT DISTINCT s.employee_id FROM scorecards s JOIN scorecard_lines l ON l.scorecard_id = s.id \
-         WHERE s.current = TRUE AND s.period = '2026-10' AND l.value IS NOT NULL \
-         AND l.indicator_code IN ('sales_amount', 'sales_plan_completion')",
-    )
-    .await
-    .into_iter()
-    .map(|r| r.0)
-    .collect();
+    let scored: BTreeSet<i64> = store
+        .scorecards(&Viewer::system("test"), "2026-10", None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| {
+            c.lines.iter().any(|l| {
+                l.value.is_some()
+                    && ["sales_amount", "sales_plan_completion"]
+                        .contains(&l.indicator_code.as_str())
+            })
+        })
+        .map(|c| c.employee_id)
+        .collect();
     let mut sold: BTreeMap<i64, f64> = BTreeMap::new();
     for (id, seller, cents, d, status) in orders {
         if status == "cancelled" || !(d.year() == 2026 && d.month() == 10) {

@@ -179,20 +179,25 @@ impl Store {
         period: Period,
     ) -> Result<BTreeMap<i64, (f64, f64, bool)>> {
         let mut sql = Sql::new(
-            "SELECT s.employee_id, l.indicator_code, l.value, t.value FROM scorecards s \
-             JOIN scorecard_lines l ON l.scorecard_id = s.id AND l.indicator_code IN ('sales_amount', 'sales_plan_completion') \
+            "SELECT s.id, s.employee_id, s.lines, t.value FROM scorecards s \
              JOIN targets t ON t.employee_id = s.employee_id AND t.period = s.period AND t.indicator_code = 'sales_amount' \
-             WHERE s.current = TRUE AND l.value IS NOT NULL AND t.status <> 'disputed' AND t.value > 0 AND s.period = ",
+             WHERE s.current = TRUE AND t.status <> 'disputed' AND t.value > 0 AND s.period = ",
         );
-        sql.bind(period.to_string())
-            .push(" ORDER BY s.employee_id, l.indicator_code DESC");
+        sql.bind(period.to_string());
         let mut out = BTreeMap::new();
-        for (e, code, v, t) in self.fetch_all::<(i64, String, f64, f64)>(&sql).await? {
-            // `sales_plan_completion` sorts first; a `sales_amount` line, when present, wins.
-            let row = if code == "sales_amount" {
-                (v, t, v >= t)
-            } else {
-                (v * t / 100.0, t, v >= 100.0)
+        for (card, e, text, t) in self.fetch_all::<(i64, i64, String, f64)>(&sql).await? {
+            let lines = crate::evaluate::lines::unpack(card, &text)?;
+            let value = |code: &str| {
+                lines
+                    .iter()
+                    .find(|l| l.indicator_code == code)
+                    .and_then(|l| l.value)
+            };
+            // A `sales_amount` line, when present, wins over `sales_plan_completion`.
+            let row = match (value("sales_amount"), value("sales_plan_completion")) {
+                (Some(v), _) => (v, t, v >= t),
+                (None, Some(v)) => (v * t / 100.0, t, v >= 100.0),
+                (None, None) => continue,
             };
             out.insert(e, row);
         }

@@ -14,7 +14,7 @@ use kaohe_domain::formula::{Formula, PeriodOffset};
 use kaohe_domain::period::Period;
 use kaohe_domain::roles::Scope;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One row of a period's leaderboard (stored current scorecards).
 #[derive(Debug, Clone, Serialize)]
@@ -255,28 +255,51 @@ impl Store {
         period: Period,
     ) -> Result<Vec<TargetActual>> {
         let mut sql = Sql::new(
-            "SELECT l.indicator_code, SUM(l.value), SUM(t.value), CAST(COUNT(*) AS BIGINT), CAST(COUNT(t.value) AS BIGINT) \
-             FROM scorecards s JOIN scorecard_lines l ON l.scorecard_id = s.id \
-             LEFT JOIN targets t ON t.employee_id = s.employee_id AND t.period = s.period \
-             AND t.indicator_code = l.indicator_code AND t.status <> 'disputed' \
-             WHERE s.current = TRUE AND l.value IS NOT NULL AND s.period = ",
+            "SELECT s.id, s.employee_id, s.lines FROM scorecards s WHERE s.current = TRUE AND s.period = ",
+        );
+        sql.bind(period.to_string());
+        viewer.restrict(&mut sql, "s.employee_id");
+        let cards: Vec<(i64, i64, String)> = self.fetch_all(&sql).await?;
+        let mut sql = Sql::new(
+            "SELECT employee_id, indicator_code, value FROM targets WHERE status <> 'disputed' AND period = ",
         );
         sql.bind(period.to_string())
-            .push(" AND l.indicator_code IN ")
+            .push(" AND indicator_code IN ")
             .bind_list(SALES_INDICATORS.iter().copied());
-        viewer.restrict(&mut sql, "s.employee_id");
-        sql.push(" GROUP BY l.indicator_code");
-        type Row = (String, Option<f64>, Option<f64>, i64, i64);
-        let rows: BTreeMap<String, Row> = self
-            .fetch_all::<Row>(&sql)
+        viewer.restrict(&mut sql, "employee_id");
+        let targets: HashMap<(i64, String), f64> = self
+            .fetch_all::<(i64, String, f64)>(&sql)
             .await?
             .into_iter()
-            .map(|r| (r.0.clone(), r))
+            .map(|(e, code, v)| ((e, code), v))
             .collect();
+        // Per indicator: the sum of the actuals, of the individual targets, the people with a
+        // value and those of them with an individual target.
+        let mut rows: BTreeMap<String, (f64, Option<f64>, i64, i64)> = BTreeMap::new();
+        for (card, employee, text) in cards {
+            for line in crate::evaluate::lines::unpack(card, &text)? {
+                let Some(value) = line
+                    .value
+                    .filter(|_| SALES_INDICATORS.contains(&line.indicator_code.as_str()))
+                else {
+                    continue;
+                };
+                let target = targets
+                    .get(&(employee, line.indicator_code.clone()))
+                    .copied();
+                let row = rows.entry(line.indicator_code).or_default();
+                row.0 += value;
+                if let Some(t) = target {
+                    row.1 = Some(row.1.unwrap_or(0.0) + t);
+                    row.3 += 1;
+                }
+                row.2 += 1;
+            }
+        }
         let lib = self.library().await?.library;
         let mut out = Vec::new();
         for code in SALES_INDICATORS {
-            let Some((_, actual, set, people, with_target)) = rows.get(*code) else {
+            let Some((actual, set, people, with_target)) = rows.get(*code) else {
                 continue;
             };
             // People without an individual target are held to the library's target.
@@ -290,7 +313,7 @@ impl Store {
             };
             out.push(TargetActual {
                 indicator: code.to_string(),
-                actual: actual.unwrap_or(0.0),
+                actual: *actual,
                 target,
                 people: *people,
             });

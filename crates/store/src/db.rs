@@ -101,6 +101,36 @@ pub async fn open(location: &DbLocation) -> Result<Backend, StoreError> {
     Ok(backend)
 }
 
+/// Opens (creating if needed) a database migrated no further than `last` (its number): the
+/// state an older kaohe left, for tests of the upgrade to the later migrations.
+#[doc(hidden)]
+pub async fn open_until(location: &DbLocation, last: i64) -> Result<Backend, StoreError> {
+    let backend = match location {
+        DbLocation::Sqlite(path) => open_sqlite(path).await?,
+        DbLocation::Postgres(url) => open_pg(url, location).await?,
+    };
+    let until = |all: &sqlx::migrate::Migrator| sqlx::migrate::Migrator {
+        migrations: all
+            .iter()
+            .filter(|m| m.version <= last)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into(),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    };
+    let result = match &backend {
+        Backend::Sqlite { write, .. } => until(&SQLITE_MIGRATIONS).run(write).await,
+        Backend::Postgres(pool) => until(&PG_MIGRATIONS).run(pool).await,
+    };
+    result.map_err(|e| StoreError::Migrate {
+        location: location.redacted(),
+        reason: migrate_reason(&e),
+    })?;
+    Ok(backend)
+}
+
 async fn open_sqlite(path: &Path) -> Result<Backend, StoreError> {
     let location = path.display().to_string();
     if let Some(dir) = path

@@ -87,6 +87,17 @@ impl Store {
         Ok(store)
     }
 
+    /// [`Store::open`] migrating no further than migration `last`: the database an older
+    /// kaohe left, for tests of the upgrade. Nothing but raw SQL should write to it.
+    #[doc(hidden)]
+    pub async fn open_until(location: &DbLocation, last: i64) -> Result<Self> {
+        Ok(Store {
+            backend: db::open_until(location, last).await?,
+            location: location.clone(),
+            library_cache: Arc::default(),
+        })
+    }
+
     /// Parses and opens `text` (a file path, `sqlite://` or `postgres://` URL).
     pub async fn open_str(text: &str) -> Result<Self> {
         Self::open(&DbLocation::parse(text)?).await

@@ -15,7 +15,7 @@ use kaohe_domain::period::Period;
 use kaohe_domain::probation;
 use kaohe_domain::roles::Role;
 use kaohe_domain::training::{self, CourseReport, Prefill, ScoredResult};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The columns of [`ScoredResult`] for one person, joined from results, sessions and courses.
 const SCORED: &str = "SELECT c.title, c.indicator_code, s.held_on, r.score, c.pass_mark \
@@ -190,37 +190,33 @@ impl Store {
         let trainees = "SELECT r.employee_id FROM training_results r JOIN training_sessions ts ON ts.id = r.session_id \
              JOIN training_courses tc ON tc.id = ts.course_id WHERE tc.year = ";
         let mut sql = Sql::new(
-            "SELECT employee_id, period, total FROM scorecards WHERE current = TRUE AND total IS NOT NULL AND period IN ",
+            "SELECT id, employee_id, period, total, lines FROM scorecards WHERE current = TRUE AND period IN ",
         );
-        sql.bind_list(months.clone())
+        sql.bind_list(months)
             .push(" AND employee_id IN (")
             .push(trainees)
             .bind(year)
             .push(")");
-        let totals: Vec<(i64, String, f64)> = self.fetch_all(&sql).await?;
-        for (e, p, t) in totals {
-            out.insert((e, p, String::new()), (t, Some(t)));
-        }
-        let codes: Vec<String> = courses
+        let cards: Vec<(i64, i64, String, Option<f64>, String)> = self.fetch_all(&sql).await?;
+        let codes: HashSet<&str> = courses
             .iter()
-            .map(|c| c.4.clone())
+            .map(|c| c.4.as_str())
             .filter(|c| !c.is_empty())
             .collect();
-        if !codes.is_empty() {
-            let mut sql = Sql::new(
-                "SELECT s.employee_id, s.period, l.indicator_code, l.score, l.value FROM scorecard_lines l \
-                 JOIN scorecards s ON s.id = l.scorecard_id WHERE s.current = TRUE AND l.score IS NOT NULL AND l.indicator_code IN ",
-            );
-            sql.bind_list(codes)
-                .push(" AND s.period IN ")
-                .bind_list(months)
-                .push(" AND s.employee_id IN (")
-                .push(trainees)
-                .bind(year)
-                .push(")");
-            let lines: Vec<(i64, String, String, f64, Option<f64>)> = self.fetch_all(&sql).await?;
-            for (e, p, c, v, value) in lines {
-                out.insert((e, p, c), (v, value));
+        for (card, e, p, total, text) in cards {
+            if let Some(t) = total {
+                out.insert((e, p.clone(), String::new()), (t, Some(t)));
+            }
+            if codes.is_empty() {
+                continue;
+            }
+            for l in crate::evaluate::lines::unpack(card, &text)? {
+                if let Some(score) = l
+                    .score
+                    .filter(|_| codes.contains(l.indicator_code.as_str()))
+                {
+                    out.insert((e, p.clone(), l.indicator_code), (score, l.value));
+                }
             }
         }
         Ok(out)

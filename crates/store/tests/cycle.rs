@@ -961,8 +961,8 @@ async fn a_locked_result_changes_only_through_an_upheld_appeal_and_keeps_its_his
             "UPDATE scorecards SET total = 100",
             "UPDATE scorecards SET current = FALSE",
             "DELETE FROM scorecards",
-            "UPDATE scorecard_lines SET score = 100",
-            "DELETE FROM scorecard_lines",
+            "UPDATE scorecards SET lines = '[]'",
+            "UPDATE scorecards SET lines = '[]', current = FALSE",
             "INSERT INTO scorecards (period, employee_id, scheme_code, scheme_version, version, total, created_at) \
              VALUES ('2026-10', 1, 't', 1, 2, 100, CURRENT_TIMESTAMP)",
             "UPDATE periods SET status = 'open'",
@@ -1063,14 +1063,23 @@ async fn a_locked_result_changes_only_through_an_upheld_appeal_and_keeps_its_his
             (2, Some(97.5), true)
         );
         assert!(versions[1].4.starts_with(&format!("appeal {id}")));
-        let lines: Vec<(i32, Option<f64>)> = t
+        let cards: Vec<(i32, i64, String)> = t
             .store
             .fetch_all(&Sql::new(
-                "SELECT s.version, l.score FROM scorecard_lines l JOIN scorecards s ON s.id = l.scorecard_id \
-                 WHERE l.indicator_code = 'product_knowledge' ORDER BY s.version",
+                "SELECT version, id, lines FROM scorecards WHERE period = '2026-10' AND employee_id = 1 ORDER BY version",
             ))
             .await
             .unwrap();
+        let lines: Vec<(i32, Option<f64>)> = cards
+            .iter()
+            .map(|(version, id, text)| {
+                let lines = kaohe_store::evaluate::lines::unpack(*id, text).unwrap();
+                let l = lines
+                    .iter()
+                    .find(|l| l.indicator_code == "product_knowledge");
+                (*version, l.and_then(|l| l.score))
+            })
+            .collect();
         assert_eq!(lines, vec![(1, Some(83.0)), (2, Some(95.0))]);
         let state = t.state().await;
         assert_eq!(state.stage(), Stage::Locked);

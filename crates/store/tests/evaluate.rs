@@ -483,15 +483,23 @@ async fn prev_of_an_indicator_reads_the_stored_value_of_last_period_first_on_eve
 
         // Last period's stored value, as an upheld appeal would have corrected it, wins over
         // the records.
-        let mut tx = store.begin().await.unwrap();
-        tx.execute(
-            "UPDATE scorecard_lines SET value = 5 WHERE indicator_code = 'valid_complaints' AND scorecard_id IN \
-             (SELECT id FROM scorecards WHERE period = '2026-09' AND employee_id = 1 AND current = TRUE)",
-            vec![],
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        let card = store
+            .scorecards(&system, "2026-09", Some(1))
+            .await
+            .unwrap()
+            .remove(0);
+        let mut lines = card.lines.clone();
+        for l in lines
+            .iter_mut()
+            .filter(|l| l.indicator_code == "valid_complaints")
+        {
+            l.value = Some(5.0);
+        }
+        let mut sql = Sql::new("UPDATE scorecards SET lines = ");
+        sql.bind(kaohe_store::evaluate::lines::pack_stored(&lines))
+            .push(" WHERE id = ")
+            .bind(card.id);
+        store.execute(&sql).await.unwrap();
         let e = store.evaluate(&system, &october()).await.unwrap();
         assert_eq!(change(&e, 1), Some(-3.0), "{b}: 2 now less the stored 5");
         assert_eq!(change(&e, 2), Some(0.0), "{b}");

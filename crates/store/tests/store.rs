@@ -391,3 +391,113 @@ async fn a_corrupt_file_gives_a_clear_error() {
         .to_string();
     assert!(err.contains("does not exist"), "{err}");
 }
+
+/// Numbers a scorecard line may hold that a lossy copy would change: SQLite writes some with
+/// 15 significant digits and needs 21 for others.
+const AWKWARD: [f64; 6] = [
+    0.1 + 0.2,
+    1.0 / 3.0,
+    200.0 / 3.0,
+    123_456_789.123_456_79,
+    1e-300,
+    f64::MAX,
+];
+
+#[tokio::test]
+async fn an_older_database_upgrades_its_scorecard_lines_into_the_cards_exactly_and_still_locked() {
+    for db in every_backend().await {
+        let b = db.backend;
+        let location = kaohe_store::DbLocation::parse(&db.url).unwrap();
+        // The database kaohe left before migration 5: lines in a table of their own.
+        let old = Store::open_until(&location, 4).await.unwrap();
+        organisation(&old, "t", &[employee(1, "甲"), employee(2, "乙")]).await;
+        old.execute(&Sql::new(
+            "INSERT INTO periods (code, kind, starts_on, ends_on) VALUES ('2026-10', 'month', '2026-10-01', '2026-10-31')",
+        ))
+        .await
+        .unwrap();
+        for emp in [1, 2] {
+            let mut sql = Sql::new(
+                "INSERT INTO scorecards (period, employee_id, scheme_code, scheme_version, total, created_at) VALUES ('2026-10', ",
+            );
+            sql.bind(emp)
+                .push(", 't', 1, 88.5, ")
+                .bind(Utc::now())
+                .push(")");
+            old.execute(&sql).await.unwrap();
+        }
+        let card = old
+            .fetch_i64(&Sql::new("SELECT id FROM scorecards WHERE employee_id = 1"))
+            .await
+            .unwrap();
+        // Codes out of alphabetical order: the copy orders them by code.
+        for (i, x) in AWKWARD.iter().enumerate() {
+            let mut sql = Sql::new(
+                "INSERT INTO scorecard_lines (scorecard_id, indicator_code, value, numerator, denominator, score, weight, effective_weight, applicable) VALUES (",
+            );
+            sql.bind(card)
+                .push(", ")
+                .bind(format!("k{}", 5 - i))
+                .push(", ")
+                .bind(*x)
+                .push(", ")
+                .bind(-x)
+                .push(", NULL, ")
+                .bind(if i == 0 { None } else { Some(x / 7.0) })
+                .push(", ")
+                .bind(x.min(100.0))
+                .push(", ")
+                .bind(100.0 / 6.0)
+                .push(", ")
+                .bind(i % 2 == 0)
+                .push(")");
+            old.execute(&sql).await.unwrap();
+        }
+        old.execute(&Sql::new(
+            "UPDATE periods SET status = 'locked' WHERE code = '2026-10'",
+        ))
+        .await
+        .unwrap();
+        old.close().await;
+
+        let store = Store::open(&location).await.unwrap();
+        let cards = store
+            .scorecards(&Viewer::system("test"), "2026-10", None)
+            .await
+            .unwrap();
+        assert_eq!(cards.len(), 2, "{b}");
+        assert!(cards[1].lines.is_empty(), "{b}: a card without lines");
+        let lines = &cards[0].lines;
+        let codes: Vec<&str> = lines.iter().map(|l| l.indicator_code.as_str()).collect();
+        assert_eq!(codes, ["k0", "k1", "k2", "k3", "k4", "k5"], "{b}");
+        for (i, x) in AWKWARD.iter().enumerate() {
+            let l = &lines[5 - i];
+            let bits = |v: Option<f64>| v.map(f64::to_bits);
+            assert_eq!(bits(l.value), bits(Some(*x)), "{b}: value of {x}");
+            assert_eq!(bits(l.numerator), bits(Some(-x)), "{b}: numerator of {x}");
+            assert_eq!(l.denominator, None, "{b}");
+            let score = if i == 0 { None } else { Some(x / 7.0) };
+            assert_eq!(bits(l.score), bits(score), "{b}: score of {x}");
+            assert_eq!(l.weight.to_bits(), x.min(100.0).to_bits(), "{b}");
+            assert_eq!(
+                l.effective_weight.to_bits(),
+                (100.0_f64 / 6.0).to_bits(),
+                "{b}"
+            );
+            assert_eq!(l.applicable, i % 2 == 0, "{b}");
+        }
+        // The locked cards' lines are guarded with the rest of the card; the old table is gone.
+        for sql in [
+            "UPDATE scorecards SET lines = '[]'",
+            "UPDATE scorecards SET lines = '[]', current = FALSE",
+            "DELETE FROM scorecards",
+        ] {
+            let r = store.execute(&Sql::new(sql)).await;
+            assert!(r.is_err(), "{b}: `{sql}` was accepted");
+        }
+        let gone = store
+            .execute(&Sql::new("DELETE FROM scorecard_lines"))
+            .await;
+        assert!(gone.is_err(), "{b}: scorecard_lines is still there");
+    }
+}

@@ -22,7 +22,8 @@ use kaohe_domain::roles::Role;
 use kaohe_domain::rules::contract::ContractAction;
 use kaohe_domain::scheme::RaterGroup;
 use kaohe_store::credit::{AgeingBy, ApprovalInput, ApprovalKind};
-use kaohe_store::evaluate::EvalRequest;
+use kaohe_store::evaluate::lines::pack_stored;
+use kaohe_store::evaluate::{EvalRequest, StoredLine};
 use kaohe_store::records::{ImportFailure, ImportOptions, ImportOutcome};
 use kaohe_store::users::NewUser;
 use kaohe_store::{Sql, Store, StoreError, Viewer};
@@ -399,8 +400,22 @@ async fn a_training_exam_score_prefills_product_knowledge_and_another_rating_nee
 /// Stores a current monthly scorecard for `employee` with `total` (what `kaohe evaluate`
 /// writes, reduced to what the probation rule and the training report read).
 async fn scorecard(store: &Store, employee: i64, period: &str, total: f64, lines: &[(&str, f64)]) {
+    let lines: Vec<StoredLine> = lines
+        .iter()
+        .map(|(code, value)| StoredLine {
+            scorecard_id: 0,
+            indicator_code: code.to_string(),
+            value: Some(*value),
+            numerator: None,
+            denominator: None,
+            score: Some(*value),
+            weight: 50.0,
+            effective_weight: 50.0,
+            applicable: true,
+        })
+        .collect();
     let mut sql = Sql::new(
-        "INSERT INTO scorecards (period, employee_id, scheme_code, scheme_version, total, grade, created_at) VALUES (",
+        "INSERT INTO scorecards (period, employee_id, scheme_code, scheme_version, total, grade, lines, created_at) VALUES (",
     );
     sql.bind(period)
         .push(", ")
@@ -408,26 +423,11 @@ async fn scorecard(store: &Store, employee: i64, period: &str, total: f64, lines
         .push(", 't', 1, ")
         .bind(total)
         .push(", 'pass', ")
+        .bind(pack_stored(&lines))
+        .push(", ")
         .bind(Utc::now())
         .push(")");
     store.execute(&sql).await.unwrap();
-    let mut sql = Sql::new("SELECT id FROM scorecards WHERE current = TRUE AND period = ");
-    sql.bind(period).push(" AND employee_id = ").bind(employee);
-    let id = store.fetch_i64(&sql).await.unwrap();
-    for (code, value) in lines {
-        let mut sql = Sql::new(
-            "INSERT INTO scorecard_lines (scorecard_id, indicator_code, value, score, weight, effective_weight, applicable) VALUES (",
-        );
-        sql.bind(id)
-            .push(", ")
-            .bind(*code)
-            .push(", ")
-            .bind(*value)
-            .push(", ")
-            .bind(*value)
-            .push(", 50, 50, TRUE)");
-        store.execute(&sql).await.unwrap();
-    }
 }
 
 #[tokio::test]

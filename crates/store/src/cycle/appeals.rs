@@ -392,13 +392,14 @@ async fn new_version(
     reason: &str,
 ) -> Result<i64> {
     let mut q = Sql::new(
-        "SELECT id, scheme_code, scheme_version, version, detail FROM scorecards WHERE current = TRUE AND period = ",
+        "SELECT id, scheme_code, scheme_version, version, detail, lines FROM scorecards WHERE current = TRUE AND period = ",
     );
     q.bind(appeal.period.to_string())
         .push(" AND employee_id = ")
         .bind(appeal.subject_id);
-    let rows: Vec<(i64, String, i32, i32, String)> = tx.fetch_all(&q).await?;
-    let Some((old_id, scheme, scheme_version, version, detail)) = rows.into_iter().next() else {
+    let rows: Vec<(i64, String, i32, i32, String, String)> = tx.fetch_all(&q).await?;
+    let Some((old_id, scheme, scheme_version, version, detail, lines)) = rows.into_iter().next()
+    else {
         return Err(refuse(
             RefusalKind::WrongState,
             "没有当前考核结果",
@@ -409,8 +410,19 @@ async fn new_version(
         serde_json::from_str(&detail).unwrap_or_else(|_| serde_json::json!({}));
     detail["appeal_id"] = appeal.id.into();
     detail["corrects_version"] = version.into();
+    // The corrected score where the committee changed it, else the appealed one.
+    let mut lines = crate::evaluate::lines::unpack(old_id, &lines)?;
+    for line in &mut lines {
+        if let Some(corrected) = result
+            .lines
+            .iter()
+            .find(|l| l.indicator == line.indicator_code)
+        {
+            line.score = corrected.score;
+        }
+    }
     let mut ins = Sql::new(
-        "INSERT INTO scorecards (period, employee_id, scheme_code, scheme_version, version, total, grade, bonus_coefficient, detail, reason, created_at, current) VALUES (",
+        "INSERT INTO scorecards (period, employee_id, scheme_code, scheme_version, version, total, grade, bonus_coefficient, detail, lines, reason, created_at, current) VALUES (",
     );
     ins.bind(appeal.period.to_string())
         .push(", ")
@@ -430,6 +442,8 @@ async fn new_version(
     ins.push(", ")
         .bind(detail.to_string())
         .push(", ")
+        .bind(crate::evaluate::lines::pack_stored(&lines))
+        .push(", ")
         .bind(format!("appeal {}: {reason}", appeal.id))
         .push(", ")
         .bind(Utc::now())
@@ -440,50 +454,6 @@ async fn new_version(
     let mut off = Sql::new("UPDATE scorecards SET current = FALSE WHERE id = ");
     off.bind(old_id);
     tx.run(&off).await?;
-    let mut q = Sql::new(
-        "SELECT indicator_code, value, numerator, denominator, score, weight, effective_weight, applicable \
-         FROM scorecard_lines WHERE scorecard_id = ",
-    );
-    q.bind(old_id);
-    type Line = (
-        String,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        f64,
-        f64,
-        bool,
-    );
-    let old_lines: Vec<Line> = tx.fetch_all(&q).await?;
-    for (code, value, num, den, score, weight, eff, applicable) in old_lines {
-        // The corrected score where the committee changed it, else the appealed one.
-        let score = result
-            .lines
-            .iter()
-            .find(|l| l.indicator == code)
-            .map_or(score, |l| l.score);
-        let mut ins = Sql::new(
-            "INSERT INTO scorecard_lines (scorecard_id, indicator_code, value, numerator, denominator, score, weight, effective_weight, applicable) VALUES (",
-        );
-        ins.bind(new_id)
-            .push(", ")
-            .bind(code)
-            .push(", ")
-            .bind(value)
-            .push(", ")
-            .bind(num);
-        ins.push(", ")
-            .bind(den)
-            .push(", ")
-            .bind(score)
-            .push(", ")
-            .bind(weight)
-            .push(", ")
-            .bind(eff);
-        ins.push(", ").bind(applicable).push(")");
-        tx.run(&ins).await?;
-    }
     Ok(new_id)
 }
 

@@ -11,6 +11,7 @@
 //!    upheld appeal.
 
 mod explain;
+pub mod lines;
 pub mod measures;
 mod preview;
 mod save;
@@ -397,15 +398,16 @@ impl Store {
             return Ok(out);
         }
         let mut sql = Sql::new(
-            "SELECT s.employee_id, l.indicator_code, l.value FROM scorecard_lines l JOIN scorecards s ON s.id = l.scorecard_id \
-             WHERE s.current = TRUE AND l.value IS NOT NULL AND s.period = ",
+            "SELECT id, employee_id, lines FROM scorecards WHERE current = TRUE AND period = ",
         );
-        sql.bind(period.prev().to_string())
-            .push(" AND l.indicator_code IN ")
-            .bind_list(codes.iter().map(String::as_str));
-        only(&mut sql, "s.employee_id", employee);
-        for (emp, ind, value) in self.fetch_all::<(i64, String, f64)>(&sql).await? {
-            out.entry(emp).or_default().insert(ind, value);
+        sql.bind(period.prev().to_string());
+        only(&mut sql, "employee_id", employee);
+        for (card, emp, text) in self.fetch_all::<(i64, i64, String)>(&sql).await? {
+            let values = lines::unpack(card, &text)?
+                .into_iter()
+                .filter(|l| codes.contains(&l.indicator_code))
+                .filter_map(|l| Some((l.indicator_code, l.value?)));
+            out.entry(emp).or_default().extend(values);
         }
         Ok(out)
     }

@@ -55,6 +55,7 @@ struct CardRow<'a> {
     employee_id: i64,
     card: &'a Scorecard,
     detail: String,
+    lines: String,
     fingerprint: String,
     created_at: DateTime<Utc>,
 }
@@ -62,21 +63,23 @@ struct CardRow<'a> {
 impl<'a> CardRow<'a> {
     fn new(period: &str, r: &'a PersonResult, e: &Evaluation, now: DateTime<Utc>) -> Self {
         let detail = detail_json(&r.scorecard, e);
-        let fingerprint = fingerprint(&r.scorecard, &detail);
+        let lines = super::lines::pack(&r.scorecard.lines);
+        let fingerprint = fingerprint(&r.scorecard, &detail, &lines);
         CardRow {
             period: period.to_string(),
             employee_id: r.employee_id,
             card: &r.scorecard,
             detail,
+            lines,
             fingerprint,
             created_at: now,
         }
     }
 }
 
-/// SHA-256 over every stored column of a card and its lines: strings with a terminator,
-/// floats by their exact bits, absent values by a marker of their own.
-fn fingerprint(card: &Scorecard, detail: &str) -> String {
+/// SHA-256 over every stored column of a card, its lines included: strings with a
+/// terminator, floats by their exact bits, absent values by a marker of their own.
+fn fingerprint(card: &Scorecard, detail: &str, lines: &str) -> String {
     fn text(h: &mut Sha256, s: &str) {
         h.update(s.as_bytes());
         h.update([0xff]);
@@ -98,20 +101,8 @@ fn fingerprint(card: &Scorecard, detail: &str) -> String {
     h.update([u8::from(card.grade.is_some())]);
     num(&mut h, card.bonus_coefficient);
     text(&mut h, detail);
-    for l in &card.lines {
-        text(&mut h, &l.indicator);
-        for x in [
-            l.value,
-            l.numerator,
-            l.denominator,
-            l.counted_score.or(l.score),
-        ] {
-            num(&mut h, x);
-        }
-        num(&mut h, Some(l.weight.as_percent()));
-        num(&mut h, Some(l.effective_weight));
-        h.update([u8::from(l.applicable)]);
-    }
+    // The packed lines write every number in its round-trip form: equal text, equal lines.
+    text(&mut h, lines);
     hex::encode(h.finalize())
 }
 
@@ -127,6 +118,7 @@ impl Row for CardRow<'_> {
         "grade",
         "bonus_coefficient",
         "detail",
+        "lines",
         "fingerprint",
         "created_at",
         "current",
@@ -142,43 +134,10 @@ impl Row for CardRow<'_> {
             self.card.grade.as_ref().map(|g| g.code.clone()).into(),
             self.card.bonus_coefficient.into(),
             self.detail.as_str().into(),
+            self.lines.as_str().into(),
             self.fingerprint.as_str().into(),
             self.created_at.into(),
             true.into(),
-        ]);
-    }
-}
-
-struct LineRow<'a> {
-    scorecard_id: i64,
-    line: &'a kaohe_domain::composition::ScorecardLine,
-}
-
-impl Row for LineRow<'_> {
-    const TABLE: &'static str = "scorecard_lines";
-    const COLUMNS: &'static [&'static str] = &[
-        "scorecard_id",
-        "indicator_code",
-        "value",
-        "numerator",
-        "denominator",
-        "score",
-        "weight",
-        "effective_weight",
-        "applicable",
-    ];
-    fn values(&self, out: &mut Vec<Val>) {
-        let l = self.line;
-        out.extend([
-            Val::from(self.scorecard_id),
-            l.indicator.as_str().into(),
-            l.value.into(),
-            l.numerator.into(),
-            l.denominator.into(),
-            l.counted_score.or(l.score).into(),
-            l.weight.as_percent().into(),
-            l.effective_weight.into(),
-            l.applicable.into(),
         ]);
     }
 }
@@ -265,21 +224,12 @@ impl Store {
                 .into_iter()
                 .filter(|c| stored.get(&c.employee_id) != Some(&c.fingerprint))
                 .collect();
-        let ids: Vec<i64> = cards.iter().map(|c| c.employee_id).collect();
-        let replaced: Vec<i64> = ids
+        let replaced: Vec<i64> = cards
             .iter()
-            .copied()
+            .map(|c| c.employee_id)
             .filter(|id| had_card.contains(id))
             .collect();
         for chunk in replaced.chunks(500) {
-            let mut del = Sql::new(
-                "DELETE FROM scorecard_lines WHERE scorecard_id IN (SELECT id FROM scorecards WHERE period = ",
-            );
-            del.bind(period.as_str())
-                .push(" AND employee_id IN ")
-                .bind_list(chunk.iter().copied())
-                .push(")");
-            tx.run(&del).await?;
             let mut del = Sql::new("DELETE FROM scorecards WHERE period = ");
             del.bind(period.as_str())
                 .push(" AND employee_id IN ")
@@ -287,18 +237,6 @@ impl Store {
             tx.run(&del).await?;
         }
         tx.insert_rows(&cards).await?;
-        let card_ids = self.card_ids(&mut tx, &period, &ids).await?;
-        let lines: Vec<_> = cards
-            .iter()
-            .flat_map(|c| {
-                let id = card_ids[&c.employee_id];
-                c.card.lines.iter().map(move |l| LineRow {
-                    scorecard_id: id,
-                    line: l,
-                })
-            })
-            .collect();
-        tx.insert_rows(&lines).await?;
         let entry = AuditEntry {
             action: "update",
             entity: "scorecards",
@@ -314,26 +252,6 @@ impl Store {
         tx.commit().await
     }
 
-    /// The ids of the current cards of `period` of `employees`.
-    async fn card_ids(
-        &self,
-        tx: &mut crate::Tx,
-        period: &str,
-        employees: &[i64],
-    ) -> Result<HashMap<i64, i64>> {
-        let mut out = HashMap::with_capacity(employees.len());
-        for chunk in employees.chunks(500) {
-            let mut q = Sql::new(
-                "SELECT employee_id, id FROM scorecards WHERE current = TRUE AND period = ",
-            );
-            q.bind(period)
-                .push(" AND employee_id IN ")
-                .bind_list(chunk.iter().copied());
-            out.extend(tx.fetch_all::<(i64, i64)>(&q).await?);
-        }
-        Ok(out)
-    }
-
     /// The current scorecards of a period within the viewer's scope, with their lines.
     pub async fn scorecards(
         &self,
@@ -343,7 +261,7 @@ impl Store {
     ) -> Result<Vec<StoredScorecard>> {
         let mut sql = Sql::new(
             "SELECT s.id, s.period, s.employee_id, e.code AS employee_code, e.name, s.scheme_code, s.scheme_version, \
-             s.version, s.total, s.grade, s.bonus_coefficient, s.detail, s.created_at FROM scorecards s \
+             s.version, s.total, s.grade, s.bonus_coefficient, s.detail, s.created_at, s.lines FROM scorecards s \
              JOIN employees e ON e.id = s.employee_id WHERE s.current = TRUE AND s.period = ",
         );
         sql.bind(period);
@@ -352,24 +270,21 @@ impl Store {
         }
         viewer.restrict(&mut sql, "s.employee_id");
         sql.push(" ORDER BY s.employee_id");
-        let mut cards: Vec<StoredScorecard> = self.fetch_all(&sql).await?;
-        let mut lines_sql = Sql::new(
-            "SELECT l.scorecard_id, l.indicator_code, l.value, l.numerator, l.denominator, l.score, l.weight, \
-             l.effective_weight, l.applicable FROM scorecard_lines l JOIN scorecards s ON s.id = l.scorecard_id \
-             WHERE s.current = TRUE AND s.period = ",
-        );
-        lines_sql.bind(period);
-        if let Some(id) = employee {
-            lines_sql.push(" AND s.employee_id = ").bind(id);
-        }
-        viewer.restrict(&mut lines_sql, "s.employee_id");
-        let mut by_card: HashMap<i64, Vec<StoredLine>> = HashMap::new();
-        for l in self.fetch_all::<StoredLine>(&lines_sql).await? {
-            by_card.entry(l.scorecard_id).or_default().push(l);
-        }
-        for c in &mut cards {
-            c.lines = by_card.remove(&c.id).unwrap_or_default();
-        }
-        Ok(cards)
+        let rows: Vec<CardWithLines> = self.fetch_all(&sql).await?;
+        rows.into_iter()
+            .map(|r| {
+                let mut card = r.card;
+                card.lines = super::lines::unpack(card.id, &r.lines)?;
+                Ok(card)
+            })
+            .collect()
     }
+}
+
+/// A stored card as read, its lines still packed.
+#[derive(sqlx::FromRow)]
+struct CardWithLines {
+    #[sqlx(flatten)]
+    card: StoredScorecard,
+    lines: String,
 }
