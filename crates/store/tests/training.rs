@@ -412,6 +412,7 @@ async fn scorecard(store: &Store, employee: i64, period: &str, total: f64, lines
             weight: 50.0,
             effective_weight: 50.0,
             applicable: true,
+            ..StoredLine::default()
         })
         .collect();
     let mut sql = Sql::new(

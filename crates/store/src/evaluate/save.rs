@@ -35,7 +35,7 @@ pub struct StoredScorecard {
 }
 
 /// One indicator line of a stored scorecard.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct StoredLine {
     pub scorecard_id: i64,
     pub indicator_code: String,
@@ -48,6 +48,15 @@ pub struct StoredLine {
     /// Weight after redistribution (percent).
     pub effective_weight: f64,
     pub applicable: bool,
+    /// The indicator's group in the scheme. Cards stored before migration 5 keep it in
+    /// their `detail`, as they keep the two below.
+    pub group: Option<String>,
+    /// The score the evaluation gave the indicator itself (`score` is the one counted: full
+    /// or zero marks for a not-applicable indicator under those policies, or an upheld
+    /// appeal's correction).
+    pub own_score: Option<f64>,
+    /// Why the indicator was not applicable.
+    pub na_reason: Option<String>,
 }
 
 struct CardRow<'a> {
@@ -142,25 +151,16 @@ impl Row for CardRow<'_> {
     }
 }
 
-/// The stored `detail` of a card. Fields in alphabetical order: the text is the same as that
-/// of the JSON values it was built from before (whose maps sort their keys).
+/// The stored `detail` of a card: how its total was composed and its notes (its lines are in
+/// the `lines` column; cards stored before migration 5 also list them here).
 #[derive(Serialize)]
-struct Detail<'a> {
+struct Detail {
     composition: String,
     indicators_total: Option<f64>,
     library_version: i64,
-    lines: Vec<DetailLine<'a>>,
     notes: Vec<DetailNote>,
     total_rounded: Option<f64>,
     working_days: u32,
-}
-
-#[derive(Serialize)]
-struct DetailLine<'a> {
-    group: &'a str,
-    indicator: &'a str,
-    na_reason: Option<String>,
-    own_score: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -174,16 +174,6 @@ fn detail_json(card: &Scorecard, e: &Evaluation) -> String {
         composition: format!("{:?}", card.composition),
         indicators_total: card.indicators_total,
         library_version: e.library_version,
-        lines: card
-            .lines
-            .iter()
-            .map(|l| DetailLine {
-                group: &l.group,
-                indicator: &l.indicator,
-                na_reason: l.na_reason.map(|r| format!("{r:?}")),
-                own_score: l.score,
-            })
-            .collect(),
         notes: card
             .notes
             .iter()
