@@ -45,7 +45,7 @@ pub struct Measure {
     pub window: Window,
     /// Which of them count.
     pub filter: Option<Filter>,
-    pub(crate) key: String,
+    pub(crate) key: std::sync::Arc<str>,
 }
 
 impl Measure {
@@ -54,6 +54,11 @@ impl Measure {
     /// use the same measure get the same key, so storage computes it once.
     pub fn key(&self) -> &str {
         &self.key
+    }
+
+    /// [`Measure::key`] shared, to key values by without copying the text.
+    pub fn shared_key(&self) -> std::sync::Arc<str> {
+        self.key.clone()
     }
 
     pub(crate) fn canonical(&self) -> String {
@@ -79,7 +84,7 @@ impl Measure {
     pub fn per_period(&self) -> Measure {
         let mut m = self.clone();
         m.window.cumulative = false;
-        m.key = m.canonical();
+        m.key = m.canonical().into();
         m
     }
 

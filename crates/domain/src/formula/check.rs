@@ -520,9 +520,9 @@ impl Checker<'_> {
                 cumulative: m.cumulative,
             },
             filter,
-            key: String::new(),
+            key: "".into(),
         };
-        measure.key = measure.canonical();
+        measure.key = measure.canonical().into();
         Ok(measure)
     }
 

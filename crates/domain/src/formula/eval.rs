@@ -5,6 +5,7 @@ use crate::calendar::Calendar;
 use crate::catalogue::{FieldAccess, Value};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 impl Filter {
     /// Whether the record counts: the filter is true for it. A filter that is unknown for the
@@ -170,7 +171,17 @@ fn shift(base: Value, seconds: f64) -> Value {
 /// counts and sums, none for averages, minima and maxima.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MeasureValues {
-    values: BTreeMap<(String, PeriodOffset), Option<f64>>,
+    /// By key (shared with the measure, so that setting a value copies no text): the value
+    /// in the current and in the previous period, each `None` when not given.
+    values: BTreeMap<Arc<str>, [Option<Option<f64>>; 2]>,
+}
+
+/// Where a period's value sits in a [`MeasureValues`] slot.
+fn slot(offset: PeriodOffset) -> usize {
+    match offset {
+        PeriodOffset::Current => 0,
+        PeriodOffset::Previous => 1,
+    }
 }
 
 impl MeasureValues {
@@ -180,16 +191,17 @@ impl MeasureValues {
     }
 
     /// Sets a measure's value in the current period.
-    pub fn set(&mut self, key: impl Into<String>, value: Option<f64>) -> &mut Self {
-        self.values
-            .insert((key.into(), PeriodOffset::Current), value);
-        self
+    pub fn set(&mut self, key: impl Into<Arc<str>>, value: Option<f64>) -> &mut Self {
+        self.put(key.into(), PeriodOffset::Current, value)
     }
 
     /// Sets a measure's value in the previous period (for `prev(…)`).
-    pub fn set_previous(&mut self, key: impl Into<String>, value: Option<f64>) -> &mut Self {
-        self.values
-            .insert((key.into(), PeriodOffset::Previous), value);
+    pub fn set_previous(&mut self, key: impl Into<Arc<str>>, value: Option<f64>) -> &mut Self {
+        self.put(key.into(), PeriodOffset::Previous, value)
+    }
+
+    fn put(&mut self, key: Arc<str>, offset: PeriodOffset, value: Option<f64>) -> &mut Self {
+        self.values.entry(key).or_default()[slot(offset)] = Some(value);
         self
     }
 
@@ -200,15 +212,14 @@ impl MeasureValues {
             values: self
                 .values
                 .iter()
-                .filter(|((_, o), _)| *o == PeriodOffset::Previous)
-                .map(|((k, _), v)| ((k.clone(), PeriodOffset::Current), *v))
+                .filter_map(|(k, [_, previous])| previous.map(|v| (k.clone(), [Some(v), None])))
                 .collect(),
         }
     }
 
     /// A measure's value: `None` when not given, `Some(None)` when given as not applicable.
     pub fn get(&self, key: &str, offset: PeriodOffset) -> Option<Option<f64>> {
-        self.values.get(&(key.to_string(), offset)).copied()
+        self.values.get(key).and_then(|s| s[slot(offset)])
     }
 }
 

@@ -309,7 +309,8 @@ fn growth_reads_the_previous_period() {
     assert_eq!(f.requests().len(), 2);
     let key = f.measures()[0].key().to_string();
     let mut v = MeasureValues::new();
-    v.set(&key, Some(110.0)).set_previous(&key, Some(100.0));
+    v.set(key.as_str(), Some(110.0))
+        .set_previous(key.as_str(), Some(100.0));
     let e = f.evaluate(&v, &EvalContext::default());
     assert!((e.value.unwrap() - 10.0).abs() < 1e-9);
     assert_eq!((e.numerator, e.denominator), (Some(10.0), Some(100.0)));

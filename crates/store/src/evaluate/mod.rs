@@ -455,8 +455,8 @@ fn person_values(wanted: &[Wanted], computed: &measures::Computed, employee: i64
     for (i, w) in wanted.iter().enumerate() {
         let v = computed.get(employee, i, w);
         match w.offset {
-            PeriodOffset::Current => values.set(w.measure.key(), v),
-            PeriodOffset::Previous => values.set_previous(w.measure.key(), v),
+            PeriodOffset::Current => values.set(w.measure.shared_key(), v),
+            PeriodOffset::Previous => values.set_previous(w.measure.shared_key(), v),
         };
     }
     values
