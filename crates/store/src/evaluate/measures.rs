@@ -27,22 +27,49 @@ pub struct Wanted {
     pub offset: PeriodOffset,
 }
 
-/// Computed values: (employee, index of the measure in the `wanted` list) → value (absent =
-/// the measure's empty value). Keyed by position rather than by measure text so that the
-/// hundreds of thousands of lookups of an evaluation allocate nothing.
+/// Computed values: per employee, the value of each measure of the `wanted` list by its
+/// index (`None`: the person had no records, so the measure's empty value). A person's values
+/// sit side by side, so that reading them back is one lookup and no cache miss per measure.
 #[derive(Debug, Default)]
 pub struct Computed {
-    values: HashMap<(i64, usize), Option<f64>>,
+    values: HashMap<i64, Vec<Option<Option<f64>>>>,
+    /// How many measures the `wanted` list has.
+    width: usize,
     /// How many records each group read, for progress and explanation.
     pub rows_read: u64,
 }
 
 impl Computed {
+    /// No values yet, of `width` measures.
+    pub(crate) fn new(width: usize) -> Self {
+        Computed {
+            width,
+            ..Computed::default()
+        }
+    }
+
+    /// Sets the value of `wanted[index]` for `employee`.
+    pub(crate) fn set(&mut self, employee: i64, index: usize, value: Option<f64>) {
+        let width = self.width.max(index + 1);
+        let row = self
+            .values
+            .entry(employee)
+            .or_insert_with(|| vec![None; width]);
+        if row.len() <= index {
+            row.resize(index + 1, None);
+        }
+        row[index] = Some(value);
+    }
+
     /// The value of `wanted[index]` (`w`) for `employee` (the empty value when the person had
     /// no records).
     pub fn get(&self, employee: i64, index: usize, w: &Wanted) -> Option<f64> {
-        match self.values.get(&(employee, index)) {
-            Some(v) => *v,
+        let stored = self
+            .values
+            .get(&employee)
+            .and_then(|row| row.get(index).copied().flatten());
+        match stored {
+            Some(v) => v,
             None => w.measure.empty_value(),
         }
     }
@@ -50,9 +77,16 @@ impl Computed {
     /// The sum of `wanted[index]` over everybody computed (absent people add nothing).
     pub fn sum(&self, index: usize) -> f64 {
         self.values
-            .iter()
-            .filter(|((_, i), _)| *i == index)
-            .filter_map(|(_, v)| *v)
+            .values()
+            .filter_map(|row| row.get(index).copied().flatten().flatten())
+            .sum()
+    }
+
+    /// How many values are set.
+    fn len(&self) -> usize {
+        self.values
+            .values()
+            .map(|row| row.iter().filter(|v| v.is_some()).count())
             .sum()
     }
 }
@@ -141,15 +175,15 @@ pub async fn compute(
         .iter()
         .enumerate()
         .partition(|(_, w)| source == Source::Rollups && crate::rollup::from_buckets(w, period));
-    let mut out = Computed::default();
+    let mut out = Computed::new(wanted.len());
     if !rolled.is_empty() {
         let started = std::time::Instant::now();
-        out.values = store
-            .rollup_values(viewer, &rolled, period, employee)
+        store
+            .rollup_values(viewer, &rolled, period, employee, &mut out)
             .await?;
         tracing::debug!(
             measures = rolled.len(),
-            values = out.values.len(),
+            values = out.len(),
             ms = started.elapsed().as_millis(),
             "measures from roll-ups"
         );
@@ -348,8 +382,7 @@ async fn scan_group(
     out.rows_read += stream_rows(store, &sql, &types, &mut on_row).await?;
     for ((emp, i), acc) in accs {
         let (index, w) = members[i];
-        out.values
-            .insert((emp, index), acc.value(w.measure.aggregate));
+        out.set(emp, index, acc.value(w.measure.aggregate));
     }
     Ok(())
 }

@@ -25,7 +25,7 @@ mod refresh;
 
 pub use pushdown::Bucket;
 
-use crate::evaluate::measures::Wanted;
+use crate::evaluate::measures::{Computed, Wanted};
 use crate::sql::Sql;
 use crate::val::Val;
 use crate::{Backend, Result, Store, Tx, Viewer};
@@ -578,8 +578,8 @@ impl Store {
     }
 
     /// The values of the bucket-answerable measures of `wanted` — (index in the caller's
-    /// list, measure) — for `period` (everybody in the viewer's scope, or one employee):
-    /// (employee, index) → value. People without records are absent (their value is the
+    /// list, measure) — for `period` (everybody in the viewer's scope, or one employee), set
+    /// in `out` by person and index. People without records are left out (their value is the
     /// measure's empty value).
     pub(crate) async fn rollup_values(
         &self,
@@ -587,7 +587,8 @@ impl Store {
         wanted: &[(usize, &Wanted)],
         period: Period,
         employee: Option<i64>,
-    ) -> Result<HashMap<(i64, usize), Option<f64>>> {
+        out: &mut Computed,
+    ) -> Result<()> {
         let ids = self
             .ensure_rollups(&wanted.iter().map(|(_, w)| (*w).clone()).collect::<Vec<_>>())
             .await?;
@@ -641,7 +642,6 @@ impl Store {
                 }
             }
         }
-        let mut out = HashMap::new();
         for (members, merged) in futures_util::future::try_join_all(reads).await? {
             let mut by_id: HashMap<i64, Vec<(usize, &Wanted)>> = HashMap::new();
             for (i, w, id) in &members {
@@ -649,11 +649,11 @@ impl Store {
             }
             for ((emp, id), bucket) in merged {
                 for (i, w) in by_id.get(&id).into_iter().flatten() {
-                    out.insert((emp, *i), bucket.value(w.measure.aggregate));
+                    out.set(emp, *i, bucket.value(w.measure.aggregate));
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Reads the buckets of the measures `ids` of every month up to the end of `period` (a
