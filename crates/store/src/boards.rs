@@ -91,6 +91,22 @@ const FUNNEL_FORMULAS: [&str; 4] = [
     "count(contracts dated signed_day)",
 ];
 
+/// The measures of the call funnel.
+pub(crate) fn funnel_measures() -> Result<Vec<Wanted>> {
+    let mut wanted = Vec::with_capacity(FUNNEL_FORMULAS.len());
+    for f in FUNNEL_FORMULAS {
+        let formula = Formula::parse(f).map_err(|e| crate::StoreError::Invalid {
+            field: "funnel".into(),
+            message: e.to_string(),
+        })?;
+        wanted.extend(formula.measures().iter().map(|m| Wanted {
+            measure: m.clone(),
+            offset: PeriodOffset::Current,
+        }));
+    }
+    Ok(wanted)
+}
+
 /// How many leaderboard rows a page shows at most (the grade distribution counts everybody).
 pub const LEADERBOARD_ROWS: i64 = 100;
 
@@ -322,19 +338,9 @@ impl Store {
     }
 
     /// The call funnel of `period` over everybody in the viewer's scope, read from the
-    /// month's roll-up buckets (the library's own measures).
+    /// month's roll-up buckets (registered with the library's by [`Store::prepare_rollups`]).
     pub async fn call_funnel(&self, viewer: &Viewer, period: Period) -> Result<Funnel> {
-        let mut wanted = Vec::with_capacity(FUNNEL_FORMULAS.len());
-        for f in FUNNEL_FORMULAS {
-            let formula = Formula::parse(f).map_err(|e| crate::StoreError::Invalid {
-                field: "funnel".into(),
-                message: e.to_string(),
-            })?;
-            wanted.extend(formula.measures().iter().map(|m| Wanted {
-                measure: m.clone(),
-                offset: PeriodOffset::Current,
-            }));
-        }
+        let wanted = funnel_measures()?;
         let cal = self.calendar(period.start()).await?;
         let computed =
             measures::compute(self, viewer, &wanted, period, None, &cal, Source::Rollups).await?;
