@@ -46,6 +46,10 @@ pub async fn evaluate(
         Some(e) => Some(employee_id(store, e).await?),
         None => None,
     };
+    if employee.is_none() {
+        // Everybody's evaluation reads the roll-ups; one person's reads few records either way.
+        build_pending_rollups(store).await?;
+    }
     let req = EvalRequest {
         period,
         scheme,
@@ -282,6 +286,27 @@ pub async fn import_library(store: &Store, file: &Path) -> Result<()> {
         "kaohe: library version {version}: {} indicators, {} schemes",
         library.indicators().len(),
         library.schemes().len()
+    );
+    build_pending_rollups(store).await
+}
+
+/// Builds the roll-ups of measures a library change registered (a running server would build
+/// them in the background), with a progress bar.
+pub async fn build_pending_rollups(store: &Store) -> Result<()> {
+    if store.pending_rollups().await? == 0 {
+        return Ok(());
+    }
+    let bar = crate::load::progress_bar(0, "building the roll-ups of new measures");
+    let report = store
+        .build_pending_rollups(&|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await?;
+    bar.finish_and_clear();
+    eprintln!(
+        "kaohe: roll-ups built for {} new measures ({} buckets)",
+        report.measures, report.buckets
     );
     Ok(())
 }

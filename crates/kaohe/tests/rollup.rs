@@ -297,3 +297,160 @@ async fn the_call_funnels_measures_are_built_with_the_librarys_and_not_by_the_fi
         );
     }
 }
+
+/// A changed formula's new measure is registered as not ready with the library version; until
+/// its roll-ups are built it is computed from the records (the same values at once), writes
+/// meanwhile are noted for the build, and the build — with writes going on beside it — leaves
+/// roll-ups that agree with the records, ready.
+#[tokio::test]
+async fn a_changed_formula_is_computed_from_the_records_until_its_roll_ups_are_built_beside_writes()
+{
+    for db in kaohe_testkit::every_backend().await {
+        let store = demo(&db).await;
+        let system = Viewer::system("test");
+        assert_eq!(store.pending_rollups().await.unwrap(), 0, "{}", db.backend);
+        store
+            .set_indicator_formula(
+                &system,
+                "callback_count",
+                "count(calls where is_callback and duration_s >= 60)",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.pending_rollups().await.unwrap(),
+            1,
+            "{}: the new measure waits for its build",
+            db.backend
+        );
+        for period in ["2026-10", "2026-11"] {
+            assert_agree(&store, period, &format!("{} before the build", db.backend)).await;
+        }
+
+        // A call-back written before the build counts at once, and its month is noted for a
+        // build that may be reading it.
+        let tele = one_i64(
+            &store,
+            "SELECT CAST(MIN(e.id) AS BIGINT) FROM employees e JOIN positions p ON p.id = e.position_id \
+             WHERE p.scheme_code = 'telesales_specialist' AND e.left_on IS NULL",
+        )
+        .await;
+        let before = value(&store, "2026-11", tele, "callback_count")
+            .await
+            .unwrap();
+        let call = |n: u32, d: &str| {
+            let at = Utc.with_ymd_and_hms(2026, 11, 3 + n % 20, 2, 0, 0).unwrap();
+            Call {
+                id: 0,
+                employee_id: tele,
+                customer_id: None,
+                day: day(d),
+                started_at: at,
+                direction: "outbound".into(),
+                duration_s: 61,
+                outcome: "connected".into(),
+                is_callback: true,
+                callback_due_at: Some(at),
+                rings: None,
+            }
+        };
+        store
+            .create(&system, &call(0, "2026-11-03"))
+            .await
+            .unwrap();
+        assert_eq!(
+            value(&store, "2026-11", tele, "callback_count").await,
+            Some(before + 1.0),
+            "{}",
+            db.backend
+        );
+        assert!(
+            one_i64(
+                &store,
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM rollup_build_touched WHERE kind = 'calls' AND month = '2026-11'"
+            )
+            .await
+                == 1,
+            "{}: the write is noted for the build",
+            db.backend
+        );
+
+        // The build runs while calls are written: one in November right after the build read
+        // November (it must read again), two in October after each of its reads outside the
+        // write lock (the third read is inside it), and others at any time.
+        let progress = std::sync::Mutex::new(Vec::new());
+        let note = |done, total| progress.lock().unwrap().push((done, total));
+        let reads = std::sync::Mutex::new(Vec::new());
+        let (store2, system2) = (store.clone(), system.clone());
+        let after_read = |month: Period| -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+            let n = {
+                let mut reads = reads.lock().unwrap();
+                reads.push(month.to_string());
+                reads.iter().filter(|m| **m == month.to_string()).count()
+            };
+            let write = match (month.to_string().as_str(), n) {
+                ("2026-11", 1) => Some("2026-11-05"),
+                ("2026-10", 1) => Some("2026-10-05"),
+                ("2026-10", 2) => Some("2026-10-06"),
+                _ => None,
+            };
+            let (store, system) = (store2.clone(), system2.clone());
+            let c = write.map(|d| call(n as u32 + 30, d));
+            Box::pin(async move {
+                if let Some(c) = c {
+                    store.create(&system, &c).await.unwrap();
+                }
+            })
+        };
+        let writer = async {
+            for n in 1..=6u32 {
+                let d = format!("2026-{}-{:02}", if n % 2 == 0 { 10 } else { 11 }, 3 + n % 20);
+                store.create(&system, &call(n, &d)).await.unwrap();
+                tokio::task::yield_now().await;
+            }
+        };
+        let (report, ()) = tokio::join!(
+            store.build_pending_rollups_pausing(&note, &after_read),
+            writer
+        );
+        let reads = reads.into_inner().unwrap();
+        assert_eq!(
+            reads.iter().filter(|m| *m == "2026-10").count(),
+            2,
+            "{}: October read twice outside the lock, then inside: {reads:?}",
+            db.backend
+        );
+        assert_eq!(
+            reads.iter().filter(|m| *m == "2026-11").count(),
+            2,
+            "{}: November read again: {reads:?}",
+            db.backend
+        );
+        let report = report.unwrap();
+        assert_eq!(report.measures, 1, "{}", db.backend);
+        let progress = progress.into_inner().unwrap();
+        assert!(
+            !progress.is_empty() && progress.last().map(|(d, t)| d == t) == Some(true),
+            "{}: progress {progress:?}",
+            db.backend
+        );
+        assert_eq!(store.pending_rollups().await.unwrap(), 0, "{}", db.backend);
+        let status = store.rollup_build_status();
+        assert!(!status.running && status.error.is_none() && status.done == status.total);
+        for period in ["2026-09", "2026-10", "2026-11"] {
+            assert_agree(&store, period, &format!("{} after the build", db.backend)).await;
+        }
+        assert_eq!(
+            value(&store, "2026-11", tele, "callback_count").await,
+            Some(before + 5.0),
+            "{}: the call-backs written during the build count",
+            db.backend
+        );
+        assert_eq!(
+            one_i64(&store, "SELECT CAST(COUNT(*) AS BIGINT) FROM rollup_build_touched").await,
+            0,
+            "{}: no notes are left behind",
+            db.backend
+        );
+    }
+}

@@ -50,6 +50,7 @@ pub struct Store {
     backend: Backend,
     location: DbLocation,
     library_cache: Arc<RwLock<Option<library::LibraryVersion>>>,
+    builds: Arc<rollup::Builds>,
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool for reads.
@@ -82,6 +83,7 @@ impl Store {
             backend,
             location: location.clone(),
             library_cache: Arc::default(),
+            builds: Arc::default(),
         };
         store.pack_pending_cards().await?;
         Ok(store)
@@ -95,6 +97,7 @@ impl Store {
             backend: db::open_until(location, last).await?,
             location: location.clone(),
             library_cache: Arc::default(),
+            builds: Arc::default(),
         })
     }
 

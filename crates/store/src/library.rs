@@ -111,7 +111,15 @@ impl Store {
         if let Some(detail) = detail {
             tx.audit(viewer, detail).await?;
         }
+        // The new library's measures that no roll-up answers yet are built in the background
+        // (`crate::rollup::builds`); until then readers compute them from the records.
+        let new_measures = tx
+            .register_pending_measures(&crate::rollup::wanted_by(library)?)
+            .await?;
         tx.commit().await?;
+        if new_measures > 0 {
+            self.wake_rollup_builder();
+        }
         Ok(version)
     }
 

@@ -613,8 +613,9 @@ async fn render_library(
         .map(|i| indicator_row(me.lang, i))
         .collect();
     let schemes = scheme_rows(me.lang, &lib.library);
+    let rollups = rollup_builds(state).await?;
     let ctx = context! {
-        indicators, schemes,
+        indicators, schemes, rollups,
         version => lib.version,
         notice => outcome.notice,
         error => outcome.error,
@@ -622,6 +623,54 @@ async fn render_library(
         values => outcome.values,
     };
     render_page(state, me, "admin_library.html", ctx)
+}
+
+/// The roll-ups of measures a library change brought: how far their background build is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RollupBuilds {
+    /// Whether this server is building some now.
+    pub running: bool,
+    /// Measures registered and not built yet (until built, scorecards compute them from the
+    /// records: the same values, only slower).
+    pub pending: usize,
+    /// Measures in the current or last build.
+    pub measures: usize,
+    /// (record group, month) reads done of `total`.
+    pub done: usize,
+    /// (record group, month) reads the build needs.
+    pub total: usize,
+    /// When the last build ended (RFC 3339).
+    pub finished_at: Option<String>,
+    /// Why the last build failed, if it did.
+    pub error: Option<String>,
+}
+
+async fn rollup_builds(state: &AppState) -> Result<RollupBuilds, WebError> {
+    let status = state.store.rollup_build_status();
+    Ok(RollupBuilds {
+        running: status.running,
+        pending: state.store.pending_rollups().await?,
+        measures: status.measures,
+        done: status.done,
+        total: status.total,
+        finished_at: status.finished_at.map(|t| t.to_rfc3339()),
+        error: status.error,
+    })
+}
+
+/// `GET /api/rollups`: how far the build of new measures' roll-ups is (HR and
+/// administrators, who change the library).
+#[utoipa::path(get, path = "/api/rollups", tag = "library",
+    responses(
+        (status = 200, description = "The build's progress", body = RollupBuilds),
+        (status = 403, description = "Only HR and administrators change the library", body = ErrorBody),
+    ))]
+pub async fn rollups_api(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<Json<RollupBuilds>, WebError> {
+    check(&me.viewer, "the indicator library")?;
+    Ok(Json(rollup_builds(&state).await?))
 }
 
 /// `GET /admin/library`: the indicators (code, name, kind, formula, rule) and the schemes with
@@ -757,6 +806,7 @@ async fn render_formula(
         version => lib.version,
         notice => outcome.notice,
         error => outcome.error,
+        rollups => rollup_builds(state).await?,
     };
     render_page(state, me, "admin_formula.html", ctx)
 }

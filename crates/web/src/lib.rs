@@ -258,6 +258,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/library/{code}", get(admin::formula_page).post(admin::save_formula))
         .route("/admin/library/schemes/{code}", post(admin::save_weights))
         .route("/api/formula/check", post(admin::check_api))
+        .route("/api/rollups", get(admin::rollups_api))
         .route("/api/formula/preview", post(admin::preview_api))
         .route("/api/openapi.json", get(openapi::document))
         // After every route: a wrong method or path answers the JSON error body too.
@@ -301,7 +302,41 @@ pub async fn serve(
         Ok(n) => tracing::warn!(jobs = n, "imports interrupted by the last stop"),
         Err(e) => tracing::error!(error = %e, "could not mark interrupted imports"),
     }
-    axum::serve(listener, router(state))
+    let builder = tokio::spawn(build_rollups(state.store.clone()));
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    // A build cut short leaves its measures not ready; the next start builds them again.
+    builder.abort();
+    served
+}
+
+/// Builds the roll-ups of measures a library change registered, in the background, for as
+/// long as the server runs: at start (a database upgraded from an earlier kaohe may lack the
+/// boards' or the library's measures), then whenever the library changes. Until a measure is
+/// built, readers compute it from the records, so no request waits for this.
+async fn build_rollups(store: kaohe_store::Store) {
+    match store.queue_library_rollups().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(measures = n, "roll-ups to build for measures new to this database"),
+        Err(e) => tracing::error!(error = %e, "could not list the measures to build"),
+    }
+    loop {
+        let retry = match store.build_pending_rollups(&|_, _| {}).await {
+            Ok(_) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "building the roll-ups of new measures failed");
+                Some(std::time::Duration::from_secs(60))
+            }
+        };
+        match retry {
+            Some(after) => {
+                tokio::select! {
+                    () = store.rollup_work_waiting() => {}
+                    () = tokio::time::sleep(after) => {}
+                }
+            }
+            None => store.rollup_work_waiting().await,
+        }
+    }
 }

@@ -112,6 +112,7 @@ pub struct RecordErrors {
         crate::training::approvals_api,
         crate::training::approve_api,
         crate::admin::check_api,
+        crate::admin::rollups_api,
         crate::admin::preview_api,
         crate::awards::awards_api,
         crate::awards::compute_api,

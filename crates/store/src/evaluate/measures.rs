@@ -171,15 +171,21 @@ pub async fn compute(
     cal: &Calendar,
     source: Source,
 ) -> Result<Computed> {
-    let (rolled, scanned): (Indexed, Indexed) = wanted
-        .iter()
-        .enumerate()
-        .partition(|(_, w)| source == Source::Rollups && crate::rollup::from_buckets(w, period));
+    // A measure whose roll-ups are not built yet (a library change a moment ago) is computed
+    // from the records like the measures roll-ups cannot answer: correct at once, only slower.
+    let ready = match source {
+        Source::Rollups => store.ready_rollups().await?,
+        Source::Records => HashMap::new(),
+    };
+    let (rolled, scanned): (Indexed, Indexed) = wanted.iter().enumerate().partition(|(_, w)| {
+        crate::rollup::from_buckets(w, period)
+            && ready.contains_key(w.measure.per_period().key())
+    });
     let mut out = Computed::new(wanted.len());
     if !rolled.is_empty() {
         let started = std::time::Instant::now();
         store
-            .rollup_values(viewer, &rolled, period, employee, &mut out)
+            .rollup_values(viewer, &rolled, &ready, period, employee, &mut out)
             .await?;
         tracing::debug!(
             measures = rolled.len(),

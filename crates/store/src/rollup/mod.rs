@@ -19,10 +19,13 @@
 //!   aggregation per (kind, window, month) in the database ([`pushdown`]), spread over the
 //!   read connections, and write the buckets in one transaction.
 
+mod builds;
 pub(crate) mod cards;
 pub mod pushdown;
 mod refresh;
 
+pub use builds::{AfterRead, BuildStatus};
+pub(crate) use builds::{Builds, wanted_by};
 pub use pushdown::Bucket;
 
 use crate::evaluate::measures::{Computed, Wanted};
@@ -354,39 +357,18 @@ impl Store {
         Ok(Period::month_of(lo).through(Period::month_of(hi)))
     }
 
-    /// Registers the measures of `wanted` that buckets can answer and builds those not built
-    /// yet; returns the id of every registered measure by its per-month key.
-    pub(crate) async fn ensure_rollups(&self, wanted: &[Wanted]) -> Result<HashMap<String, i64>> {
-        let known = self.registry().await?;
-        let mut ids: HashMap<String, i64> = known
-            .iter()
+    /// The ids of the measures whose buckets are built, by their per-month key. A measure
+    /// not among them (new, or still being built) is computed from the records.
+    pub(crate) async fn ready_rollups(&self) -> Result<HashMap<String, i64>> {
+        let rows: Vec<(i64, String)> = self
+            .fetch_all(&Sql::new(
+                "SELECT id, measure_key FROM rollup_measures WHERE ready ORDER BY id",
+            ))
+            .await?;
+        Ok(parse_registry(rows)
+            .into_iter()
             .map(|r| (r.measure.key().to_string(), r.id))
-            .collect();
-        let mut missing: Vec<Measure> = Vec::new();
-        for w in wanted {
-            let m = w.measure.per_period();
-            if pushdown::rollable(&m)
-                && !ids.contains_key(m.key())
-                && !missing.iter().any(|x| x.key() == m.key())
-            {
-                missing.push(m);
-            }
-        }
-        if !missing.is_empty() {
-            let report = self.build(missing, Rebuild::Measures, &|_, _| {}).await?;
-            tracing::info!(
-                measures = report.measures,
-                buckets = report.buckets,
-                "roll-ups built for new measures"
-            );
-            ids = self
-                .registry()
-                .await?
-                .into_iter()
-                .map(|r| (r.measure.key().to_string(), r.id))
-                .collect();
-        }
-        Ok(ids)
+            .collect())
     }
 
     async fn registry(&self) -> Result<Vec<Registered>> {
@@ -470,20 +452,10 @@ impl Store {
                 del.bind_list(months.iter().map(ToString::to_string));
                 tx.run(&del).await?;
             }
-            Rebuild::Measures => {}
         }
-        let now = Utc::now();
-        for m in &measures {
-            let mut sql =
-                Sql::new("INSERT INTO rollup_measures (measure_key, kind, built_at) VALUES (");
-            sql.bind(m.key())
-                .push(", ")
-                .bind(m.kind.as_str())
-                .push(", ")
-                .bind(now)
-                .push(") ON CONFLICT (measure_key) DO NOTHING");
-            tx.run(&sql).await?;
-        }
+        // A measure new to the registry is ready once every month is built: at once when this
+        // build covers all months, after a build of pending measures otherwise.
+        tx.register_pending_measures(&measures).await?;
         let keys: Vec<&str> = measures.iter().map(Measure::key).collect();
         let mut sql = Sql::new("SELECT id, measure_key FROM rollup_measures WHERE measure_key IN ");
         sql.bind_list(keys.iter().copied());
@@ -494,7 +466,7 @@ impl Store {
                 .keys()
                 .flat_map(|key| months.iter().map(move |m| (*key, *m)))
                 .collect(),
-            Rebuild::All | Rebuild::Measures => self.build_jobs(&registered, &tz).await?,
+            Rebuild::All => self.build_jobs(&registered, &tz).await?,
         };
         let total = jobs.len();
         let mut report = BuildReport {
@@ -523,44 +495,36 @@ impl Store {
         .buffer_unordered(parallel);
         let mut done = 0;
         // Rebuilding every measure of some months: their cards come from the new buckets
-        // as they arrive. New measures join the other measures' buckets already stored.
-        let mut cards = (!matches!(scope, Rebuild::Measures)).then(cards::Cards::default);
-        let ids: Vec<i64> = registered.iter().map(|r| r.id).collect();
-        if let Rebuild::Measures = scope {
-            let mut del = Sql::new("DELETE FROM rollups WHERE measure_id IN ");
-            del.bind_list(ids.iter().copied());
-            tx.run(&del).await?;
-        }
+        // as they arrive.
+        let mut cards = cards::Cards::default();
         while let Some(rows) = results.next().await {
             let rows = rows?;
             report.buckets += rows.len();
-            if let Some(cards) = cards.as_mut() {
-                for r in &rows {
-                    cards.add(&r.month, r.employee_id, r.measure_id, r.bucket);
-                }
+            for r in &rows {
+                cards.add(&r.month, r.employee_id, r.measure_id, r.bucket);
             }
             tx.insert_rows(&rows).await?;
             done += 1;
             progress(done, total);
         }
-        match (&scope, cards) {
-            (Rebuild::Months(months), Some(cards)) => {
+        match &scope {
+            Rebuild::Months(months) => {
                 let mut del = Sql::new("DELETE FROM rollup_cards WHERE month IN ");
                 del.bind_list(months.iter().map(ToString::to_string));
                 tx.run(&del).await?;
                 cards.write(&mut tx).await?;
             }
-            (_, Some(cards)) => {
+            Rebuild::All => {
                 tx.execute("DELETE FROM rollup_cards", vec![]).await?;
                 cards.write(&mut tx).await?;
-            }
-            (_, None) => {
-                let rows: Vec<(String,)> = tx
-                    .fetch_all(&Sql::new("SELECT DISTINCT month FROM rollups"))
-                    .await?;
-                for month in rows.into_iter().filter_map(|(m,)| m.parse().ok()) {
-                    tx.repack_cards(month, None).await?;
-                }
+                let mut ready = Sql::new("UPDATE rollup_measures SET ready = ");
+                ready
+                    .bind(true)
+                    .push(", built_at = ")
+                    .bind(Utc::now())
+                    .push(" WHERE id IN ")
+                    .bind_list(registered.iter().map(|r| r.id));
+                tx.run(&ready).await?;
             }
         }
         tx.commit().await?;
@@ -582,21 +546,19 @@ impl Store {
         Ok(jobs)
     }
 
-    /// The values of the bucket-answerable measures of `wanted` — (index in the caller's
-    /// list, measure) — for `period` (everybody in the viewer's scope, or one employee), set
-    /// in `out` by person and index. People without records are left out (their value is the
-    /// measure's empty value).
+    /// The values of the measures of `wanted` — (index in the caller's list, measure), each
+    /// built in `ids` ([`Store::ready_rollups`]) — for `period` (everybody in the viewer's
+    /// scope, or one employee), set in `out` by person and index. People without records are
+    /// left out (their value is the measure's empty value).
     pub(crate) async fn rollup_values(
         &self,
         viewer: &Viewer,
         wanted: &[(usize, &Wanted)],
+        ids: &HashMap<String, i64>,
         period: Period,
         employee: Option<i64>,
         out: &mut Computed,
     ) -> Result<()> {
-        let ids = self
-            .ensure_rollups(&wanted.iter().map(|(_, w)| (*w).clone()).collect::<Vec<_>>())
-            .await?;
         // One read per (period offset, window kind); they run side by side on the read
         // connections.
         let mut reads = Vec::new();
@@ -701,6 +663,4 @@ enum Rebuild {
     All,
     /// Every measure's buckets of these months.
     Months(Vec<Period>),
-    /// Every month of the measures being built (newly registered measures).
-    Measures,
 }

@@ -94,6 +94,17 @@ impl Tx {
         }
         self.follow_dependencies(&registered, &mut todo, &tz)
             .await?;
+        let building: Vec<(String,)> = self
+            .fetch_all(&Sql::new(
+                "SELECT DISTINCT kind FROM rollup_measures WHERE NOT ready",
+            ))
+            .await?;
+        for (kind, month) in todo.keys() {
+            if building.iter().any(|(k,)| k == kind.as_str()) {
+                self.note_touched_while_building(kind.as_str(), *month)
+                    .await?;
+            }
+        }
         let mut touched = Some(BTreeSet::new());
         // The people whose cards to repack, per month over every kind (`None`: everybody).
         let mut cards: BTreeMap<Period, Option<BTreeSet<i64>>> = BTreeMap::new();

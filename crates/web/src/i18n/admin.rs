@@ -71,4 +71,7 @@ pub(super) const STRINGS: &[(&str, &str, &str)] = &[
     ("admin_weights_saved", "权重已保存为方案新版本（指标库第 {version} 版）。", "Weights saved as a new version of the scheme (library version {version})."),
     ("admin_weights_not_saved", "权重未保存：", "Weights not saved:"),
     ("save_weights", "保存权重", "Save weights"),
+    ("rollups_building", "正在为新度量建立按月汇总（后台进行，期间评分直接从原始记录计算，结果相同，只是较慢）：", "Building the monthly roll-ups of new measures in the background (meanwhile scorecards compute them from the records: the same values, only slower):"),
+    ("rollups_ready", "新度量的汇总已建立完毕。", "The roll-ups of the new measures are built."),
+    ("rollups_failed", "汇总建立失败，将在下次修改指标库或重启服务时重试：", "Building the roll-ups failed; it is tried again at the next library change or restart:"),
 ];
