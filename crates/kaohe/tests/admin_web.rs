@@ -96,6 +96,7 @@ async fn only_hr_and_administrators_reach_the_administration_on_every_backend() 
                 "/admin/calendar?year=2026",
                 "/admin/library",
                 "/admin/library/callback_count",
+                "/api/rollups",
             ] {
                 let (status, _) = get(&app, &c, path).await;
                 assert_eq!(status, 403, "{backend}: {role} GET {path}");
@@ -535,6 +536,28 @@ async fn an_invalid_formula_saves_nothing_and_a_valid_one_is_a_new_audited_versi
         assert!(
             entry.after.as_deref().unwrap().contains("duration_s"),
             "{backend}"
+        );
+        // The new measure's roll-ups are built in the background; the page follows the
+        // build through GET /api/rollups until it ends.
+        let mut builds = Value::Null;
+        for _ in 0..300 {
+            let (status, body) = get(&app, &hr, "/api/rollups").await;
+            assert_eq!(status, 200, "{backend}: {body}");
+            builds = serde_json::from_str(&body).unwrap();
+            if builds["pending"] == 0 && builds["running"] == false && builds["total"] != 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(builds["pending"], 0, "{backend}: {builds}");
+        assert_eq!(builds["measures"], 1, "{backend}: {builds}");
+        assert!(
+            builds["total"].as_u64().unwrap() > 0 && builds["done"] == builds["total"],
+            "{backend}: {builds}"
+        );
+        assert!(
+            builds["error"].is_null() && builds["finished_at"].is_string(),
+            "{backend}: {builds}"
         );
         let (_, page) = get(&app, &hr, &format!("{path}?saved={}", version + 1)).await;
         assert!(

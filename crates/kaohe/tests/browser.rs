@@ -786,6 +786,25 @@ async fn an_administrator_sees_a_formula_error_as_they_type_and_the_preview_once
         saved.formula().unwrap().source(),
         "count(calls where is_callback)"
     );
+    // Saved: the new measure's roll-ups are built in the background and the page follows the
+    // build until it says they are built.
+    b.resize(DESKTOP).await;
+    b.goto(&page).await;
+    formula_status(&b, "ok").await;
+    b.fill(
+        "#formula",
+        "count(calls where is_callback and duration_s > 0)",
+    )
+    .await;
+    formula_status(&b, "ok").await;
+    b.click_and_wait("#formula-form button").await;
+    b.wait_until("the roll-ups built", || async {
+        b.exists("#rollups[data-state=ready]").await
+    })
+    .await;
+    assert_eq!(app.store.pending_rollups().await.unwrap(), 0);
+    b.screenshot(&dir, "admin-formula-rollups-built-zh-desktop")
+        .await;
     b.close().await;
 }
 

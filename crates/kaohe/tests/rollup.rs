@@ -354,10 +354,7 @@ async fn a_changed_formula_is_computed_from_the_records_until_its_roll_ups_are_b
                 rings: None,
             }
         };
-        store
-            .create(&system, &call(0, "2026-11-03"))
-            .await
-            .unwrap();
+        store.create(&system, &call(0, "2026-11-03")).await.unwrap();
         assert_eq!(
             value(&store, "2026-11", tele, "callback_count").await,
             Some(before + 1.0),
@@ -382,7 +379,9 @@ async fn a_changed_formula_is_computed_from_the_records_until_its_roll_ups_are_b
         let note = |done, total| progress.lock().unwrap().push((done, total));
         let reads = std::sync::Mutex::new(Vec::new());
         let (store2, system2) = (store.clone(), system.clone());
-        let after_read = |month: Period| -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        let after_read = |month: Period| -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = ()> + Send + '_>,
+        > {
             let n = {
                 let mut reads = reads.lock().unwrap();
                 reads.push(month.to_string());
@@ -404,7 +403,11 @@ async fn a_changed_formula_is_computed_from_the_records_until_its_roll_ups_are_b
         };
         let writer = async {
             for n in 1..=6u32 {
-                let d = format!("2026-{}-{:02}", if n % 2 == 0 { 10 } else { 11 }, 3 + n % 20);
+                let d = format!(
+                    "2026-{}-{:02}",
+                    if n % 2 == 0 { 10 } else { 11 },
+                    3 + n % 20
+                );
                 store.create(&system, &call(n, &d)).await.unwrap();
                 tokio::task::yield_now().await;
             }
@@ -447,7 +450,11 @@ async fn a_changed_formula_is_computed_from_the_records_until_its_roll_ups_are_b
             db.backend
         );
         assert_eq!(
-            one_i64(&store, "SELECT CAST(COUNT(*) AS BIGINT) FROM rollup_build_touched").await,
+            one_i64(
+                &store,
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM rollup_build_touched"
+            )
+            .await,
             0,
             "{}: no notes are left behind",
             db.backend

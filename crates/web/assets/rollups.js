@@ -15,10 +15,12 @@
     error.textContent = b.error || '';
     if (b.running || b.pending > 0 && !b.error) {
       text.textContent = say.building;
+      box.dataset.state = 'building';
       return false;
     }
     text.textContent = b.error ? say.failed : say.ready;
-    if (!b.error) { bar.value = bar.max; box.dataset.state = 'ready'; }
+    box.dataset.state = b.error ? 'failed' : 'ready';
+    if (!b.error) bar.value = bar.max;
     return true;
   }
 

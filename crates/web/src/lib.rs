@@ -318,7 +318,10 @@ pub async fn serve(
 async fn build_rollups(store: kaohe_store::Store) {
     match store.queue_library_rollups().await {
         Ok(0) => {}
-        Ok(n) => tracing::info!(measures = n, "roll-ups to build for measures new to this database"),
+        Ok(n) => tracing::info!(
+            measures = n,
+            "roll-ups to build for measures new to this database"
+        ),
         Err(e) => tracing::error!(error = %e, "could not list the measures to build"),
     }
     loop {

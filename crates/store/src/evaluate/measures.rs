@@ -178,8 +178,7 @@ pub async fn compute(
         Source::Records => HashMap::new(),
     };
     let (rolled, scanned): (Indexed, Indexed) = wanted.iter().enumerate().partition(|(_, w)| {
-        crate::rollup::from_buckets(w, period)
-            && ready.contains_key(w.measure.per_period().key())
+        crate::rollup::from_buckets(w, period) && ready.contains_key(w.measure.per_period().key())
     });
     let mut out = Computed::new(wanted.len());
     if !rolled.is_empty() {

@@ -69,7 +69,10 @@ impl Builds {
 impl Tx {
     /// Registers those of `measures` (each over one month) that buckets can answer and are not
     /// registered yet, as not ready; answers how many were new.
-    pub(crate) async fn register_pending_measures(&mut self, measures: &[Measure]) -> Result<usize> {
+    pub(crate) async fn register_pending_measures(
+        &mut self,
+        measures: &[Measure],
+    ) -> Result<usize> {
         let known: Vec<(String,)> = self
             .fetch_all(&Sql::new("SELECT measure_key FROM rollup_measures"))
             .await?;
@@ -124,7 +127,11 @@ pub(crate) fn wanted_by(library: &kaohe_domain::library::Library) -> Result<Vec<
 impl Store {
     /// What the background builds are doing.
     pub fn rollup_build_status(&self) -> BuildStatus {
-        self.builds.status.lock().expect("build status lock").clone()
+        self.builds
+            .status
+            .lock()
+            .expect("build status lock")
+            .clone()
     }
 
     /// How many registered measures are not built yet.
