@@ -461,3 +461,49 @@ async fn a_changed_formula_is_computed_from_the_records_until_its_roll_ups_are_b
         );
     }
 }
+
+/// A database from an earlier kaohe may lack registered measures (the boards' call funnel
+/// came later): a server started on it registers them and builds them in the background,
+/// and what the boards and scorecards show is the same before, during and after.
+#[tokio::test]
+async fn a_server_started_on_an_older_database_builds_the_measures_it_lacks_in_the_background() {
+    for db in kaohe_testkit::every_backend().await {
+        let store = demo(&db).await;
+        let viewer = Viewer::system("test");
+        let october = Period::parse("2026-10").unwrap();
+        let funnel = format!("{:?}", store.call_funnel(&viewer, october).await.unwrap());
+        let mut tx = store.begin().await.unwrap();
+        for table in ["rollup_cards", "rollups", "rollup_measures"] {
+            tx.execute(&format!("DELETE FROM {table}"), vec![])
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        assert_eq!(
+            format!("{:?}", store.call_funnel(&viewer, october).await.unwrap()),
+            funnel,
+            "{}: computed from the records meanwhile",
+            db.backend
+        );
+        let generator = Generator::new(GenConfig::demo(1, support::test_today()));
+        let app = support::spawn(db, store.clone(), generator, |s| s).await;
+        let count = "SELECT CAST(COUNT(*) AS BIGINT) FROM rollup_measures WHERE ready";
+        let mut ready = 0;
+        for _ in 0..600 {
+            ready = one_i64(&store, count).await;
+            if ready > 0 && store.pending_rollups().await.unwrap() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let backend = app.db.backend;
+        assert!(ready > 30, "{backend}: {ready} measures built");
+        assert_eq!(store.pending_rollups().await.unwrap(), 0, "{backend}");
+        assert_eq!(
+            format!("{:?}", store.call_funnel(&viewer, october).await.unwrap()),
+            funnel,
+            "{backend}: from the roll-ups"
+        );
+        assert_agree(&store, "2026-10", &format!("{backend} after the build")).await;
+    }
+}

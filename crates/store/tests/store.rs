@@ -458,9 +458,20 @@ async fn an_older_database_upgrades_its_scorecard_lines_into_the_cards_exactly_a
         ))
         .await
         .unwrap();
+        // A measure an older kaohe registered had its roll-ups built when it was registered.
+        let mut sql = Sql::new(
+            "INSERT INTO rollup_measures (measure_key, kind, built_at) VALUES ('count(calls)', 'calls', ",
+        );
+        sql.bind(Utc::now()).push(")");
+        old.execute(&sql).await.unwrap();
         old.close().await;
 
         let store = Store::open(&location).await.unwrap();
+        assert_eq!(
+            store.pending_rollups().await.unwrap(),
+            0,
+            "{b}: an older registered measure is ready (migration 6)"
+        );
         let cards = store
             .scorecards(&Viewer::system("test"), "2026-10", None)
             .await

@@ -103,7 +103,7 @@ pub async fn spawn_demo_with(
     spawn(db, store, generator, settings).await
 }
 
-async fn spawn(
+pub async fn spawn(
     db: TestDb,
     store: Store,
     generator: Generator,
