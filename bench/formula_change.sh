@@ -49,7 +49,7 @@ call() {
     at=$(date -d "${period}-15 10:00" '+%Y-%m-%d %H:%M:%S')
     curl -s -o "$dir/call.out" -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $token" \
         -H 'Content-Type: application/json' \
-        --data "{\"employee_id\":\"$code\",\"started_at\":\"$at\",\"direction\":\"呼出\",\"duration_s\":\"95\",\"outcome\":\"接通\",\"is_callback\":\"是\"}" \
+        --data "{\"employee_id\":\"$code\",\"started_at\":\"$at\",\"direction\":\"呼出\",\"duration_s\":\"95\",\"outcome\":\"接通\",\"is_callback\":\"是\",\"callback_due_at\":\"$at\"}" \
         "$base/api/records/calls"
 }
 stats() { # file label
@@ -94,7 +94,7 @@ done
 build_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 touch "$done_flag"
 wait $cards $calls
-echo "roll-ups built ${build_ms} ms after the save (error: $error); server: $(grep -o 'roll-ups built for new measures.*' "$dir/server.log" | tail -n 1)"
+echo "roll-ups built ${build_ms} ms after the save (error: $error); server: $(sed 's/\x1b\[[0-9;]*m//g' "$dir/server.log" | grep -o 'roll-ups built for new measures.*' | tail -n 1)"
 grep -qv '^201 ' "$dir/call.during" && { echo "a call was refused during the build" >&2; exit 1; }
 cut -d' ' -f2 "$dir/call.during" > "$dir/call.during.t"
 for _ in $(seq 20); do card; done > "$dir/card.after"

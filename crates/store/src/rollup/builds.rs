@@ -247,12 +247,16 @@ impl Store {
             self.builds.update(|s| s.done = i + 1);
             progress(i + 1, jobs.len());
         }
+        // A month's cards in one transaction each, to keep record writes waiting no longer
+        // than one month's repack; writes meanwhile repack their own cards, new measure included.
         let months: BTreeSet<Period> = jobs.iter().map(|(_, m)| *m).collect();
-        let mut tx = self.begin().await?;
-        lock_registry(&mut tx).await?;
         for month in months {
+            let mut tx = self.begin().await?;
+            lock_registry(&mut tx).await?;
             tx.repack_cards(month, None).await?;
+            tx.commit_bookkeeping().await?;
         }
+        let mut tx = self.begin().await?;
         let mut ready = Sql::new("UPDATE rollup_measures SET ready = ");
         ready
             .bind(true)
