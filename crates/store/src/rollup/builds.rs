@@ -33,6 +33,9 @@ pub type AfterRead<'a> = dyn Fn(Period) -> std::pin::Pin<Box<dyn std::future::Fu
     + Sync
     + 'a;
 
+/// Whose cards one transaction of a build repacks.
+const REPACK_PEOPLE: usize = 1000;
+
 /// How many times a (group, month) is read outside the write lock before it is read inside.
 const OPTIMISTIC_READS: usize = 2;
 
@@ -247,14 +250,21 @@ impl Store {
             self.builds.update(|s| s.done = i + 1);
             progress(i + 1, jobs.len());
         }
-        // A month's cards in one transaction each, to keep record writes waiting no longer
-        // than one month's repack; writes meanwhile repack their own cards, new measure included.
+        // The cards of REPACK_PEOPLE people in one transaction each: record writes wait no longer
+        // than that (a whole month of 10,000 people's cards kept a call's save waiting 1.7 s).
+        // Writes meanwhile repack their own cards, new measure included.
         let months: BTreeSet<Period> = jobs.iter().map(|(_, m)| *m).collect();
         for month in months {
-            let mut tx = self.begin().await?;
-            lock_registry(&mut tx).await?;
-            tx.repack_cards(month, None).await?;
-            tx.commit_bookkeeping().await?;
+            let mut sql = Sql::new("SELECT DISTINCT employee_id FROM rollups WHERE month = ");
+            sql.bind(month.to_string());
+            let people: Vec<(i64,)> = self.fetch_all(&sql).await?;
+            for chunk in people.chunks(REPACK_PEOPLE) {
+                let chunk: BTreeSet<i64> = chunk.iter().map(|(e,)| *e).collect();
+                let mut tx = self.begin().await?;
+                lock_registry(&mut tx).await?;
+                tx.repack_cards(month, Some(&chunk)).await?;
+                tx.commit_bookkeeping().await?;
+            }
         }
         let mut tx = self.begin().await?;
         let mut ready = Sql::new("UPDATE rollup_measures SET ready = ");
