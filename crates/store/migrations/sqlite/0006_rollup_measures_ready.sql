@@ -4,10 +4,12 @@
 -- months already built in step. Every measure registered before this migration was built.
 ALTER TABLE rollup_measures ADD COLUMN ready BOOLEAN NOT NULL DEFAULT TRUE;
 
--- The (record kind, month) pairs a write refreshed while some measure of that kind was not
--- ready: a background build that read a month before such a write reads it again.
+-- The (record kind, month, person) a write refreshed while some measure of that kind was not
+-- ready (person -1: everybody in the month): a background build that read the month before
+-- such a write reads those people again.
 CREATE TABLE rollup_build_touched (
     kind TEXT NOT NULL,
     month TEXT NOT NULL,
-    PRIMARY KEY (kind, month)
+    employee_id BIGINT NOT NULL,
+    PRIMARY KEY (kind, month, employee_id)
 );

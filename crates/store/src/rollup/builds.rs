@@ -11,9 +11,10 @@
 //!
 //! - writes refresh the buckets of every registered measure, ready or not, so a month built
 //!   earlier stays in step;
-//! - a write refreshing a kind that has measures not ready also notes its (kind, month) in
-//!   `rollup_build_touched`; a build that finds its month noted since it cleared the note
-//!   reads the month again (the third time inside the write transaction, so it always ends).
+//! - a write refreshing a kind that has measures not ready also notes its (kind, month, person)
+//!   in `rollup_build_touched`; the build clears the month's notes before it reads, and in its
+//!   write transaction reads again the people noted since (the whole month, inside the lock,
+//!   when a write reached everybody).
 //!
 //! Once every month is built the cards are repacked and the measures marked ready, together.
 //! A build stopped half-way (a crash, a stop) leaves the measures not ready; the next build
@@ -36,8 +37,8 @@ pub type AfterRead<'a> = dyn Fn(Period) -> std::pin::Pin<Box<dyn std::future::Fu
 /// Whose cards one transaction of a build repacks.
 const REPACK_PEOPLE: usize = 1000;
 
-/// How many times a (group, month) is read outside the write lock before it is read inside.
-const OPTIMISTIC_READS: usize = 2;
+/// The person a note names when a write reached everybody in its month.
+const EVERYBODY: i64 = -1;
 
 /// The state of the background builds, for the pages that show their progress.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -102,18 +103,33 @@ impl Tx {
         Ok(added.len())
     }
 
-    /// Notes that `kind`'s buckets of `month` were refreshed while a build may be reading them.
+    /// Notes that `kind`'s buckets of `month` were refreshed — of `people`, or of everybody
+    /// (`None`) — while a build may be reading them.
     pub(crate) async fn note_touched_while_building(
         &mut self,
         kind: &str,
         month: Period,
+        people: Option<&BTreeSet<i64>>,
     ) -> Result<()> {
-        let mut sql = Sql::new("INSERT INTO rollup_build_touched (kind, month) VALUES (");
-        sql.bind(kind)
-            .push(", ")
-            .bind(month.to_string())
-            .push(") ON CONFLICT DO NOTHING");
-        self.run(&sql).await?;
+        let people: Vec<i64> = match people {
+            Some(p) => p.iter().copied().collect(),
+            None => vec![EVERYBODY],
+        };
+        for chunk in people.chunks(300) {
+            let mut sql =
+                Sql::new("INSERT INTO rollup_build_touched (kind, month, employee_id) VALUES ");
+            for (i, emp) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .bind(kind)
+                    .push(", ")
+                    .bind(month.to_string())
+                    .push(", ")
+                    .bind(*emp)
+                    .push(")");
+            }
+            sql.push(" ON CONFLICT DO NOTHING");
+            self.run(&sql).await?;
+        }
         Ok(())
     }
 }
@@ -294,45 +310,59 @@ impl Store {
         tz: &str,
         after_read: &AfterRead<'_>,
     ) -> Result<usize> {
-        let sql = bucket_query(key, members, month, tz, None);
         let kind = key.kind.as_str();
-        let mut attempt = 0;
-        loop {
-            let mut clear = Sql::new("DELETE FROM rollup_build_touched WHERE kind = ");
-            clear
-                .bind(kind)
-                .push(" AND month = ")
-                .bind(month.to_string());
-            let mut tx = self.begin().await?;
-            tx.run(&clear).await?;
-            tx.commit_bookkeeping().await?;
-            let read = buckets_on_store(self, &sql, members, month).await?;
-            after_read(month).await;
-            let mut tx = self.begin().await?;
-            lock_registry(&mut tx).await?;
-            let mut noted = Sql::new("SELECT kind FROM rollup_build_touched WHERE kind = ");
-            noted
-                .bind(kind)
-                .push(" AND month = ")
-                .bind(month.to_string());
-            let touched = !tx.fetch_all::<(String,)>(&noted).await?.is_empty();
-            let rows = match (touched, attempt + 1 < OPTIMISTIC_READS) {
-                (false, _) => read,
-                (true, true) => {
-                    attempt += 1;
-                    continue;
-                }
-                (true, false) => buckets_in_tx(&mut tx, &sql, members, month).await?,
+        let mut clear = Sql::new("DELETE FROM rollup_build_touched WHERE kind = ");
+        clear
+            .bind(kind)
+            .push(" AND month = ")
+            .bind(month.to_string());
+        let mut tx = self.begin().await?;
+        tx.run(&clear).await?;
+        tx.commit_bookkeeping().await?;
+        let sql = bucket_query(key, members, month, tz, None);
+        let read = buckets_on_store(self, &sql, members, month).await?;
+        after_read(month).await;
+        let mut tx = self.begin().await?;
+        lock_registry(&mut tx).await?;
+        let mut noted = Sql::new("SELECT employee_id FROM rollup_build_touched WHERE kind = ");
+        noted
+            .bind(kind)
+            .push(" AND month = ")
+            .bind(month.to_string());
+        let noted: BTreeSet<i64> = tx
+            .fetch_all::<(i64,)>(&noted)
+            .await?
+            .into_iter()
+            .map(|(e,)| e)
+            .collect();
+        // The people written since the read are read again here, inside the write lock; a
+        // write that reached everybody (an import) has the whole month read again.
+        let rows = if noted.contains(&EVERYBODY) {
+            buckets_in_tx(&mut tx, &sql, members, month).await?
+        } else if noted.is_empty() {
+            read
+        } else {
+            let again = if key.credited {
+                tx.with_credit_holders(&noted, &month).await?
+            } else {
+                noted
             };
-            let mut del = Sql::new("DELETE FROM rollups WHERE month = ");
-            del.bind(month.to_string())
-                .push(" AND measure_id IN ")
-                .bind_list(members.iter().map(|r| r.id));
-            tx.run(&del).await?;
-            tx.insert_rows(&rows).await?;
-            tx.commit_bookkeeping().await?;
-            return Ok(rows.len());
-        }
+            let sql = bucket_query(key, members, month, tz, Some(&again));
+            let mut rows: Vec<_> = read
+                .into_iter()
+                .filter(|r| !again.contains(&r.employee_id))
+                .collect();
+            rows.extend(buckets_in_tx(&mut tx, &sql, members, month).await?);
+            rows
+        };
+        let mut del = Sql::new("DELETE FROM rollups WHERE month = ");
+        del.bind(month.to_string())
+            .push(" AND measure_id IN ")
+            .bind_list(members.iter().map(|r| r.id));
+        tx.run(&del).await?;
+        tx.insert_rows(&rows).await?;
+        tx.commit_bookkeeping().await?;
+        Ok(rows.len())
     }
 }
 

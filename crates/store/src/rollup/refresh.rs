@@ -99,9 +99,9 @@ impl Tx {
                 "SELECT DISTINCT kind FROM rollup_measures WHERE NOT ready",
             ))
             .await?;
-        for (kind, month) in todo.keys() {
+        for ((kind, month), people) in &todo {
             if building.iter().any(|(k,)| k == kind.as_str()) {
-                self.note_touched_while_building(kind.as_str(), *month)
+                self.note_touched_while_building(kind.as_str(), *month, people.as_ref())
                     .await?;
             }
         }
@@ -148,7 +148,7 @@ impl Tx {
     }
 
     /// Adds the holders of split credit on the orders of `people` in `month`.
-    async fn with_credit_holders(
+    pub(crate) async fn with_credit_holders(
         &mut self,
         people: &BTreeSet<i64>,
         month: &Period,
