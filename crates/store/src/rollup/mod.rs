@@ -599,11 +599,20 @@ impl Store {
                         .copied()
                         .collect();
                     reads.push(async move {
+                        let started = std::time::Instant::now();
                         let merged = if cumulative {
                             self.read_buckets(viewer, &ids, p, employee).await?
                         } else {
                             self.read_cards(viewer, &ids, p, employee).await?
                         };
+                        tracing::debug!(
+                            period = %p,
+                            cumulative,
+                            measures = ids.len(),
+                            buckets = merged.len(),
+                            ms = started.elapsed().as_millis(),
+                            "roll-ups read"
+                        );
                         Ok::<_, crate::StoreError>((members, merged))
                     });
                 }
