@@ -91,6 +91,49 @@ pub fn unpack(card_id: i64, text: &str) -> Result<Vec<StoredLine>> {
         .collect())
 }
 
+/// The (indicator, value) of each line of card `card_id`, the rest of each line skipped
+/// unread: last period's values for `prev()` read every card of the period, and decoding
+/// whole lines was most of that read. Errors as [`unpack`].
+pub(crate) fn values(card_id: i64, text: &str) -> Result<Vec<(String, Option<f64>)>> {
+    let lines: Vec<Value> = serde_json::from_str(text).map_err(|e| StoreError::Invalid {
+        field: format!("scorecards.lines (card {card_id})"),
+        message: format!("not a list of scorecard lines: {e}"),
+    })?;
+    Ok(lines.into_iter().map(|Value(code, v)| (code, v)).collect())
+}
+
+/// A line's indicator and value.
+struct Value(String, Option<f64>);
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_seq(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        LineVisitor.expecting(f)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let code = required(&mut seq, 0)?;
+        let value = required(&mut seq, 1)?;
+        let mut len = 2;
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            len += 1;
+        }
+        if !(8..=11).contains(&len) {
+            return Err(de::Error::invalid_length(len, &LineVisitor));
+        }
+        Ok(Value(code, value))
+    }
+}
+
 /// One line as read: eight columns, or eleven.
 struct In(StoredLine);
 
@@ -200,6 +243,33 @@ mod tests {
             (old[0].scorecard_id, old[0].score, old[0].group.as_deref()),
             (3, Some(90.0), None)
         );
+    }
+
+    #[test]
+    fn values_are_the_indicators_and_values_of_the_whole_lines() {
+        let lines = vec![
+            line("sales_amount", Some(1.0 / 3.0)),
+            line("a \"quoted\" 代码", None),
+            line("tiny", Some(5e-324)),
+        ];
+        let text = pack_stored(&lines);
+        let whole: Vec<(String, Option<u64>)> = unpack(7, &text)
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.indicator_code, l.value.map(f64::to_bits)))
+            .collect();
+        let read: Vec<(String, Option<u64>)> = values(7, &text)
+            .unwrap()
+            .into_iter()
+            .map(|(c, v)| (c, v.map(f64::to_bits)))
+            .collect();
+        assert_eq!(read, whole);
+        let old = values(3, r#"[["k",1.5,null,null,90.0,20.0,25.0,true]]"#).unwrap();
+        assert_eq!(old, vec![("k".to_string(), Some(1.5))]);
+        for bad in ["", "{}", "[[\"x\", 1]]", "[[1, 1, 1, 1, 1, 1, 1, 1]]"] {
+            let err = values(42, bad).unwrap_err().to_string();
+            assert!(err.contains("card 42"), "{bad}: {err}");
+        }
     }
 
     #[test]

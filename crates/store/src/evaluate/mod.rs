@@ -403,10 +403,10 @@ impl Store {
         sql.bind(period.prev().to_string());
         only(&mut sql, "employee_id", employee);
         for (card, emp, text) in self.fetch_all::<(i64, i64, String)>(&sql).await? {
-            let values = lines::unpack(card, &text)?
+            let values = lines::values(card, &text)?
                 .into_iter()
-                .filter(|l| codes.contains(&l.indicator_code))
-                .filter_map(|l| Some((l.indicator_code, l.value?)));
+                .filter(|(code, _)| codes.contains(code))
+                .filter_map(|(code, value)| Some((code, value?)));
             out.entry(emp).or_default().extend(values);
         }
         Ok(out)

@@ -601,7 +601,11 @@ impl Store {
                     reads.push(async move {
                         let started = std::time::Instant::now();
                         let merged = if cumulative {
-                            self.read_buckets(viewer, &ids, p, employee).await?
+                            self.read_buckets(viewer, &ids, Months::UpTo(p), employee)
+                                .await?
+                        } else if ids.len() <= FEW_MEASURES && employee.is_none() {
+                            self.read_buckets(viewer, &ids, Months::Of(p), employee)
+                                .await?
                         } else {
                             self.read_cards(viewer, &ids, p, employee).await?
                         };
@@ -632,24 +636,32 @@ impl Store {
         Ok(())
     }
 
-    /// Reads the buckets of the measures `ids` of every month up to the end of `period` (a
-    /// cumulative window), merged per person and measure by the database (count and sum add,
-    /// min and max combine, NULLs ignored — as [`Bucket::merge`]): one row per person, not one
-    /// per month.
+    /// Reads the buckets of the measures `ids` of `months`, merged per person and measure by
+    /// the database (count and sum add, min and max combine, NULLs ignored — as
+    /// [`Bucket::merge`]): one row per person, not one per month. Through the covering index
+    /// `rollups_measure`: for a few measures of everybody, cheaper than reading every card.
     async fn read_buckets(
         &self,
         viewer: &Viewer,
         ids: &BTreeSet<i64>,
-        period: Period,
+        months: Months,
         employee: Option<i64>,
     ) -> Result<Vec<((i64, i64), Bucket)>> {
-        let last = period.months().last().copied().unwrap_or(period);
         let mut sql = Sql::new(
             "SELECT r.measure_id, r.employee_id, CAST(SUM(r.n) AS BIGINT), SUM(r.total), MIN(r.lo), MAX(r.hi) \
              FROM rollups r WHERE r.measure_id IN ",
         );
         sql.bind_list(ids.iter().copied());
-        sql.push(" AND r.month <= ").bind(last.to_string());
+        match months {
+            Months::UpTo(period) => {
+                let last = period.months().last().copied().unwrap_or(period);
+                sql.push(" AND r.month <= ").bind(last.to_string());
+            }
+            Months::Of(period) => {
+                sql.push(" AND r.month IN ")
+                    .bind_list(period.months().iter().map(ToString::to_string));
+            }
+        }
         if let Some(e) = employee {
             sql.push(" AND r.employee_id = ").bind(e);
         }
@@ -662,6 +674,20 @@ impl Store {
             .collect())
     }
 }
+
+/// The months a read of buckets covers.
+#[derive(Debug, Clone, Copy)]
+enum Months {
+    /// Every month up to the end of the period (a cumulative window).
+    UpTo(Period),
+    /// The period's own months.
+    Of(Period),
+}
+
+/// Up to this many measures of everybody's period are read from the buckets, not the cards:
+/// at 10,000 staff last month's two measures took as long through the cards (every card
+/// unpacked for two of its thirty-odd buckets) as this month's thirty-five.
+const FEW_MEASURES: usize = 4;
 
 /// Into how many queries an evaluation of everybody splits each read of buckets.
 const READ_PARTS: usize = 4;
