@@ -685,8 +685,10 @@ enum Months {
 }
 
 /// Up to this many measures of everybody's period are read from the buckets, not the cards:
-/// at 10,000 staff last month's two measures took as long through the cards (every card
-/// unpacked for two of its thirty-odd buckets) as this month's thirty-five.
+/// through the cards, last month's two measures for `prev()` decoded every card (9,556 at
+/// 10,000 staff) for two of its thirty-odd buckets; the index reads only their 17,818 rows.
+/// Less work; the evaluation's wall time did not measurably change, as its reads share the
+/// read connections and end together.
 const FEW_MEASURES: usize = 4;
 
 /// Into how many queries an evaluation of everybody splits each read of buckets.
