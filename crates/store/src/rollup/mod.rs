@@ -1,9 +1,10 @@
 //! Per-person, per-month roll-ups of formula measures (汇总), so that evaluation and live
 //! scorecards never rescan raw records.
 //!
-//! - **Registry** (`rollup_measures`): every measure an evaluation asked for, keyed by its
-//!   canonical text over one month (`Measure::per_period`). A new measure — a formula change,
-//!   a new scheme — is built over all months of data once, the first time it is asked for.
+//! - **Registry** (`rollup_measures`): every measure the library and the boards use, keyed by
+//!   its canonical text over one month (`Measure::per_period`). A library change registers the
+//!   measures it brings as not ready; they are built in the background ([`builds`]) and until
+//!   then computed from the records. No request builds roll-ups.
 //! - **Buckets** (`rollups`): for each registered measure, month and person with records,
 //!   the count, sum, minimum and maximum ([`Bucket`]). A month's value is its bucket; a
 //!   quarter's, a year's or a cumulative window's is the merge of the buckets of its months
@@ -15,9 +16,10 @@
 //!   roll-ups are never out of step, and a crash loses neither. Values that depend on other
 //!   records (a repeat customer, a receivable paid by its due date) refresh the buckets of
 //!   those other records too.
-//! - **Builds** (a new measure, [`crate::Store::rebuild_rollups`]) run one conditional
-//!   aggregation per (kind, window, month) in the database ([`pushdown`]), spread over the
-//!   read connections, and write the buckets in one transaction.
+//! - **Rebuilds** ([`crate::Store::rebuild_rollups`], [`crate::Store::prepare_rollups`]) run
+//!   one conditional aggregation per (kind, window, month) in the database ([`pushdown`]),
+//!   spread over the read connections, and write the buckets in one transaction; a build of
+//!   new measures ([`builds`]) goes month by month beside record writes.
 
 mod builds;
 pub(crate) mod cards;
