@@ -3,7 +3,7 @@
 //!
 //! - **Registry** (`rollup_measures`): every measure the library and the boards use, keyed by
 //!   its canonical text over one month (`Measure::per_period`). A library change registers the
-//!   measures it brings as not ready; they are built in the background ([`builds`]) and until
+//!   measures it brings as not ready; they are built in the background (`builds`) and until
 //!   then computed from the records. No request builds roll-ups.
 //! - **Buckets** (`rollups`): for each registered measure, month and person with records,
 //!   the count, sum, minimum and maximum ([`Bucket`]). A month's value is its bucket; a
@@ -19,7 +19,7 @@
 //! - **Rebuilds** ([`crate::Store::rebuild_rollups`], [`crate::Store::prepare_rollups`]) run
 //!   one conditional aggregation per (kind, window, month) in the database ([`pushdown`]),
 //!   spread over the read connections, and write the buckets in one transaction; a build of
-//!   new measures ([`builds`]) goes month by month beside record writes.
+//!   new measures (`builds`) goes month by month beside record writes.
 
 mod builds;
 pub(crate) mod cards;
