@@ -103,6 +103,19 @@ impl Tx {
         Ok(added.len())
     }
 
+    /// Marks `measures` built: readers take them from the roll-ups from now on.
+    pub(crate) async fn mark_rollups_ready(&mut self, measures: &[Registered]) -> Result<()> {
+        let mut ready = Sql::new("UPDATE rollup_measures SET ready = ");
+        ready
+            .bind(true)
+            .push(", built_at = ")
+            .bind(Utc::now())
+            .push(" WHERE id IN ")
+            .bind_list(measures.iter().map(|r| r.id));
+        self.run(&ready).await?;
+        Ok(())
+    }
+
     /// Notes that `kind`'s buckets of `month` were refreshed — of `people`, or of everybody
     /// (`None`) — while a build may be reading them.
     pub(crate) async fn note_touched_while_building(
@@ -283,14 +296,7 @@ impl Store {
             }
         }
         let mut tx = self.begin().await?;
-        let mut ready = Sql::new("UPDATE rollup_measures SET ready = ");
-        ready
-            .bind(true)
-            .push(", built_at = ")
-            .bind(Utc::now())
-            .push(" WHERE id IN ")
-            .bind_list(pending.iter().map(|r| r.id));
-        tx.run(&ready).await?;
+        tx.mark_rollups_ready(pending).await?;
         tx.execute(
             "DELETE FROM rollup_build_touched WHERE kind NOT IN \
              (SELECT kind FROM rollup_measures WHERE NOT ready)",

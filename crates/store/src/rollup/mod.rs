@@ -519,14 +519,7 @@ impl Store {
             Rebuild::All => {
                 tx.execute("DELETE FROM rollup_cards", vec![]).await?;
                 cards.write(&mut tx).await?;
-                let mut ready = Sql::new("UPDATE rollup_measures SET ready = ");
-                ready
-                    .bind(true)
-                    .push(", built_at = ")
-                    .bind(Utc::now())
-                    .push(" WHERE id IN ")
-                    .bind_list(registered.iter().map(|r| r.id));
-                tx.run(&ready).await?;
+                tx.mark_rollups_ready(&registered).await?;
             }
         }
         tx.commit().await?;
