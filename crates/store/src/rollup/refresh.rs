@@ -72,10 +72,19 @@ impl Tx {
             self.execute("LOCK TABLE rollup_measures IN SHARE MODE", vec![])
                 .await?;
         }
-        let registered = parse_registry(
-            self.fetch_all(&Sql::new("SELECT id, measure_key FROM rollup_measures"))
-                .await?,
-        );
+        let rows: Vec<(i64, String, String, bool)> = self
+            .fetch_all(&Sql::new(
+                "SELECT id, measure_key, kind, ready FROM rollup_measures",
+            ))
+            .await?;
+        // Kinds with a measure being built: their refreshes are noted for the build.
+        let building: BTreeSet<String> = rows
+            .iter()
+            .filter(|(_, _, _, ready)| !ready)
+            .map(|(_, _, kind, _)| kind.clone())
+            .collect();
+        let registered =
+            parse_registry(rows.into_iter().map(|(id, key, _, _)| (id, key)).collect());
         let tz: Option<(String,)> = self
             .fetch_all(&Sql::new(
                 "SELECT value FROM settings WHERE key = 'time_zone'",
@@ -94,13 +103,8 @@ impl Tx {
         }
         self.follow_dependencies(&registered, &mut todo, &tz)
             .await?;
-        let building: Vec<(String,)> = self
-            .fetch_all(&Sql::new(
-                "SELECT DISTINCT kind FROM rollup_measures WHERE NOT ready",
-            ))
-            .await?;
         for ((kind, month), people) in &todo {
-            if building.iter().any(|(k,)| k == kind.as_str()) {
+            if building.contains(kind.as_str()) {
                 self.note_touched_while_building(kind.as_str(), *month, people.as_ref())
                     .await?;
             }
