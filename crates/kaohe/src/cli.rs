@@ -644,11 +644,27 @@ async fn serve(store: Store, cfg: &Config) -> Result<()> {
     tracing::info!(%addr, backend = store.backend_name(), "kaohe listening");
     println!("kaohe: listening on http://{addr}");
     let demo_hint = store.setting(DEMO_HINT_SETTING).await?;
+    let mut limits = cfg.server_limits;
+    // The descriptor limit, not the connection cap, would otherwise turn clients away: keep
+    // room for the database, the log and uploads.
+    if let Some(files) = kaohe_web::server::raise_open_files_limit() {
+        let room = (files.saturating_sub(128) as usize).max(16);
+        if room < limits.max_connections {
+            tracing::warn!(
+                files,
+                room,
+                "max_connections lowered to the open-files limit"
+            );
+            limits.max_connections = room;
+        }
+    }
     let state = kaohe_web::AppState::new(store.clone(), &cfg.company_name, cfg.secure_cookies)
         .with_language(&cfg.language)
         .with_time_zone(cfg.time_zone)
         .with_demo_hint(demo_hint)
-        .with_max_upload_bytes(cfg.max_upload_bytes);
+        .with_max_upload_bytes(cfg.max_upload_bytes)
+        .with_server_limits(limits)
+        .with_heavy_per_user(cfg.heavy_requests_per_user);
     kaohe_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("kaohe stopped");

@@ -22,6 +22,14 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// The largest import upload accepted, in MB (default 2,048).
     pub max_upload_mb: Option<u64>,
+    /// Connections served at once (default 1,024, lowered to the open-files limit less 128).
+    pub max_connections: Option<usize>,
+    /// Seconds a client has to send a request's headers; also how long an idle kept-alive
+    /// connection stays open (default 20).
+    pub header_timeout_secs: Option<u64>,
+    /// Expensive requests (exports, explanations, previews) one account may run at once
+    /// (default 2).
+    pub heavy_requests_per_user: Option<usize>,
 }
 
 /// Values given on the command line or through `KAOHE_…` variables (clap merges those two).
@@ -46,6 +54,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The largest import upload accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// The server's connection limits.
+    pub server_limits: kaohe_web::server::ServerLimits,
+    /// Expensive requests one account may run at once.
+    pub heavy_requests_per_user: usize,
 }
 
 impl FileConfig {
@@ -73,6 +85,7 @@ impl FileConfig {
 impl Config {
     /// Resolves every setting: overrides, then the file, then `default_db` and built-ins.
     pub fn resolve(over: Overrides, file: FileConfig, default_db: &str) -> Result<Self> {
+        let server_limits = server_limits(&file)?;
         let company_name = over
             .company_name
             .or(file.company_name)
@@ -113,7 +126,36 @@ impl Config {
             max_upload_bytes: file
                 .max_upload_mb
                 .map_or(kaohe_web::import::MAX_UPLOAD_BYTES, |mb| mb << 20),
+            server_limits,
+            heavy_requests_per_user: positive(
+                "heavy_requests_per_user",
+                file.heavy_requests_per_user,
+                kaohe_web::heavy::PER_USER,
+            )?,
         })
+    }
+}
+
+fn server_limits(file: &FileConfig) -> Result<kaohe_web::server::ServerLimits> {
+    use kaohe_web::server::{HEADER_TIMEOUT, MAX_CONNECTIONS};
+    let default_secs = HEADER_TIMEOUT.as_secs() as usize;
+    let secs = positive(
+        "header_timeout_secs",
+        file.header_timeout_secs.map(|s| s as usize),
+        default_secs,
+    )?;
+    Ok(kaohe_web::server::ServerLimits {
+        max_connections: positive("max_connections", file.max_connections, MAX_CONNECTIONS)?,
+        header_timeout: std::time::Duration::from_secs(secs as u64),
+    })
+}
+
+/// A count from `kaohe.toml` that must be at least 1.
+fn positive(key: &str, value: Option<usize>, default: usize) -> Result<usize> {
+    match value {
+        Some(0) => bail!("{DEFAULT_CONFIG_FILE}: `{key}` must be at least 1"),
+        Some(n) => Ok(n),
+        None => Ok(default),
     }
 }
 

@@ -163,6 +163,7 @@ async fn open_sqlite(path: &Path) -> Result<Backend, StoreError> {
     };
     let write = SqlitePoolOptions::new()
         .max_connections(1)
+        .after_release(|conn, _| Box::pin(async move { Ok(sqlite_is_clean(conn).await) }))
         .connect_with(opts.clone())
         .await
         .map_err(open_err)?;
@@ -176,6 +177,21 @@ async fn open_sqlite(path: &Path) -> Result<Backend, StoreError> {
         read,
         path: path.to_path_buf(),
     })
+}
+
+/// Whether the writer connection came back ready for the next transaction. After a failed
+/// commit (a full disk, an I/O error) SQLite has already rolled the transaction back itself, so
+/// the rollback sqlx sends on drop fails and sqlx still counts the transaction as open: every
+/// later `BEGIN` on that connection was refused ("begin_with at non-zero transaction depth")
+/// until the process restarted. Such a connection is closed instead; the pool opens a new one.
+/// The ping runs behind the queued rollback, so the count it reads is final.
+async fn sqlite_is_clean(conn: &mut sqlx::SqliteConnection) -> bool {
+    use sqlx::Connection;
+    let clean = conn.ping().await.is_ok() && !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("the database writer was left inside a failed transaction; reconnecting");
+    }
+    clean
 }
 
 fn sqlite_reason(e: &sqlx::Error) -> String {
@@ -199,6 +215,11 @@ async fn open_pg(url: &str, location: &DbLocation) -> Result<Backend, StoreError
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
+        // A connection returned inside a transaction (its rollback failed) is closed, not reused.
+        .after_release(|conn, _| {
+            use sqlx::Connection;
+            Box::pin(async move { Ok(!conn.is_in_transaction()) })
+        })
         .connect_with(opts)
         .await
         .map_err(|e| StoreError::Open {

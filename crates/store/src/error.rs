@@ -49,6 +49,53 @@ impl StoreError {
         }
     }
 
+    /// Why the database cannot take writes at all, when that is what went wrong: the disk is
+    /// full, the database is read-only, storage failed, or the connection to PostgreSQL broke.
+    /// These are faults of the machine, not of the request: the web answers 503 and the next
+    /// write succeeds once the fault is gone.
+    pub fn write_fault(&self) -> Option<WriteFault> {
+        let StoreError::Database(e) = self else {
+            return None;
+        };
+        match e {
+            sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                Some(WriteFault::Unreachable)
+            }
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                let msg = db.message();
+                // SQLite: the primary result code is the low byte of the (extended) code;
+                // PostgreSQL: the SQLSTATE.
+                let sqlite = db
+                    .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                    .and_then(|_| code.parse::<i32>().ok())
+                    .map(|c| c & 0xff);
+                let fault = match sqlite {
+                    Some(13) => Some(WriteFault::DiskFull),
+                    Some(8) => Some(WriteFault::ReadOnly),
+                    Some(10 | 11 | 14 | 26) => Some(WriteFault::Storage),
+                    Some(_) => None,
+                    None => match code.as_ref() {
+                        "53100" => Some(WriteFault::DiskFull),
+                        "25006" => Some(WriteFault::ReadOnly),
+                        c if c.starts_with("53") || c.starts_with("58") => {
+                            Some(WriteFault::Storage)
+                        }
+                        c if c.starts_with("57P") || c.starts_with("08") => {
+                            Some(WriteFault::Unreachable)
+                        }
+                        _ => None,
+                    },
+                };
+                fault.or_else(|| {
+                    (msg.contains("disk is full") || msg.contains("No space left"))
+                        .then_some(WriteFault::DiskFull)
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// Maps a failed write to a field error when a named constraint explains it.
     pub fn from_write(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e {
@@ -86,6 +133,31 @@ impl StoreError {
             }
         }
         StoreError::Database(e)
+    }
+}
+
+/// A fault of the machine that keeps the database from writing ([`StoreError::write_fault`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteFault {
+    /// No space left on the database's disk.
+    DiskFull,
+    /// The database file or server is read-only.
+    ReadOnly,
+    /// The storage failed (an I/O error, a corrupt or locked-out file).
+    Storage,
+    /// The connection to the database broke or the server is shutting down.
+    Unreachable,
+}
+
+impl WriteFault {
+    /// What a person or an operator reads.
+    pub fn describe(self) -> &'static str {
+        match self {
+            WriteFault::DiskFull => "the database's disk is full",
+            WriteFault::ReadOnly => "the database is read-only",
+            WriteFault::Storage => "the database's storage failed (I/O error)",
+            WriteFault::Unreachable => "the connection to the database broke",
+        }
     }
 }
 

@@ -34,7 +34,7 @@ pub mod users;
 pub mod val;
 
 pub use db::{Backend, DbLocation};
-pub use error::StoreError;
+pub use error::{StoreError, WriteFault};
 pub use scope::Viewer;
 pub use sql::Sql;
 pub use tx::Tx;
@@ -132,6 +132,18 @@ impl Store {
     /// Checks that the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<()> {
         on_read!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Checks that the database takes a write (for `/healthz`): a one-row write of the time
+    /// into `settings`, committed as bookkeeping, so that no cached read goes stale. A database on a full disk, a read-only file or a broken
+    /// connection fails it; [`StoreError::write_fault`] says which.
+    pub async fn check_writable(&self) -> Result<()> {
+        let now = chrono::Utc::now().to_rfc3339();
+        let mut sql = Sql::new("INSERT INTO settings (key, value) VALUES ('health.written_at', ");
+        sql.bind(now.as_str())
+            .push(") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        self.execute_bookkeeping(&sql).await?;
         Ok(())
     }
 

@@ -53,6 +53,16 @@ pub fn sqlite() -> TestDb {
     }
 }
 
+/// A SQLite database file at `path` (in a directory the test made, such as a small
+/// filesystem of its own); the test removes it.
+pub fn sqlite_at(path: &std::path::Path) -> TestDb {
+    TestDb {
+        url: path.to_string_lossy().into_owned(),
+        backend: "sqlite",
+        _dir: None,
+    }
+}
+
 /// A new, empty PostgreSQL database on the test cluster; `None` only when PostgreSQL tests
 /// are explicitly skipped. Without the cluster and without the skip flag, the test fails:
 /// a PostgreSQL test must never pass by not running.

@@ -54,6 +54,19 @@ pub enum WebError {
         "the database is busy with a long write (such as a large import); nothing was saved — try again in a moment"
     )]
     Busy,
+    /// The database cannot write at all (a full disk, a read-only file, a broken connection):
+    /// 503 with `Retry-After`; the next write succeeds once the fault is gone.
+    #[error(
+        "nothing was saved: {} — the administrator has to fix this; try again later",
+        .0.describe()
+    )]
+    Unavailable(kaohe_store::WriteFault),
+    /// The person already has as many expensive requests (exports, explanations, previews)
+    /// running as one may: 429 with `Retry-After`.
+    #[error(
+        "you already have {running} exports or other long requests running; wait for one to finish"
+    )]
+    TooBusy { running: usize },
     /// Anything else; the detail goes to the log only.
     #[error("internal error")]
     Internal(String),
@@ -73,7 +86,13 @@ impl From<StoreError> for WebError {
                 lang: Lang::Zh,
             },
             e if e.is_busy() => WebError::Busy,
-            other => WebError::Internal(other.to_string()),
+            other => match other.write_fault() {
+                Some(fault) => {
+                    tracing::error!(error = %other, "the database cannot write");
+                    WebError::Unavailable(fault)
+                }
+                None => WebError::Internal(other.to_string()),
+            },
         }
     }
 }
@@ -111,7 +130,8 @@ impl WebError {
             WebError::Conflict { .. } => StatusCode::CONFLICT,
             WebError::Refused { refusal, .. } => refusal_status(refusal.kind),
             WebError::Malformed { status, .. } => *status,
-            WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Busy | WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::TooBusy { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -140,8 +160,14 @@ impl IntoResponse for WebError {
             }),
             _ => json!({ "error": self.to_string(), "field": field }),
         };
-        if let WebError::Busy = self {
-            let retry = [(axum::http::header::RETRY_AFTER, "10")];
+        let retry_after = match self {
+            WebError::Busy => Some("10"),
+            WebError::Unavailable(_) => Some("30"),
+            WebError::TooBusy { .. } => Some("5"),
+            _ => None,
+        };
+        if let Some(after) = retry_after {
+            let retry = [(axum::http::header::RETRY_AFTER, after)];
             return (status, retry, Json(body)).into_response();
         }
         (status, Json(body)).into_response()

@@ -14,6 +14,7 @@ pub mod cycle;
 pub mod error;
 pub mod extract;
 pub mod forms;
+pub mod heavy;
 pub mod i18n;
 pub mod import;
 pub mod ladder;
@@ -23,10 +24,11 @@ pub mod rate;
 pub mod records;
 pub mod scorecard;
 pub mod scoretable;
+pub mod server;
 pub mod steps;
 pub mod training;
 
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use kaohe_store::Store;
@@ -36,6 +38,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -70,6 +73,10 @@ pub struct AppState {
     pub identities: Arc<cache::Cache<String, auth::Identity>>,
     /// Rendered dashboards by account, session and language, while their data is unchanged.
     pub dashboards: Arc<cache::Cache<DashboardKey, axum::body::Bytes>>,
+    /// The server's connection limits ([`server::serve`]).
+    pub server_limits: server::ServerLimits,
+    /// Expensive requests running now, by account ([`heavy`]).
+    pub heavy: Arc<heavy::HeavyWork>,
     /// What the pages that sum a company's records show, by account, language, page and
     /// parameters, while no commit changed anything ([`pages::kept_view`]).
     pub views: Arc<cache::Cache<ViewKey, minijinja::Value>>,
@@ -110,7 +117,22 @@ impl AppState {
             identities: Arc::new(cache::Cache::new(cache::IDENTITY_MAX_AGE)),
             dashboards: Arc::new(cache::Cache::new(cache::DASHBOARD_MAX_AGE)),
             views: Arc::new(cache::Cache::new(cache::DASHBOARD_MAX_AGE)),
+            server_limits: server::ServerLimits::default(),
+            heavy: Arc::default(),
         }
+    }
+
+    /// Sets the server's connection limits (default [`server::ServerLimits::default`]).
+    pub fn with_server_limits(mut self, limits: server::ServerLimits) -> Self {
+        self.server_limits = limits;
+        self
+    }
+
+    /// Sets how many expensive requests one account may have running at once (default
+    /// [`heavy::PER_USER`]).
+    pub fn with_heavy_per_user(mut self, per_user: usize) -> Self {
+        self.heavy = Arc::new(heavy::HeavyWork::new(per_user));
+        self
     }
 
     /// Sets the largest import upload accepted (default [`import::MAX_UPLOAD_BYTES`]).
@@ -143,22 +165,39 @@ impl AppState {
     }
 }
 
+/// How long `/healthz` waits for its test write: longer means the writer is busy with a long
+/// write (a large import), which is not a fault.
+const HEALTH_WRITE_WAIT: Duration = Duration::from_secs(3);
+
+/// `GET /healthz`: 200 when the database answers a read and takes a write; 503 naming the
+/// fault (a full disk, a read-only database, a broken connection) otherwise.
 async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (StatusCode, Json<serde_json::Value>) {
-    match state.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ok", "backend": state.store.backend_name() })),
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable" })),
-            )
-        }
+    let backend = state.store.backend_name();
+    let unavailable = |e: kaohe_store::StoreError| {
+        tracing::error!(error = %e, "health check failed");
+        let reason = e
+            .write_fault()
+            .map_or("the database does not answer", |f| f.describe());
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "backend": backend, "reason": reason })),
+        )
+    };
+    if let Err(e) = state.store.ping().await {
+        return unavailable(e);
     }
+    let write = match tokio::time::timeout(HEALTH_WRITE_WAIT, state.store.check_writable()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(e)) if e.is_busy() => "busy",
+        Ok(Err(e)) => return unavailable(e),
+        Err(_) => "busy",
+    };
+    (
+        StatusCode::OK,
+        Json(json!({ "status": "ok", "backend": backend, "write": write })),
+    )
 }
 
 /// Every route of the application.
@@ -266,6 +305,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::no_route)
         .with_state(state)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
+        // Security headers on every response (OWASP ASVS 14.4): no framing (clickjacking), no
+        // MIME sniffing, no referrer to other sites (rating links carry their token in the path).
+        .layer(always(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(always(header::REFERRER_POLICY, "no-referrer"))
+        .layer(always(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -273,6 +318,18 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// The policy of every page: scripts and styles from kaohe only (the pages' scripts are
+/// files under `/assets`; inline styles are allowed for the server-drawn charts), no framing by
+/// other sites, forms that post only to kaohe.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; \
+    base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// A header set on every response that has none of its own.
+fn always(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
 /// Binds `addr`, with a clear message when the port is taken.
@@ -303,9 +360,8 @@ pub async fn serve(
         Err(e) => tracing::error!(error = %e, "could not mark interrupted imports"),
     }
     let builder = tokio::spawn(build_rollups(state.store.clone()));
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = state.server_limits;
+    let served = server::serve(listener, router(state), limits, shutdown).await;
     // A build cut short leaves its measures not ready; the next start builds them again.
     builder.abort();
     served

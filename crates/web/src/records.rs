@@ -290,6 +290,7 @@ pub async fn export(
     let spec = kind_spec(&kind)?;
     let query = q.to_store()?;
     let zh = me.lang == Lang::Zh;
+    let permit = state.heavy.enter(me.user.id)?;
     let xlsx = match q.format.as_deref().unwrap_or("csv") {
         "csv" => false,
         "xlsx" => true,
@@ -302,7 +303,6 @@ pub async fn export(
     };
     let name = format!("{}.{}", spec.kind, if xlsx { "xlsx" } else { "csv" });
     let target = format!("web download {name}");
-    let to_web = |m: String| WebError::Internal(format!("writing {name}: {m}"));
     let store = &state.store;
     // A bad filter answers 422 before any byte of the file is sent.
     let probe = StoreQuery {
@@ -317,24 +317,25 @@ pub async fn export(
         format!("attachment; filename=\"{name}\""),
     );
     if xlsx {
-        let mut w = XlsxWriter::new(spec.zh).map_err(to_web)?;
-        let mut bounded = Bounded {
-            inner: &mut w,
-            rows: 0,
-            max: WEB_XLSX_MAX_ROWS,
-        };
-        store
-            .export_table(
-                &me.viewer,
-                spec,
-                &query,
-                &state.zone,
-                zh,
-                &target,
-                &mut bounded,
-            )
-            .await?;
-        let bytes = w.finish().map_err(to_web)?;
+        // Built in memory and zipped: seconds of work for a large list, on the threads of
+        // expensive requests rather than the server's.
+        let (store, viewer, zone) = (state.store.clone(), me.viewer.clone(), state.zone);
+        let file = name.clone();
+        let bytes = crate::heavy::apart(async move {
+            let _permit = permit;
+            let to_web = |m: String| WebError::Internal(format!("writing {file}: {m}"));
+            let mut w = XlsxWriter::new(spec.zh).map_err(to_web)?;
+            let mut bounded = Bounded {
+                inner: &mut w,
+                rows: 0,
+                max: WEB_XLSX_MAX_ROWS,
+            };
+            store
+                .export_table(&viewer, spec, &query, &zone, zh, &target, &mut bounded)
+                .await?;
+            w.finish().map_err(to_web)
+        })
+        .await??;
         let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
         return Ok((
             [(header::CONTENT_TYPE, mime.to_string()), disposition],
@@ -348,6 +349,7 @@ pub async fn export(
     let handle = tokio::runtime::Handle::current();
     let (store, viewer, zone) = (state.store.clone(), me.viewer.clone(), state.zone);
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let errors = tx.clone();
         let out = ChunkWriter {
             buf: Vec::with_capacity(CHUNK),
