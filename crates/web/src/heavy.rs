@@ -96,6 +96,22 @@ pub async fn apart<T: Send + 'static>(
         .map_err(|e| WebError::Internal(format!("heavy work did not finish: {e}")))
 }
 
+impl crate::AppState {
+    /// Runs `work` as one of `user`'s expensive requests ([`HeavyWork::enter`], [`apart`]).
+    pub async fn run_heavy<T: Send + 'static>(
+        &self,
+        user: i64,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> Result<T, WebError> {
+        let permit = self.heavy.enter(user)?;
+        apart(async move {
+            let _permit = permit;
+            work.await
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,10 +74,12 @@ pub async fn evaluate_api(
 ) -> Result<Json<Vec<LadderLine>>, WebError> {
     me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let period = month(&f.period)?;
+    let (store, viewer) = (state.store.clone(), me.viewer.clone());
     state
-        .store
-        .evaluate_ladder(&me.viewer, period)
-        .await
+        .run_heavy(me.user.id, async move {
+            store.evaluate_ladder(&viewer, period).await
+        })
+        .await?
         .map_err(WebError::store(me.lang))?;
     Ok(Json(state.store.ladder_overview(&me.viewer, period).await?))
 }
@@ -338,10 +340,12 @@ pub async fn evaluate_form(
 ) -> Result<Response, WebError> {
     me.check_csrf(f.csrf.as_deref())?;
     let period = month(&f.period)?;
+    let (store, viewer) = (state.store.clone(), me.viewer.clone());
     let done = state
-        .store
-        .evaluate_ladder(&me.viewer, period)
-        .await
+        .run_heavy(me.user.id, async move {
+            store.evaluate_ladder(&viewer, period).await
+        })
+        .await?
         .map(|_| ())
         .map_err(WebError::store(me.lang));
     after_form(&state, &me, period, done).await

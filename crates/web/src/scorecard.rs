@@ -214,14 +214,13 @@ pub async fn explain(
         })?;
     let limit = q.limit.unwrap_or(20).min(200);
     // A year's explanation reads a year of records: one of the person's expensive requests.
-    let permit = state.heavy.enter(me.user.id)?;
     let (store, viewer) = (state.store.clone(), me.viewer.clone());
-    let x = crate::heavy::apart(async move {
-        let _permit = permit;
-        store
-            .explain(&viewer, period, employee, &q.indicator, limit)
-            .await
-    })
-    .await??;
+    let x = state
+        .run_heavy(me.user.id, async move {
+            store
+                .explain(&viewer, period, employee, &q.indicator, limit)
+                .await
+        })
+        .await??;
     Ok(Json(json!({ "explanation": x })).into_response())
 }
