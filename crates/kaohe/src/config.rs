@@ -2,6 +2,7 @@
 //! over an optional `kaohe.toml` over built-in defaults.
 
 use anyhow::{Context, Result, bail};
+use kaohe_domain::import::files::ReadLimits;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -20,8 +21,17 @@ pub struct FileConfig {
     pub port: Option<u16>,
     pub database_url: Option<String>,
     pub secure_cookies: Option<bool>,
-    /// The largest import upload accepted, in MB (default 2,048).
+    /// The largest import upload accepted, in MB (default 2,048), from the roles that import
+    /// in bulk (administrators, HR, finance, sales clerks).
     pub max_upload_mb: Option<u64>,
+    /// The largest import upload accepted from every other role, in MB (default 8).
+    pub max_personal_upload_mb: Option<u64>,
+    /// The most rows an imported file may have, its header included (default 20,000,000).
+    pub import_max_rows: Option<u64>,
+    /// The most columns an imported file may have (default 256).
+    pub import_max_columns: Option<u32>,
+    /// What an imported xlsx workbook may unpack to, in MB (default 1,024).
+    pub import_max_unzipped_mb: Option<u64>,
 }
 
 /// Values given on the command line or through `KAOHE_…` variables (clap merges those two).
@@ -44,8 +54,12 @@ pub struct Config {
     pub addr: SocketAddr,
     pub database_url: String,
     pub secure_cookies: bool,
-    /// The largest import upload accepted, in bytes.
+    /// The largest import upload accepted from the roles that import in bulk, in bytes.
     pub max_upload_bytes: u64,
+    /// The largest import upload accepted from every other role, in bytes.
+    pub max_personal_upload_bytes: u64,
+    /// What an imported file may hold (web and `kaohe import`).
+    pub read_limits: ReadLimits,
 }
 
 impl FileConfig {
@@ -73,6 +87,7 @@ impl FileConfig {
 impl Config {
     /// Resolves every setting: overrides, then the file, then `default_db` and built-ins.
     pub fn resolve(over: Overrides, file: FileConfig, default_db: &str) -> Result<Self> {
+        let read_limits = read_limits(&file)?;
         let company_name = over
             .company_name
             .or(file.company_name)
@@ -103,6 +118,13 @@ impl Config {
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| default_db.into());
+        let max_upload_bytes = file
+            .max_upload_mb
+            .map_or(kaohe_web::import::MAX_UPLOAD_BYTES, |mb| mb << 20);
+        let max_personal_upload_bytes = file
+            .max_personal_upload_mb
+            .map_or(kaohe_web::import::MAX_PERSONAL_UPLOAD_BYTES, |mb| mb << 20)
+            .min(max_upload_bytes);
         Ok(Config {
             company_name,
             time_zone,
@@ -110,11 +132,33 @@ impl Config {
             addr,
             database_url,
             secure_cookies: file.secure_cookies.unwrap_or(false),
-            max_upload_bytes: file
-                .max_upload_mb
-                .map_or(kaohe_web::import::MAX_UPLOAD_BYTES, |mb| mb << 20),
+            max_upload_bytes,
+            max_personal_upload_bytes,
+            read_limits,
         })
     }
+}
+
+/// The import limits of the file's settings over the defaults; a zero is refused (it would
+/// refuse every file).
+fn read_limits(file: &FileConfig) -> Result<ReadLimits> {
+    let mut limits = ReadLimits::default();
+    let positive = |key: &str, v: u64| {
+        if v == 0 {
+            bail!("{key} must be at least 1");
+        }
+        Ok(v)
+    };
+    if let Some(v) = file.import_max_rows {
+        limits.max_rows = positive("import_max_rows", v)?;
+    }
+    if let Some(v) = file.import_max_columns {
+        limits.max_columns = positive("import_max_columns", u64::from(v))? as u32;
+    }
+    if let Some(mb) = file.import_max_unzipped_mb {
+        limits.max_unzipped_bytes = positive("import_max_unzipped_mb", mb)? << 20;
+    }
+    Ok(limits)
 }
 
 /// `127.0.0.1`, `0.0.0.0`, `::1` (with `port`) or a full `host:port`.
