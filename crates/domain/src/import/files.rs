@@ -17,6 +17,12 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 pub trait RowSource {
     /// Reads the next row into `buf` (cleared first); `false` at the end of the file.
     fn next_row(&mut self, buf: &mut Vec<String>) -> Result<bool, String>;
+
+    /// The file format (`csv`, `xlsx`): the same rows in another format are another file to
+    /// the import's duplicate check.
+    fn format(&self) -> &'static str {
+        ""
+    }
 }
 
 /// What a record file may hold; checked while reading, before anything is kept.
@@ -207,6 +213,10 @@ fn unneutralised(cell: &str) -> &str {
 }
 
 impl<R: Read> RowSource for CsvRows<R> {
+    fn format(&self) -> &'static str {
+        "csv"
+    }
+
     fn next_row(&mut self, buf: &mut Vec<String>) -> Result<bool, String> {
         buf.clear();
         self.reader.get_mut().mark();
@@ -498,6 +508,10 @@ fn cell_text(d: &Data) -> String {
 }
 
 impl RowSource for XlsxRows {
+    fn format(&self) -> &'static str {
+        "xlsx"
+    }
+
     fn next_row(&mut self, buf: &mut Vec<String>) -> Result<bool, String> {
         buf.clear();
         if self.blanks > 0 {

@@ -19,9 +19,10 @@ use kaohe_domain::rules::customer::CustomerIdentity;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
-/// Adds a row to the fingerprint of a file's rows: its cells trimmed, without trailing empty
-/// cells, each with its length — so line endings, a trailing newline or blank line, or the
-/// format (CSV or xlsx) do not make the same rows a different file.
+/// Adds a row to the fingerprint of a file's rows (which starts with the file's format): its
+/// cells trimmed, without trailing empty cells, each with its length — so line endings, a
+/// trailing newline or blank line, or a byte-order mark do not make the same rows a different
+/// file.
 fn rows_fingerprint(h: &mut Sha256, row: &[String]) {
     let used = row
         .iter()
@@ -496,6 +497,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         let Some(map) = map else { return Ok(0) };
         let headers = buf.clone();
         if let Some(h) = self.rows_sha.as_mut() {
+            h.update(source.format().as_bytes());
             let mut header = buf.clone();
             if let Some(first) = header.first_mut() {
                 *first = first.trim_start_matches('\u{feff}').to_string();
