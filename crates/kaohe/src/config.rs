@@ -227,6 +227,40 @@ mod tests {
     }
 
     #[test]
+    fn import_limits_come_from_the_file_and_a_zero_is_refused() {
+        let c = Config::resolve(Overrides::default(), FileConfig::default(), "x").unwrap();
+        assert_eq!(c.read_limits, ReadLimits::default());
+        assert_eq!(c.max_personal_upload_bytes, 8 << 20);
+        let file = FileConfig {
+            max_upload_mb: Some(4),
+            max_personal_upload_mb: Some(16),
+            import_max_rows: Some(1000),
+            import_max_columns: Some(40),
+            import_max_unzipped_mb: Some(64),
+            ..Default::default()
+        };
+        let c = Config::resolve(Overrides::default(), file, "x").unwrap();
+        assert_eq!(
+            c.max_personal_upload_bytes,
+            4 << 20,
+            "never above max_upload_mb"
+        );
+        assert_eq!(
+            (c.read_limits.max_rows, c.read_limits.max_columns),
+            (1000, 40)
+        );
+        assert_eq!(c.read_limits.max_unzipped_bytes, 64 << 20);
+        let zero = FileConfig {
+            import_max_columns: Some(0),
+            ..Default::default()
+        };
+        let e = Config::resolve(Overrides::default(), zero, "x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("import_max_columns"), "{e}");
+    }
+
+    #[test]
     fn an_unknown_key_in_the_file_is_refused_with_its_line() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("kaohe.toml");
