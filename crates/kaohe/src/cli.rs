@@ -662,9 +662,13 @@ async fn serve(store: Store, cfg: &Config) -> Result<()> {
         .with_language(&cfg.language)
         .with_time_zone(cfg.time_zone)
         .with_demo_hint(demo_hint)
-        .with_max_upload_bytes(cfg.max_upload_bytes)
         .with_server_limits(limits)
-        .with_heavy_per_user(cfg.heavy_requests_per_user);
+        .with_heavy_per_user(cfg.heavy_requests_per_user)
+        .with_upload_limits(kaohe_web::import::UploadLimits {
+            bulk: cfg.max_upload_bytes,
+            personal: cfg.max_personal_upload_bytes,
+        })
+        .with_read_limits(cfg.read_limits);
     kaohe_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("kaohe stopped");

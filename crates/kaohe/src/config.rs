@@ -2,6 +2,7 @@
 //! over an optional `kaohe.toml` over built-in defaults.
 
 use anyhow::{Context, Result, bail};
+use kaohe_domain::import::files::ReadLimits;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -20,7 +21,8 @@ pub struct FileConfig {
     pub port: Option<u16>,
     pub database_url: Option<String>,
     pub secure_cookies: Option<bool>,
-    /// The largest import upload accepted, in MB (default 2,048).
+    /// The largest import upload accepted, in MB (default 2,048), from the roles that import
+    /// in bulk (administrators, HR, finance, sales clerks).
     pub max_upload_mb: Option<u64>,
     /// Connections served at once (default 1,024, lowered to the open-files limit less 128).
     pub max_connections: Option<usize>,
@@ -30,6 +32,14 @@ pub struct FileConfig {
     /// Expensive requests (exports, explanations, previews) one account may run at once
     /// (default 2).
     pub heavy_requests_per_user: Option<usize>,
+    /// The largest import upload accepted from every other role, in MB (default 8).
+    pub max_personal_upload_mb: Option<u64>,
+    /// The most rows an imported file may have, its header included (default 20,000,000).
+    pub import_max_rows: Option<u64>,
+    /// The most columns an imported file may have (default 256).
+    pub import_max_columns: Option<u32>,
+    /// What an imported xlsx workbook may unpack to, in MB (default 1,024).
+    pub import_max_unzipped_mb: Option<u64>,
 }
 
 /// Values given on the command line or through `KAOHE_…` variables (clap merges those two).
@@ -52,12 +62,16 @@ pub struct Config {
     pub addr: SocketAddr,
     pub database_url: String,
     pub secure_cookies: bool,
-    /// The largest import upload accepted, in bytes.
+    /// The largest import upload accepted from the roles that import in bulk, in bytes.
     pub max_upload_bytes: u64,
     /// The server's connection limits.
     pub server_limits: kaohe_web::server::ServerLimits,
     /// Expensive requests one account may run at once.
     pub heavy_requests_per_user: usize,
+    /// The largest import upload accepted from every other role, in bytes.
+    pub max_personal_upload_bytes: u64,
+    /// What an imported file may hold (web and `kaohe import`).
+    pub read_limits: ReadLimits,
 }
 
 impl FileConfig {
@@ -86,6 +100,7 @@ impl Config {
     /// Resolves every setting: overrides, then the file, then `default_db` and built-ins.
     pub fn resolve(over: Overrides, file: FileConfig, default_db: &str) -> Result<Self> {
         let server_limits = server_limits(&file)?;
+        let read_limits = read_limits(&file)?;
         let company_name = over
             .company_name
             .or(file.company_name)
@@ -116,6 +131,13 @@ impl Config {
             .database_url
             .or(file.database_url)
             .unwrap_or_else(|| default_db.into());
+        let max_upload_bytes = file
+            .max_upload_mb
+            .map_or(kaohe_web::import::MAX_UPLOAD_BYTES, |mb| mb << 20);
+        let max_personal_upload_bytes = file
+            .max_personal_upload_mb
+            .map_or(kaohe_web::import::MAX_PERSONAL_UPLOAD_BYTES, |mb| mb << 20)
+            .min(max_upload_bytes);
         Ok(Config {
             company_name,
             time_zone,
@@ -123,15 +145,15 @@ impl Config {
             addr,
             database_url,
             secure_cookies: file.secure_cookies.unwrap_or(false),
-            max_upload_bytes: file
-                .max_upload_mb
-                .map_or(kaohe_web::import::MAX_UPLOAD_BYTES, |mb| mb << 20),
             server_limits,
             heavy_requests_per_user: positive(
                 "heavy_requests_per_user",
                 file.heavy_requests_per_user,
                 kaohe_web::heavy::PER_USER,
             )?,
+            max_upload_bytes,
+            max_personal_upload_bytes,
+            read_limits,
         })
     }
 }
@@ -157,6 +179,28 @@ fn positive(key: &str, value: Option<usize>, default: usize) -> Result<usize> {
         Some(n) => Ok(n),
         None => Ok(default),
     }
+}
+
+/// The import limits of the file's settings over the defaults; a zero is refused (it would
+/// refuse every file).
+fn read_limits(file: &FileConfig) -> Result<ReadLimits> {
+    let mut limits = ReadLimits::default();
+    let positive = |key: &str, v: u64| {
+        if v == 0 {
+            bail!("{key} must be at least 1");
+        }
+        Ok(v)
+    };
+    if let Some(v) = file.import_max_rows {
+        limits.max_rows = positive("import_max_rows", v)?;
+    }
+    if let Some(v) = file.import_max_columns {
+        limits.max_columns = positive("import_max_columns", u64::from(v))? as u32;
+    }
+    if let Some(mb) = file.import_max_unzipped_mb {
+        limits.max_unzipped_bytes = positive("import_max_unzipped_mb", mb)? << 20;
+    }
+    Ok(limits)
 }
 
 /// `127.0.0.1`, `0.0.0.0`, `::1` (with `port`) or a full `host:port`.
@@ -222,6 +266,40 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::resolve(bad_lang, FileConfig::default(), "x").is_err());
+    }
+
+    #[test]
+    fn import_limits_come_from_the_file_and_a_zero_is_refused() {
+        let c = Config::resolve(Overrides::default(), FileConfig::default(), "x").unwrap();
+        assert_eq!(c.read_limits, ReadLimits::default());
+        assert_eq!(c.max_personal_upload_bytes, 8 << 20);
+        let file = FileConfig {
+            max_upload_mb: Some(4),
+            max_personal_upload_mb: Some(16),
+            import_max_rows: Some(1000),
+            import_max_columns: Some(40),
+            import_max_unzipped_mb: Some(64),
+            ..Default::default()
+        };
+        let c = Config::resolve(Overrides::default(), file, "x").unwrap();
+        assert_eq!(
+            c.max_personal_upload_bytes,
+            4 << 20,
+            "never above max_upload_mb"
+        );
+        assert_eq!(
+            (c.read_limits.max_rows, c.read_limits.max_columns),
+            (1000, 40)
+        );
+        assert_eq!(c.read_limits.max_unzipped_bytes, 64 << 20);
+        let zero = FileConfig {
+            import_max_columns: Some(0),
+            ..Default::default()
+        };
+        let e = Config::resolve(Overrides::default(), zero, "x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("import_max_columns"), "{e}");
     }
 
     #[test]

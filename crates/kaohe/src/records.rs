@@ -133,11 +133,16 @@ pub async fn import(store: &Store, cfg: &Config, a: &ImportArgs) -> Result<()> {
     let (sha256, lines) = fingerprint(&a.file)?;
     let file = std::fs::File::open(&a.file)
         .with_context(|| format!("cannot open {}", a.file.display()))?;
+    // The same limits as a web upload: a hostile workbook is refused, not read into memory.
+    let limits = &cfg.read_limits;
     let mut source: Box<dyn RowSource + Send> = match format {
-        Format::Csv => Box::new(CsvRows::new(BufReader::with_capacity(1 << 20, file))),
+        Format::Csv => Box::new(CsvRows::with_limits(
+            BufReader::with_capacity(1 << 20, file),
+            limits,
+        )),
         Format::Xlsx => Box::new(
-            XlsxRows::new(BufReader::new(file))
-                .map_err(|e| anyhow::anyhow!("{}: {e}", a.file.display()))?,
+            XlsxRows::with_limits(BufReader::new(file), limits)
+                .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", a.file.display()))?,
         ),
     };
     let viewer = viewer(store, a.as_user.as_deref(), "kaohe import").await?;

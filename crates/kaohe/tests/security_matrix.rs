@@ -423,7 +423,7 @@ async fn uploads_and_request_bodies_are_bounded_in_size_on_every_backend() {
             .send()
             .await
             .unwrap();
-        assert_eq!(resp.status(), 422, "{backend}");
+        assert_eq!(resp.status(), 413, "{backend}");
         let body = resp.text().await.unwrap();
         assert!(
             body.contains("big.csv") && body.contains("64 KB"),

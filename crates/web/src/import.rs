@@ -1,6 +1,9 @@
 //! Importing a record file from the browser: the file is uploaded as the request body
-//! (`POST /api/import?kind=calls&name=calls.csv`, CSRF token in `X-CSRF-Token`), spooled to a
-//! temporary file, and imported by a background task through the same all-or-nothing store
+//! (`POST /api/import?kind=calls&name=calls.csv`, CSRF token in `X-CSRF-Token`). A role that
+//! does not import the kind is refused (403) before the body is read, and a body larger than
+//! the role may upload ([`UploadLimits`]) is refused (413) as soon as its `Content-Length` or
+//! its bytes pass the limit. The body is spooled to a temporary file (a workbook is opened
+//! there, within [`ReadLimits`]), and imported by a background task through the same all-or-nothing store
 //! import as `kaohe import`; the page polls `GET /api/import/{id}` for the rows read so far,
 //! then the outcome or the error report (row, column, value, reason). Each job's state and
 //! outcome are also in the database (`kaohe_store::import_jobs`): a reloaded page
@@ -19,18 +22,55 @@ use axum::http::HeaderMap;
 use axum::response::Html;
 use futures_util::TryStreamExt;
 use kaohe_domain::import::ErrorReport;
-use kaohe_domain::import::files::{CsvRows, RowSource, XlsxRows};
+use kaohe_domain::import::files::{CsvRows, ReadLimits, RowSource, XlsxRows};
 use kaohe_domain::import::spec::KindSpec;
+use kaohe_domain::roles::Role;
 use kaohe_store::records::{ImportFailure, ImportOptions, ImportOutcome};
 use kaohe_store::{Store, Viewer};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{BufReader, Seek, Write};
+
 use std::sync::Mutex;
 
-/// The largest file the browser may upload (a CSV of a few million rows).
+/// The largest file the browser may upload (a CSV of a few million rows), for the roles that
+/// import in bulk (see [`UploadLimits`]).
 pub const MAX_UPLOAD_BYTES: u64 = 2 << 30;
+/// The largest file the other roles may upload: a person's own calls or visits of a month
+/// are a few hundred KB.
+pub const MAX_PERSONAL_UPLOAD_BYTES: u64 = 8 << 20;
+
+/// The largest upload by role: administrators, HR, finance and sales clerks import the
+/// company's files in bulk; reps, team leaders, managers, customer service and the committee
+/// import their own records. Which kinds a role may import at all is the store's
+/// ([`Store::may_import`]), checked before this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Bytes for the roles that import in bulk.
+    pub bulk: u64,
+    /// Bytes for everyone else.
+    pub personal: u64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        UploadLimits {
+            bulk: MAX_UPLOAD_BYTES,
+            personal: MAX_PERSONAL_UPLOAD_BYTES,
+        }
+    }
+}
+
+impl UploadLimits {
+    /// The largest upload `role` may send.
+    pub fn for_role(&self, role: Role) -> u64 {
+        match role {
+            Role::Admin | Role::Hr | Role::Finance | Role::Clerk => self.bulk,
+            _ => self.personal,
+        }
+    }
+}
 /// How many imports this process remembers in memory (the database keeps them all).
 const KEPT_JOBS: usize = 200;
 
@@ -169,8 +209,10 @@ pub struct Started {
         content_type = "application/octet-stream"),
     responses(
         (status = 200, description = "The import started", body = Started),
+        (status = 403, description = "The role does not import this kind (the body is not read)", body = ErrorBody),
         (status = 404, description = "No such record kind", body = ErrorBody),
-        (status = 422, description = "Not a .csv or .xlsx name, or a broken upload", body = ErrorBody),
+        (status = 413, description = "Larger than the role may upload", body = ErrorBody),
+        (status = 422, description = "Not a .csv or .xlsx name, a broken upload, or a workbook beyond the limits", body = ErrorBody),
     ))]
 pub async fn start(
     State(state): State<AppState>,
@@ -197,7 +239,18 @@ pub async fn start(
             });
         }
     };
-    let upload = spool(body, state.max_upload_bytes, &q.name).await?;
+    // Who may import what is settled before a byte of the body is read.
+    Store::may_import(&me.viewer, spec)?;
+    let limit = state.upload_limits.for_role(me.viewer.role);
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(&q.name, limit));
+    }
+    let upload = spool(body, limit, &q.name).await?;
+    let source = open_source(&upload, xlsx, &q.name, state.read_limits).await?;
     let rows_estimate = upload.lines.saturating_sub(1);
     let id = state
         .store
@@ -224,10 +277,9 @@ pub async fn start(
         jobs: state.imports.clone(),
         id,
         name: q.name,
-        xlsx,
         zh: me.lang == crate::i18n::Lang::Zh,
     };
-    run_apart(run.go(upload));
+    run_apart(run.go(upload, source));
     Ok(Json(serde_json::json!({ "job": id })))
 }
 
@@ -298,6 +350,48 @@ struct Upload {
     lines: u64,
 }
 
+/// 413: the upload is larger than `limit`.
+fn too_large(name: &str, limit: u64) -> WebError {
+    WebError::Malformed {
+        status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        field: "file".into(),
+        message: format!(
+            "{name}: the file is larger than {} KB, the most your role may upload; nothing was imported",
+            limit >> 10
+        ),
+    }
+}
+
+/// The rows of the spooled file. A workbook is opened here, so that one beyond the limits
+/// (a zip bomb, a sheet declaring millions of columns) is refused with 422 before a job starts;
+/// its cells are read as the import asks for rows.
+async fn open_source(
+    upload: &Upload,
+    xlsx: bool,
+    name: &str,
+    limits: ReadLimits,
+) -> Result<Box<dyn RowSource + Send>, WebError> {
+    let reopen = upload
+        .file
+        .reopen()
+        .map_err(|e| WebError::Internal(format!("reopening an upload: {e}")))?;
+    if !xlsx {
+        let csv = CsvRows::with_limits(BufReader::with_capacity(1 << 20, reopen), &limits);
+        return Ok(Box::new(csv));
+    }
+    let opened =
+        tokio::task::spawn_blocking(move || XlsxRows::with_limits(BufReader::new(reopen), &limits))
+            .await
+            .map_err(|e| WebError::Internal(format!("opening a workbook: {e}")))?;
+    match opened {
+        Ok(rows) => Ok(Box::new(rows)),
+        Err(e) => Err(WebError::Invalid {
+            field: "file".into(),
+            message: format!("{name}: {e}; nothing was imported"),
+        }),
+    }
+}
+
 /// Writes the request body to a temporary file, hashing it and counting its lines on the way.
 async fn spool(body: Body, limit: u64, name: &str) -> Result<Upload, WebError> {
     let io = |e: std::io::Error| WebError::Internal(format!("spooling an upload: {e}"));
@@ -311,13 +405,7 @@ async fn spool(body: Body, limit: u64, name: &str) -> Result<Upload, WebError> {
     })? {
         bytes += chunk.len() as u64;
         if bytes > limit {
-            return Err(WebError::Invalid {
-                field: "file".into(),
-                message: format!(
-                    "{name}: the file is larger than the {} KB an upload may have; nothing was imported",
-                    limit >> 10
-                ),
-            });
+            return Err(too_large(name, limit));
         }
         hasher.update(&chunk);
         lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
@@ -341,7 +429,6 @@ struct Run {
     jobs: std::sync::Arc<Jobs>,
     id: i64,
     name: String,
-    xlsx: bool,
     /// The uploader's language: the report's reasons are kept in it.
     zh: bool,
 }
@@ -349,8 +436,9 @@ struct Run {
 impl Run {
     /// Runs the import; its outcome is stored before pollers see it, so a finished job reads
     /// as finished only once a restarted server would read it the same way.
-    async fn go(self, upload: Upload) {
-        let outcome = self.import(&upload).await;
+    async fn go(self, upload: Upload, mut source: Box<dyn RowSource + Send>) {
+        let outcome = self.import(&upload, source.as_mut()).await;
+        drop(source);
         let (id, jobs) = (self.id, &self.jobs);
         let Some(mut j) = jobs.lock().get(&id).cloned() else {
             return;
@@ -389,18 +477,11 @@ impl Run {
         jobs.update(id, |cur| *cur = j);
     }
 
-    async fn import(&self, upload: &Upload) -> Result<ImportOutcome, ImportFailure> {
-        let reopen = upload
-            .file
-            .reopen()
-            .map_err(|e| invalid_file(&self.name, e))?;
-        let mut source: Box<dyn RowSource + Send> = if self.xlsx {
-            Box::new(
-                XlsxRows::new(BufReader::new(reopen)).map_err(|e| invalid_file(&self.name, e))?,
-            )
-        } else {
-            Box::new(CsvRows::new(BufReader::with_capacity(1 << 20, reopen)))
-        };
+    async fn import(
+        &self,
+        upload: &Upload,
+        source: &mut (dyn RowSource + Send),
+    ) -> Result<ImportOutcome, ImportFailure> {
         let (jobs, id) = (self.jobs.clone(), self.id);
         let progress = move |rows: u64| jobs.update(id, |j| j.rows_read = rows);
         let opts = ImportOptions {
@@ -411,14 +492,7 @@ impl Run {
             progress: &progress,
         };
         self.store
-            .import(&self.viewer, self.spec, source.as_mut(), &opts)
+            .import(&self.viewer, self.spec, source, &opts)
             .await
     }
-}
-
-/// A file that cannot be read at all is reported like a bad row: row 1, no column.
-fn invalid_file(name: &str, e: impl std::fmt::Display) -> ImportFailure {
-    let mut report = ErrorReport::new(name);
-    report.push(1, "", "", e.to_string());
-    ImportFailure::Rejected(report)
 }

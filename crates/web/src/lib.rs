@@ -67,8 +67,10 @@ pub struct AppState {
     pub imports: Arc<import::Jobs>,
     /// The company-local day of cycle steps.
     pub clock: Clock,
-    /// The largest import upload accepted, in bytes.
-    pub max_upload_bytes: u64,
+    /// The largest import upload accepted from each role, in bytes.
+    pub upload_limits: import::UploadLimits,
+    /// What an imported file may hold (rows, columns, cells, unpacked size).
+    pub read_limits: kaohe_domain::import::files::ReadLimits,
     /// Signed-in identities by session or token, while nothing they depend on changed.
     pub identities: Arc<cache::Cache<String, auth::Identity>>,
     /// Rendered dashboards by account, session and language, while their data is unchanged.
@@ -113,7 +115,8 @@ impl AppState {
             zone: kaohe_store::records::CompanyZone(chrono_tz::Asia::Shanghai),
             imports: Arc::default(),
             clock: Clock::default(),
-            max_upload_bytes: import::MAX_UPLOAD_BYTES,
+            upload_limits: import::UploadLimits::default(),
+            read_limits: Default::default(),
             identities: Arc::new(cache::Cache::new(cache::IDENTITY_MAX_AGE)),
             dashboards: Arc::new(cache::Cache::new(cache::DASHBOARD_MAX_AGE)),
             views: Arc::new(cache::Cache::new(cache::DASHBOARD_MAX_AGE)),
@@ -135,9 +138,23 @@ impl AppState {
         self
     }
 
-    /// Sets the largest import upload accepted (default [`import::MAX_UPLOAD_BYTES`]).
+    /// Sets the largest import upload accepted from the roles that import in bulk (default
+    /// [`import::MAX_UPLOAD_BYTES`]); no role may then upload more.
     pub fn with_max_upload_bytes(mut self, bytes: u64) -> Self {
-        self.max_upload_bytes = bytes;
+        self.upload_limits.bulk = bytes;
+        self.upload_limits.personal = self.upload_limits.personal.min(bytes);
+        self
+    }
+
+    /// Sets the largest import upload accepted from each role.
+    pub fn with_upload_limits(mut self, limits: import::UploadLimits) -> Self {
+        self.upload_limits = limits;
+        self
+    }
+
+    /// Sets what an imported file may hold.
+    pub fn with_read_limits(mut self, limits: kaohe_domain::import::files::ReadLimits) -> Self {
+        self.read_limits = limits;
         self
     }
 

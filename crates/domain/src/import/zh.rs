@@ -14,6 +14,8 @@ const REASONS: &[(&str, &str)] = &[
     ("unknown column for {0} (see docs/import-formats.md)", "{0} 没有这一列（见 docs/import-formats.md）"),
     ("required column missing ({0} / {1})", "缺少必填列（{0} / {1}）"),
     ("the file is empty (no header row)", "文件为空（没有表头行）"),
+    ("a value in column {0} has no header (the header row names {1} columns)", "第 {0} 列的值没有表头（表头行只有 {1} 列）"),
+    ("the same rows (fingerprint {0}) were already imported as {1} by {2} from {3}; nothing was imported again", "相同的数据行（指纹 {0}）已由 {2} 从 {3} 作为 {1} 导入过，本次未重复导入"),
     ("not a whole number", "不是整数"),
     ("not a number", "不是数字"),
     ("not an amount of money (yuan with at most two decimals): `{0}`", "不是金额（以元为单位，最多两位小数）：`{0}`"),

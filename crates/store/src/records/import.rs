@@ -16,7 +16,25 @@ use kaohe_domain::import::{
     Cell, Column, ErrorReport, HeaderMap, KindSpec, LocalZone, RefKind, Ty, row,
 };
 use kaohe_domain::rules::customer::CustomerIdentity;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+
+/// Adds a row to the fingerprint of a file's rows (which starts with the file's format): its
+/// cells trimmed, without trailing empty cells, each with its length — so line endings, a
+/// trailing newline or blank line, or a byte-order mark do not make the same rows a different
+/// file.
+fn rows_fingerprint(h: &mut Sha256, row: &[String]) {
+    let used = row
+        .iter()
+        .rposition(|c| !c.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    h.update((used as u64).to_le_bytes());
+    for cell in &row[..used] {
+        let cell = cell.trim();
+        h.update((cell.len() as u64).to_le_bytes());
+        h.update(cell.as_bytes());
+    }
+}
 
 /// Rows checked against the database and written together.
 const BATCH_ROWS: usize = 5_000;
@@ -66,6 +84,18 @@ impl Store {
         opts: &ImportOptions<'_>,
     ) -> std::result::Result<ImportOutcome, ImportFailure> {
         crate::with_record_type!(spec, T => Importer::<T>::run(self, viewer, source, opts).await)
+    }
+}
+
+impl Store {
+    /// Whether `viewer` may import records of `spec` at all: the role check [`Store::import`]
+    /// makes before it reads a row, alone, so that a caller can refuse before it reads, let
+    /// alone parses, an uploaded file.
+    pub fn may_import(viewer: &Viewer, spec: &KindSpec) -> Result<()> {
+        viewer
+            .role
+            .may_write(spec.kind)
+            .map_err(StoreError::Forbidden)
     }
 }
 
@@ -262,6 +292,9 @@ struct Importer<'a, T> {
     edit_id: Option<i64>,
     /// A form: checked records are kept here for the caller to write, instead of written.
     held: Option<Vec<T>>,
+    /// A file: the fingerprint of its rows as read ([`rows_fingerprint`]), which a second
+    /// import of the same rows finds in `import_batches`.
+    rows_sha: Option<Sha256>,
 }
 
 impl<'a, T: StoredRecord> Importer<'a, T> {
@@ -286,26 +319,31 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             batch: Vec::with_capacity(BATCH_ROWS),
             edit_id: None,
             held: None,
+            rows_sha: opts.sha256.is_some().then(Sha256::new),
         };
-        viewer
-            .role
-            .may_write(T::SPEC.kind)
-            .map_err(StoreError::Forbidden)?;
+        Store::may_import(viewer, T::SPEC)?;
         let mut tx = store.begin().await?;
-        me.refuse_a_file_imported_before(&mut tx).await?;
+        let file_sha = me.opts.sha256.clone();
+        me.refuse_a_file_imported_before(&mut tx, file_sha.as_deref(), false)
+            .await?;
         let mut slot = Slot::Here(tx);
         let rows = me.read_all(&mut slot, source).await?;
         let mut tx = slot.into_tx().await?;
         if !me.report.is_empty() {
             return Err(ImportFailure::Rejected(me.report));
         }
+        // The same rows in another file (another line ending, a trailing blank line, xlsx
+        // instead of CSV) are the same import.
+        let rows_sha = me.rows_sha.take().map(|h| hex::encode(h.finalize()));
+        me.refuse_a_file_imported_before(&mut tx, rows_sha.as_deref(), true)
+            .await?;
         if opts.dry_run {
             return Ok(ImportOutcome {
                 rows,
                 dry_run: true,
             });
         }
-        me.record_batch(&mut tx, rows).await?;
+        me.record_batch(&mut tx, rows, rows_sha).await?;
         tx.commit_import().await?;
         Ok(ImportOutcome {
             rows,
@@ -356,6 +394,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             batch: Vec::new(),
             edit_id: id,
             held: Some(Vec::new()),
+            rows_sha: None,
         };
         let tx = store.begin().await?;
         let mut slot = Slot::Here(tx);
@@ -403,24 +442,34 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
     }
 
     /// Kinds without a business key would double silently on a second import of the same
-    /// file; the file's SHA-256 says it is the same. Kinds with keys report duplicate rows.
+    /// file; `sha` says it is the same: the file's SHA-256 (as imports before the rows'
+    /// fingerprint recorded it), or the fingerprint of its rows. Kinds with keys report
+    /// duplicate rows.
     async fn refuse_a_file_imported_before(
         &mut self,
         tx: &mut Tx,
+        sha: Option<&str>,
+        rows_of_file: bool,
     ) -> std::result::Result<(), ImportFailure> {
-        let Some(sha) = self
-            .opts
-            .sha256
-            .as_deref()
-            .filter(|_| self.spec.key.is_none())
-        else {
+        let Some(sha) = sha.filter(|_| self.spec.key.is_none()) else {
             return Ok(());
         };
         let mut sql = Sql::new("SELECT actor, file_name FROM import_batches WHERE kind = ");
         sql.bind(self.spec.kind).push(" AND sha256 = ").bind(sha);
         let before: Vec<(String, String)> = tx.fetch_all(&sql).await?;
         if let Some((actor, file)) = before.first() {
-            self.report.push(0, "", "", format!("this file (SHA-256 {sha}) was already imported as {} by {actor} from {file}; nothing was imported again", self.spec.kind));
+            let reason = if rows_of_file {
+                format!(
+                    "the same rows (fingerprint {sha}) were already imported as {} by {actor} from {file}; nothing was imported again",
+                    self.spec.kind
+                )
+            } else {
+                format!(
+                    "this file (SHA-256 {sha}) was already imported as {} by {actor} from {file}; nothing was imported again",
+                    self.spec.kind
+                )
+            };
+            self.report.push(0, "", "", reason);
             return Err(ImportFailure::Rejected(std::mem::take(&mut self.report)));
         }
         Ok(())
@@ -446,6 +495,15 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             }
         };
         let Some(map) = map else { return Ok(0) };
+        let headers = buf.clone();
+        if let Some(h) = self.rows_sha.as_mut() {
+            h.update(source.format().as_bytes());
+            let mut header = buf.clone();
+            if let Some(first) = header.first_mut() {
+                *first = first.trim_start_matches('\u{feff}').to_string();
+            }
+            rows_fingerprint(h, &header);
+        }
         let now = Utc::now();
         let mut rows = 0u64;
         loop {
@@ -461,6 +519,10 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             if buf.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
+            if let Some(h) = self.rows_sha.as_mut() {
+                rows_fingerprint(h, &buf);
+            }
+            self.cells_without_header(&headers, rows + 1, &buf);
             self.read_row(slot, &map, rows + 1, &buf, now).await?;
             if self.batch.len() >= BATCH_ROWS {
                 self.flush(slot).await?;
@@ -470,6 +532,26 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         self.flush(slot).await?;
         (self.opts.progress)(rows);
         Ok(rows)
+    }
+
+    /// A value in a column the header row does not name (beyond its last header, or under an
+    /// empty one) would be dropped without a word: it is an error naming the row and column.
+    fn cells_without_header(&mut self, headers: &[String], row_no: u64, text: &[String]) {
+        for (i, cell) in text.iter().enumerate() {
+            if !cell.trim().is_empty() && headers.get(i).is_none_or(|h| h.trim().is_empty()) {
+                self.report.push(
+                    row_no,
+                    "",
+                    cell,
+                    format!(
+                        "a value in column {} has no header (the header row names {} columns)",
+                        kaohe_domain::import::files::column_name(i as u32),
+                        headers.iter().filter(|h| !h.trim().is_empty()).count()
+                    ),
+                );
+                return;
+            }
+        }
     }
 
     async fn read_row(
@@ -900,9 +982,15 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         Ok(())
     }
 
-    /// Remembers the file (so it is not imported twice) and audits the import.
-    async fn record_batch(&mut self, tx: &mut Tx, rows: u64) -> Result<()> {
-        let sha = self.opts.sha256.clone().unwrap_or_default();
+    /// Remembers the file by the fingerprint of its rows (so the same rows are not imported
+    /// twice) and audits the import with the file's own SHA-256.
+    async fn record_batch(
+        &mut self,
+        tx: &mut Tx,
+        rows: u64,
+        rows_sha: Option<String>,
+    ) -> Result<()> {
+        let sha = rows_sha.unwrap_or_default();
         if !sha.is_empty() {
             let mut sql = Sql::new(
                 "INSERT INTO import_batches (kind, sha256, file_name, rows, actor, imported_at) VALUES (",
@@ -921,13 +1009,14 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
                 .push(")");
             tx.run(&sql).await?;
         }
-        let after = serde_json::json!({ "kind": self.spec.kind, "file": self.opts.file_name, "sha256": sha, "rows": rows });
+        let file_sha = self.opts.sha256.clone().unwrap_or_default();
+        let after = serde_json::json!({ "kind": self.spec.kind, "file": self.opts.file_name, "sha256": file_sha, "rows_sha256": sha, "rows": rows });
         tx.audit(
             self.viewer,
             crate::audit::AuditEntry {
                 action: "import",
                 entity: self.spec.table,
-                entity_id: sha,
+                entity_id: file_sha,
                 before: None,
                 after: Some(after),
             },
