@@ -22,6 +22,8 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// The largest import upload accepted, in MB (default 2,048).
     pub max_upload_mb: Option<u64>,
+    /// Failed sign-ins allowed per client address and minute (default 10; 0: no limit).
+    pub sign_ins_per_minute: Option<u32>,
 }
 
 /// Values given on the command line or through `KAOHE_…` variables (clap merges those two).
@@ -46,6 +48,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The largest import upload accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// Failed sign-ins allowed per client address and minute (0: no limit).
+    pub sign_ins_per_minute: u32,
 }
 
 impl FileConfig {
@@ -113,6 +117,9 @@ impl Config {
             max_upload_bytes: file
                 .max_upload_mb
                 .map_or(kaohe_web::import::MAX_UPLOAD_BYTES, |mb| mb << 20),
+            sign_ins_per_minute: file
+                .sign_ins_per_minute
+                .unwrap_or(kaohe_web::auth::SIGN_INS_PER_MINUTE),
         })
     }
 }

@@ -73,6 +73,8 @@ pub struct AppState {
     /// What the pages that sum a company's records show, by account, language, page and
     /// parameters, while no commit changed anything ([`pages::kept_view`]).
     pub views: Arc<cache::Cache<ViewKey, minijinja::Value>>,
+    /// Sign-in tries per address and minute ([`auth::SignInLimit`]).
+    pub sign_in_limit: Arc<auth::SignInLimit>,
 }
 
 /// The company-local "today" of cycle steps: the wall clock in the company time zone, or a
@@ -110,7 +112,15 @@ impl AppState {
             identities: Arc::new(cache::Cache::new(cache::IDENTITY_MAX_AGE)),
             dashboards: Arc::new(cache::Cache::new(cache::DASHBOARD_MAX_AGE)),
             views: Arc::new(cache::Cache::new(cache::DASHBOARD_MAX_AGE)),
+            sign_in_limit: Arc::new(auth::SignInLimit::new(auth::SIGN_INS_PER_MINUTE)),
         }
+    }
+
+    /// Sets the sign-in tries allowed per address and minute (default
+    /// [`auth::SIGN_INS_PER_MINUTE`]; 0: no limit, e.g. behind a proxy that limits itself).
+    pub fn with_sign_in_limit(mut self, per_minute: u32) -> Self {
+        self.sign_in_limit = Arc::new(auth::SignInLimit::new(per_minute));
+        self
     }
 
     /// Sets the largest import upload accepted (default [`import::MAX_UPLOAD_BYTES`]).
@@ -252,6 +262,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/org", get(admin::org_page))
         .route("/admin/users", get(admin::users_page).post(admin::create_user))
         .route("/admin/users/password", post(admin::reset_password))
+        .route("/admin/users/active", post(admin::set_active))
+        .route("/admin/users/{username}/tokens", get(admin::tokens_page))
+        .route("/admin/users/tokens/revoke", post(admin::revoke_token))
         .route("/admin/calendar", get(admin::calendar_page).post(admin::add_day))
         .route("/admin/calendar/remove", post(admin::remove_day))
         .route("/admin/library", get(admin::library_page))
@@ -303,7 +316,9 @@ pub async fn serve(
         Err(e) => tracing::error!(error = %e, "could not mark interrupted imports"),
     }
     let builder = tokio::spawn(build_rollups(state.store.clone()));
-    let served = axum::serve(listener, router(state))
+    // With the peer address, for the per-address sign-in limit (auth::ClientIp).
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     // A build cut short leaves its measures not ready; the next start builds them again.
