@@ -107,15 +107,10 @@ impl FromRequestParts<AppState> for CurrentUser {
             .filter(|_| bearer.is_none())
             .unwrap_or_default()
             .to_string();
-        let cached = state.identities.get(&key, stamp, day);
-        let identity = match cached.filter(Identity::person_unchanged) {
+        let identity = match state.identities.get(&key, stamp, day) {
             Some(identity) => identity,
             None => {
-                let mut identity = identify(state, bearer.flatten(), &token).await?;
-                identity.person_stamp = identity
-                    .viewer
-                    .employee_id
-                    .map(|e| kaohe_store::generation::stamp(Some(e)));
+                let identity = identify(state, bearer.flatten(), &token).await?;
                 state.identities.put(key, stamp, day, identity.clone());
                 identity
             }
@@ -155,20 +150,6 @@ pub struct Identity {
     read_only: bool,
     /// When the API token stops working (sessions: checked by the store).
     expires_at: Option<DateTime<Utc>>,
-    /// The generation of the person's own records when this was read: a person marked as left
-    /// (离职) is written with the records, whose commit moves only that person's generation,
-    /// and their disabled account must stop working at once.
-    person_stamp: Option<kaohe_store::generation::Stamp>,
-}
-
-impl Identity {
-    /// Whether nothing of the person's own changed since this was read.
-    fn person_unchanged(&self) -> bool {
-        match (self.viewer.employee_id, self.person_stamp) {
-            (Some(e), Some(at)) => kaohe_store::generation::stamp(Some(e)) == at,
-            _ => true,
-        }
-    }
 }
 
 /// Reads the [`Identity`] of a bearer token, else of the session cookie `token`.
@@ -206,7 +187,6 @@ async fn identify(
         by_api_token,
         read_only,
         expires_at,
-        person_stamp: None,
     })
 }
 

@@ -178,6 +178,9 @@ impl Tx {
             .filter(|e| e.status == kaohe_domain::org::EmploymentStatus::Left && e.id != 0)
             .map(|e| e.id)
             .collect();
+        // People keep no roll-ups, so the commit of this write moves the global generation and
+        // the web's cached identities of these accounts are dropped at once (the test
+        // `a_leaver_marked_through_the_record_api_loses_sign_in_session_and_token_at_once`).
         self.disable_accounts_of_leavers(viewer, &leavers).await?;
         Ok(n)
     }
