@@ -677,3 +677,91 @@ async fn nobody_approves_a_result_they_consolidated_not_even_through_a_second_ac
             .unwrap();
     }
 }
+
+/// Runs the `kaohe` binary on the SQLite file `db`; (success, stdout, stderr).
+fn kaohe_cli(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("KAOHE_LOG", "error")
+        .env("KAOHE_PASSWORD", "a-long-password")
+        .env_remove("KAOHE_DATABASE_URL")
+        .env_remove("KAOHE_CONFIG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn the_cli_disables_enables_lists_and_revokes_tokens_of_an_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let ok = |args: &[&str]| {
+        let (success, out, err) = kaohe_cli(&db, args);
+        assert!(success, "{args:?}: {err}");
+        out
+    };
+    ok(&["init"]);
+    ok(&["user", "add", "--username", "wang", "--role", "rep"]);
+    ok(&["user", "token", "--username", "wang", "--name", "BI"]);
+    ok(&[
+        "user",
+        "token",
+        "--username",
+        "wang",
+        "--name",
+        "RO",
+        "--read-only",
+        "--days",
+        "7",
+    ]);
+    let (success, _, err) = kaohe_cli(
+        &db,
+        &[
+            "user",
+            "token",
+            "--username",
+            "wang",
+            "--name",
+            "X",
+            "--days",
+            "400",
+        ],
+    );
+    assert!(!success && err.contains("1 to 366 days"), "{err}");
+    let listed = ok(&["user", "tokens", "--username", "wang"]);
+    let line = |name: &str, listed: &str| {
+        listed
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} in {listed}"))
+            .to_string()
+    };
+    assert!(line("BI", &listed).contains("live") && line("BI", &listed).contains("read-write"));
+    assert!(line("RO", &listed).contains("read-only"), "{listed}");
+    ok(&["user", "revoke-token", "--username", "wang", "--name", "BI"]);
+    let listed = ok(&["user", "tokens", "--username", "wang"]);
+    assert!(line("BI", &listed).contains("revoked"), "{listed}");
+    let (success, _, err) = kaohe_cli(
+        &db,
+        &["user", "revoke-token", "--username", "wang", "--name", "BI"],
+    );
+    assert!(!success && err.contains("not found"), "{err}");
+
+    ok(&["user", "disable", "--username", "wang"]);
+    let users = ok(&["user", "list"]);
+    let wang = users.lines().find(|l| l.contains("wang")).unwrap();
+    assert!(wang.contains("disabled"), "{users}");
+    let listed = ok(&["user", "tokens", "--username", "wang"]);
+    assert!(
+        line("RO", &listed).contains("revoked"),
+        "disabling revokes: {listed}"
+    );
+    ok(&["user", "enable", "--username", "wang"]);
+    let users = ok(&["user", "list"]);
+    let wang = users.lines().find(|l| l.contains("wang")).unwrap();
+    assert!(wang.contains("active"), "{users}");
+}
