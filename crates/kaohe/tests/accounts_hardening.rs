@@ -527,6 +527,23 @@ async fn hr_cannot_reset_or_disable_the_committee_or_finance_and_an_administrato
             assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{backend}: {target}");
             app.sign_in(target, "kaohe-demo").await;
         }
+        // Nor may HR give anybody (itself included) those roles.
+        for role in ["committee", "finance"] {
+            let resp = hr
+                .post(app.url("/admin/users"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("username", "stand-in"),
+                    ("display_name", ""),
+                    ("employee", ""),
+                    ("role", role),
+                    ("password", "a-long-password"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{backend}: {role}");
+        }
         // HR still keeps ordinary accounts.
         let resp = hr
             .post(app.url("/admin/users/password"))

@@ -147,7 +147,11 @@ async fn render_users(
         .collect();
     let roles: Vec<Value> = ALL_ROLES
         .iter()
-        .filter(|r| **r != Role::Admin || me.viewer.role == Role::Admin)
+        // Only an administrator grants the roles that approve, pay or administer.
+        .filter(|r| {
+            !matches!(r, Role::Admin | Role::Committee | Role::Finance)
+                || me.viewer.role == Role::Admin
+        })
         .map(|r| json!({ "code": r.as_str(), "name": role_name(lang, *r) }))
         .collect();
     let ctx = context! {

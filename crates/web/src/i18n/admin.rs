@@ -37,7 +37,7 @@ pub(super) const STRINGS: &[(&str, &str, &str)] = &[
     ("token_read_write", "读写", "read and write"),
     ("token_expired", "已过期", "expired"),
     ("token_days", "有效天数", "Valid for (days)"),
-    ("admin_sod_hint", "管理员、考核委员会和财务的账号只能由系统管理员重置、停用；人力资源部不能。", "Only an administrator resets or disables the accounts of administrators, the committee and finance; HR cannot."),
+    ("admin_sod_hint", "管理员、考核委员会和财务的账号只能由系统管理员创建、重置、停用；人力资源部不能。", "Only an administrator creates, resets or disables the accounts of administrators, the committee and finance; HR cannot."),
     ("reset_password", "重置密码", "Reset password"),
     ("initial_password", "初始密码（至少8位）", "Initial password (8 characters or more)"),
     ("admin_role_hint", "只有系统管理员可以授予系统管理员角色或重置其密码。", "Only an administrator grants the administrator role or resets an administrator's password."),
