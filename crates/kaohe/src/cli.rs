@@ -241,6 +241,33 @@ pub enum UserCommand {
     ResetPassword(UserResetArgs),
     /// Create an API token for an integration acting as an account; printed once
     Token(UserTokenArgs),
+    /// Disable an account: it cannot sign in, its sessions end and its API tokens are revoked
+    Disable(UserNameArgs),
+    /// Enable a disabled account again
+    Enable(UserNameArgs),
+    /// List an account's API tokens (names, expiry, scope; never the tokens)
+    Tokens(UserNameArgs),
+    /// Revoke one of an account's API tokens by its name
+    RevokeToken(UserRevokeArgs),
+}
+
+/// An account by its login name.
+#[derive(Debug, Args)]
+pub struct UserNameArgs {
+    /// Login name
+    #[arg(long)]
+    pub username: String,
+}
+
+/// A token to revoke.
+#[derive(Debug, Args)]
+pub struct UserRevokeArgs {
+    /// Login name of the token's account
+    #[arg(long)]
+    pub username: String,
+    /// The token's name
+    #[arg(long)]
+    pub name: String,
 }
 
 /// A password reset.
@@ -263,6 +290,12 @@ pub struct UserTokenArgs {
     /// A name for the token, unique among the account's live tokens (e.g. "CRM sync")
     #[arg(long)]
     pub name: String,
+    /// Days the token works, 1 to 366
+    #[arg(long, default_value_t = kaohe_store::users::DEFAULT_TOKEN_DAYS)]
+    pub days: i64,
+    /// A read-only token: refused on every request but GET and HEAD
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 /// A new account.
@@ -615,7 +648,13 @@ async fn user(cli: &Cli, command: &UserCommand) -> Result<()> {
                 .await?
                 .with_context(|| format!("--username: no account `{}`", a.username))?;
             let admin = kaohe_store::Viewer::system("cli");
-            let token = store.create_api_token(&admin, user.id, &a.name).await?;
+            let options = kaohe_store::users::TokenOptions {
+                days: a.days,
+                read_only: a.read_only,
+            };
+            let token = store
+                .create_api_token_with(&admin, user.id, &a.name, options)
+                .await?;
             eprintln!(
                 "kaohe: API token `{}` for {} (shown once; send it as `Authorization: Bearer …`):",
                 a.name.trim(),
@@ -623,11 +662,58 @@ async fn user(cli: &Cli, command: &UserCommand) -> Result<()> {
             );
             println!("{token}");
         }
+        UserCommand::Disable(a) | UserCommand::Enable(a) => {
+            let active = matches!(command, UserCommand::Enable(_));
+            let admin = kaohe_store::Viewer::system("cli");
+            store
+                .set_account_active(&admin, &a.username, active)
+                .await?;
+            if active {
+                println!("kaohe: account {} enabled", a.username);
+            } else {
+                println!(
+                    "kaohe: account {} disabled; its sessions ended and its API tokens are revoked",
+                    a.username
+                );
+            }
+        }
+        UserCommand::Tokens(a) => {
+            let admin = kaohe_store::Viewer::system("cli");
+            let now = chrono::Utc::now();
+            for t in store.api_tokens_of(&admin, &a.username).await? {
+                let state = match (t.revoked_at, t.live(now)) {
+                    (Some(_), _) => "revoked",
+                    (None, true) => "live",
+                    (None, false) => "expired",
+                };
+                let scope = if t.read_only {
+                    "read-only"
+                } else {
+                    "read-write"
+                };
+                println!(
+                    "{:<30} {:<8} {:<10} created {}  expires {}",
+                    t.name,
+                    state,
+                    scope,
+                    t.created_at.format("%Y-%m-%d %H:%M"),
+                    t.expires().format("%Y-%m-%d %H:%M")
+                );
+            }
+        }
+        UserCommand::RevokeToken(a) => {
+            let admin = kaohe_store::Viewer::system("cli");
+            store
+                .revoke_api_token_of(&admin, &a.username, &a.name)
+                .await?;
+            println!("kaohe: token `{}` of {} revoked", a.name, a.username);
+        }
         UserCommand::List => {
             for u in store.users().await? {
+                let state = if u.active { "active" } else { "disabled" };
                 println!(
-                    "{:<6} {:<20} {:<18} {}",
-                    u.id, u.username, u.role, u.display_name
+                    "{:<6} {:<20} {:<18} {:<9} {}",
+                    u.id, u.username, u.role, state, u.display_name
                 );
             }
         }
@@ -668,7 +754,8 @@ async fn serve(store: Store, cfg: &Config) -> Result<()> {
             bulk: cfg.max_upload_bytes,
             personal: cfg.max_personal_upload_bytes,
         })
-        .with_read_limits(cfg.read_limits);
+        .with_read_limits(cfg.read_limits)
+        .with_sign_in_limit(cfg.sign_ins_per_minute);
     kaohe_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("kaohe stopped");

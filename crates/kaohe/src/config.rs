@@ -40,6 +40,8 @@ pub struct FileConfig {
     pub import_max_columns: Option<u32>,
     /// What an imported xlsx workbook may unpack to, in MB (default 1,024).
     pub import_max_unzipped_mb: Option<u64>,
+    /// Failed sign-ins allowed per client address and minute (default 10; 0: no limit).
+    pub sign_ins_per_minute: Option<u32>,
 }
 
 /// Values given on the command line or through `KAOHE_…` variables (clap merges those two).
@@ -72,6 +74,8 @@ pub struct Config {
     pub max_personal_upload_bytes: u64,
     /// What an imported file may hold (web and `kaohe import`).
     pub read_limits: ReadLimits,
+    /// Failed sign-ins allowed per client address and minute (0: no limit).
+    pub sign_ins_per_minute: u32,
 }
 
 impl FileConfig {
@@ -154,6 +158,9 @@ impl Config {
             max_upload_bytes,
             max_personal_upload_bytes,
             read_limits,
+            sign_ins_per_minute: file
+                .sign_ins_per_minute
+                .unwrap_or(kaohe_web::auth::SIGN_INS_PER_MINUTE),
         })
     }
 }

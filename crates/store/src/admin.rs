@@ -9,6 +9,8 @@
 //!   passwords, keep the calendar (holidays, make-up working days), change formulas.
 //! - Only an administrator grants the administrator role or resets an administrator's
 //!   password: HR cannot make itself (or anybody) an administrator.
+//! - Only an administrator grants the committee and finance roles, resets, disables or enables
+//!   their accounts: whoever consolidates results (HR) cannot act as whoever approves them.
 
 use crate::audit::AuditEntry;
 use crate::sql::Sql;
@@ -218,6 +220,14 @@ impl Store {
             return Err(StoreError::Forbidden(
                 "only an administrator grants the administrator role".into(),
             ));
+        }
+        // HR consolidates results: it may not give itself (or a stand-in) the roles that
+        // approve them or pay them (see `crate::users::check_separation`).
+        if matches!(role, Role::Committee | Role::Finance) && viewer.role != Role::Admin {
+            return Err(StoreError::Forbidden(format!(
+                "only an administrator grants the role {}",
+                role.as_str()
+            )));
         }
         let employee = match employee_code.map(str::trim).filter(|c| !c.is_empty()) {
             None => None,

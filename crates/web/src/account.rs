@@ -14,7 +14,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use kaohe_store::StoreError;
-use kaohe_store::users::{LANGUAGES, SESSION_HOURS};
+use kaohe_store::users::{
+    DEFAULT_TOKEN_DAYS, LANGUAGES, MAX_TOKEN_DAYS, SESSION_HOURS, TokenOptions,
+};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -35,18 +37,29 @@ async fn render(
 ) -> Result<Html<String>, WebError> {
     let tokens = state.store.api_tokens(me.user.id).await?;
     let zone = state.zone;
+    let now = chrono::Utc::now();
+    let at = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&zone.0)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
     let tokens: Vec<_> = tokens
         .iter()
         .map(|t| {
             json!({
                 "name": t.name,
-                "created_at": t.created_at.with_timezone(&zone.0).format("%Y-%m-%d %H:%M").to_string(),
+                "created_at": at(t.created_at),
+                "expires": at(t.expires()),
+                "read_only": t.read_only,
                 "revoked": t.revoked_at.is_some(),
+                "expired": t.revoked_at.is_none() && !t.live(now),
             })
         })
         .collect();
     let page = context! {
         languages => LANGUAGES,
+        default_token_days => DEFAULT_TOKEN_DAYS,
+        max_token_days => MAX_TOKEN_DAYS,
         tokens,
         notice => outcome.notice,
         error => outcome.error,
@@ -167,6 +180,32 @@ pub async fn password(
 pub struct TokenForm {
     pub csrf: String,
     pub name: String,
+    /// The new token's life in days (default [`DEFAULT_TOKEN_DAYS`]); empty means the default.
+    #[serde(default)]
+    pub days: Option<String>,
+    /// `true` for a read-only token.
+    #[serde(default)]
+    pub read_only: Option<String>,
+}
+
+impl TokenForm {
+    /// The options the form chose; a days field that is not a number is refused naming it.
+    fn options(&self) -> Result<TokenOptions, StoreError> {
+        let days = match self
+            .days
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            None => DEFAULT_TOKEN_DAYS,
+            Some(d) => d.parse().map_err(|_| StoreError::Invalid {
+                field: "days".into(),
+                message: format!("`{d}` is not a whole number of days"),
+            })?,
+        };
+        let read_only = matches!(self.read_only.as_deref(), Some("true" | "on" | "1"));
+        Ok(TokenOptions { days, read_only })
+    }
 }
 
 /// `POST /account/tokens`: the page with the new token shown this once.
@@ -176,11 +215,16 @@ pub async fn create_token(
     Form(f): Form<TokenForm>,
 ) -> Result<Response, WebError> {
     me.check_csrf(Some(&f.csrf))?;
-    let outcome = match state
-        .store
-        .create_api_token(&me.viewer, me.user.id, &f.name)
-        .await
-    {
+    let created = match f.options() {
+        Ok(options) => {
+            state
+                .store
+                .create_api_token_with(&me.viewer, me.user.id, &f.name, options)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    let outcome = match created {
         Ok(token) => Outcome {
             new_token: Some(token),
             ..Outcome::default()
@@ -221,6 +265,10 @@ pub struct TokenRow {
     pub created_at: String,
     /// RFC 3339, or null while the token works.
     pub revoked_at: Option<String>,
+    /// RFC 3339: when the token stops working.
+    pub expires_at: String,
+    /// Refused (403) on every request but GET and HEAD.
+    pub read_only: bool,
 }
 
 /// The answer of creating a token: the token, shown this once.
@@ -238,7 +286,20 @@ pub async fn tokens_api(
     State(state): State<AppState>,
     me: CurrentUser,
 ) -> Result<Response, WebError> {
-    Ok(Json(state.store.api_tokens(me.user.id).await?).into_response())
+    let rows: Vec<TokenRow> = state
+        .store
+        .api_tokens(me.user.id)
+        .await?
+        .iter()
+        .map(|t| TokenRow {
+            name: t.name.clone(),
+            created_at: t.created_at.to_rfc3339(),
+            revoked_at: t.revoked_at.map(|r| r.to_rfc3339()),
+            expires_at: t.expires().to_rfc3339(),
+            read_only: t.read_only,
+        })
+        .collect();
+    Ok(Json(rows).into_response())
 }
 
 /// `POST /api/account/tokens` with `{"name": "…"}` (and `X-CSRF-Token` from a session):
@@ -247,6 +308,12 @@ pub async fn tokens_api(
 pub struct NewToken {
     /// A name to tell the token by (unique among the account's live tokens).
     pub name: String,
+    /// Its life in days, 1 to 366 (default 90).
+    #[serde(default)]
+    pub days: Option<i64>,
+    /// A read-only token: refused (403) on every request but GET and HEAD.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// See [`NewToken`].
@@ -264,9 +331,13 @@ pub async fn create_token_api(
     JsonBody(body): JsonBody<NewToken>,
 ) -> Result<Response, WebError> {
     me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let options = TokenOptions {
+        days: body.days.unwrap_or(DEFAULT_TOKEN_DAYS),
+        read_only: body.read_only,
+    };
     let token = state
         .store
-        .create_api_token(&me.viewer, me.user.id, &body.name)
+        .create_api_token_with(&me.viewer, me.user.id, &body.name, options)
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -135,6 +135,7 @@ async fn render_users(
                 "person": a.employee_code.as_ref().map(|c| format!("{c} {}", a.employee_name.as_deref().unwrap_or(""))),
                 "active": a.active,
                 "locked": a.locked_until.is_some_and(|u| u > now),
+                "tokens_link": format!("/admin/users/{}/tokens", percent_encode(&a.username)),
             })
         })
         .collect();
@@ -146,11 +147,16 @@ async fn render_users(
         .collect();
     let roles: Vec<Value> = ALL_ROLES
         .iter()
-        .filter(|r| **r != Role::Admin || me.viewer.role == Role::Admin)
+        // Only an administrator grants the roles that approve, pay or administer.
+        .filter(|r| {
+            !matches!(r, Role::Admin | Role::Committee | Role::Finance)
+                || me.viewer.role == Role::Admin
+        })
         .map(|r| json!({ "code": r.as_str(), "name": role_name(lang, *r) }))
         .collect();
     let ctx = context! {
         accounts, people, roles,
+        is_admin => me.viewer.role == Role::Admin,
         notice => outcome.notice,
         error => outcome.error,
         field => outcome.field,
@@ -181,6 +187,8 @@ pub async fn users_page(
     let notice = match q.saved.as_deref() {
         Some("user") => Some(i18n::t(me.lang, "admin_user_added").to_string()),
         Some("password") => Some(i18n::t(me.lang, "admin_password_reset").to_string()),
+        Some("disabled") => Some(i18n::t(me.lang, "admin_account_disabled").to_string()),
+        Some("enabled") => Some(i18n::t(me.lang, "admin_account_enabled").to_string()),
         _ => None,
     };
     let outcome = Outcome {
@@ -288,6 +296,105 @@ pub async fn reset_password(
         Ok(()) => Ok(Redirect::to("/admin/users?saved=password").into_response()),
         Err(e) => refused_users(&state, &me, e.into(), json!({ "reset": f.username })).await,
     }
+}
+
+/// The disable / enable form.
+#[derive(Debug, Deserialize)]
+pub struct ActiveForm {
+    pub csrf: String,
+    pub username: String,
+    /// `true` enables, `false` disables.
+    pub active: bool,
+}
+
+/// `POST /admin/users/active`: disables (sessions end, tokens revoked at once) or enables an
+/// account; audited. HR cannot for administrators, the committee or finance.
+pub async fn set_active(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Form(f): Form<ActiveForm>,
+) -> Result<Response, WebError> {
+    me.check_csrf(Some(&f.csrf))?;
+    match state
+        .store
+        .set_account_active(&me.viewer, &f.username, f.active)
+        .await
+    {
+        Ok(()) => {
+            let saved = if f.active { "enabled" } else { "disabled" };
+            Ok(Redirect::to(&format!("/admin/users?saved={saved}")).into_response())
+        }
+        Err(e) => refused_users(&state, &me, e.into(), json!({})).await,
+    }
+}
+
+/// `GET /admin/users/{username}/tokens`: an account's API tokens, to revoke any of them
+/// (administrators only: the store refuses HR).
+pub async fn tokens_page(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(username): Path<String>,
+    Query(q): Query<Saved>,
+) -> Result<Html<String>, WebError> {
+    let tokens = state.store.api_tokens_of(&me.viewer, &username).await?;
+    let now = chrono::Utc::now();
+    let zone = state.zone.0;
+    let at = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()
+    };
+    let tokens: Vec<Value> = tokens
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t.name, "created_at": at(t.created_at), "expires": at(t.expires()),
+                "read_only": t.read_only, "revoked": t.revoked_at.is_some(),
+                "expired": t.revoked_at.is_none() && !t.live(now),
+            })
+        })
+        .collect();
+    let notice = (q.saved.as_deref() == Some("revoked"))
+        .then(|| i18n::t(me.lang, "admin_token_revoked").to_string());
+    let ctx = context! { username, tokens, notice };
+    render_page(&state, &me, "admin_tokens.html", ctx)
+}
+
+/// The revoke form of the tokens page.
+#[derive(Debug, Deserialize)]
+pub struct RevokeForm {
+    pub csrf: String,
+    pub username: String,
+    pub name: String,
+}
+
+/// `POST /admin/users/tokens/revoke`: an administrator revokes anybody's token; audited.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Form(f): Form<RevokeForm>,
+) -> Result<Response, WebError> {
+    me.check_csrf(Some(&f.csrf))?;
+    state
+        .store
+        .revoke_api_token_of(&me.viewer, &f.username, &f.name)
+        .await?;
+    let back = format!(
+        "/admin/users/{}/tokens?saved=revoked",
+        percent_encode(&f.username)
+    );
+    Ok(Redirect::to(&back).into_response())
+}
+
+/// Percent-encodes a path segment (user names may hold any character).
+fn percent_encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 // ---- calendar -----------------------------------------------------------------------------------

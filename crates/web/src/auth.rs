@@ -11,11 +11,16 @@ use axum::Form;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
 use kaohe_store::Viewer;
 use kaohe_store::users::{LoginError, User};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "kaohe_session";
@@ -110,6 +115,17 @@ impl FromRequestParts<AppState> for CurrentUser {
                 identity
             }
         };
+        // A cached identity outlives no token: the expiry is checked on every request.
+        if identity.expires_at.is_some_and(|at| at <= Utc::now()) {
+            return Err(WebError::Unauthenticated);
+        }
+        // Every route that changes something takes another method than GET or HEAD: refusing
+        // them here covers each of them, present and future.
+        if identity.read_only && !matches!(parts.method, Method::GET | Method::HEAD) {
+            return Err(WebError::Forbidden(
+                "this API token is read-only: it may only read (GET)".into(),
+            ));
+        }
         Ok(CurrentUser {
             lang: Lang::from_tag(&identity.user.language),
             user: identity.user,
@@ -130,6 +146,10 @@ pub struct Identity {
     csrf: String,
     inbox_count: i64,
     by_api_token: bool,
+    /// A read-only API token: only `GET` and `HEAD` requests.
+    read_only: bool,
+    /// When the API token stops working (sessions: checked by the store).
+    expires_at: Option<DateTime<Utc>>,
 }
 
 /// Reads the [`Identity`] of a bearer token, else of the session cookie `token`.
@@ -138,14 +158,15 @@ async fn identify(
     bearer: Option<&str>,
     token: &str,
 ) -> Result<Identity, WebError> {
-    let (user, csrf, by_api_token) = match bearer {
+    let (user, csrf, by_api_token, read_only, expires_at) = match bearer {
         Some(presented) => {
-            let user = state
+            let found = state
                 .store
                 .api_token_user(presented.trim())
                 .await?
                 .ok_or(WebError::Unauthenticated)?;
-            (user, String::new(), true)
+            let expires = Some(found.expires_at);
+            (found.user, String::new(), true, found.read_only, expires)
         }
         None => {
             let (user, csrf) = state
@@ -153,7 +174,7 @@ async fn identify(
                 .session(token)
                 .await?
                 .ok_or(WebError::Unauthenticated)?;
-            (user, csrf, false)
+            (user, csrf, false, false, None)
         }
     };
     let viewer = state.store.viewer_for(&user).await?;
@@ -164,7 +185,82 @@ async fn identify(
         csrf,
         inbox_count,
         by_api_token,
+        read_only,
+        expires_at,
     })
+}
+
+/// The address a request came from (the TCP peer; `None` when the server was not started with
+/// connection info, as in-process tests of the router are).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientIp(peer))
+    }
+}
+
+/// Failed sign-ins allowed per address and minute, by default.
+pub const SIGN_INS_PER_MINUTE: u32 = 10;
+
+/// The per-address limit of sign-in tries: at most `per_minute` tries that did not succeed
+/// from one address in a minute; beyond it the form answers 429 without checking a password.
+/// A try counts when it starts (so parallel guesses count too) and is given back when it
+/// succeeds.
+pub struct SignInLimit {
+    per_minute: u32,
+    tries: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+/// Beyond this many addresses, those whose minute is over are forgotten.
+const MAX_ADDRESSES: usize = 10_000;
+const WINDOW: Duration = Duration::from_secs(60);
+
+impl SignInLimit {
+    /// A limit of `per_minute` failed tries per address (0: no limit).
+    pub fn new(per_minute: u32) -> Self {
+        SignInLimit {
+            per_minute,
+            tries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts a try from `ip`; `Err(seconds to wait)` when the address has used its minute.
+    fn begin(&self, ip: IpAddr) -> Result<(), u64> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let mut tries = self.tries.lock().unwrap_or_else(|e| e.into_inner());
+        if tries.len() >= MAX_ADDRESSES {
+            tries.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+        }
+        let entry = tries.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= WINDOW {
+            *entry = (now, 0);
+        }
+        if entry.1 >= self.per_minute {
+            let left = WINDOW.saturating_sub(now.duration_since(entry.0));
+            return Err(left.as_secs().max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+
+    /// Gives back the try of a sign-in that succeeded.
+    fn succeeded(&self, ip: IpAddr) {
+        let mut tries = self.tries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = tries.get_mut(&ip) {
+            entry.1 = entry.1.saturating_sub(1);
+        }
+    }
 }
 
 /// The sign-in form.
@@ -202,18 +298,34 @@ pub async fn login_page(
 /// `POST /login`
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let failure = match try_login(&state, &headers, &form).await {
-        Ok(resp) => return resp,
+    let limited = ip.map(|ip| (ip, state.sign_in_limit.begin(ip)));
+    let outcome = match limited {
+        Some((_, Err(wait))) => Err(LoginFailure::TooMany(wait)),
+        _ => try_login(&state, &headers, &form).await,
+    };
+    let failure = match outcome {
+        Ok(resp) => {
+            if let Some((ip, _)) = limited {
+                state.sign_in_limit.succeeded(ip);
+            }
+            return resp;
+        }
         Err(LoginFailure::Internal(e)) => return e.into_response(),
         Err(f) => f,
     };
-    let (status, key) = match failure {
-        LoginFailure::Csrf => (StatusCode::FORBIDDEN, "csrf_failed"),
-        LoginFailure::Locked => (StatusCode::UNAUTHORIZED, "login_locked"),
-        _ => (StatusCode::UNAUTHORIZED, "login_failed"),
+    // A locked, disabled or unknown account and a wrong password get one answer (ASVS V2.2):
+    // the answer does not tell which names exist.
+    let (status, key, retry) = match failure {
+        LoginFailure::Csrf => (StatusCode::FORBIDDEN, "csrf_failed", None),
+        LoginFailure::Busy => (StatusCode::SERVICE_UNAVAILABLE, "login_busy", Some(5)),
+        LoginFailure::TooMany(wait) => {
+            (StatusCode::TOO_MANY_REQUESTS, "login_too_many", Some(wait))
+        }
+        _ => (StatusCode::UNAUTHORIZED, "login_refused", None),
     };
     let lang = form
         .lang
@@ -225,6 +337,10 @@ pub async fn login(
             let mut resp = (status, html).into_response();
             let cookie = set_cookie(LOGIN_CSRF_COOKIE, &token, 3600, state.secure_cookies);
             resp.headers_mut().append(SET_COOKIE, cookie);
+            if let Some(wait) = retry {
+                resp.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(wait));
+            }
             resp
         }
         Err(e) => e.into_response(),
@@ -236,6 +352,10 @@ enum LoginFailure {
     Csrf,
     BadCredentials,
     Locked,
+    /// Too many password checks wait: 503, try again in seconds.
+    Busy,
+    /// The address used its tries of the minute: 429, wait this many seconds.
+    TooMany(u64),
     Internal(WebError),
 }
 
@@ -262,6 +382,7 @@ async fn try_login(
         Ok(u) => u,
         Err(LoginError::BadCredentials) => return Err(LoginFailure::BadCredentials),
         Err(LoginError::Locked(_)) => return Err(LoginFailure::Locked),
+        Err(LoginError::Busy) => return Err(LoginFailure::Busy),
     };
     // A fresh token on every sign-in: a session id planted before sign-in is never promoted.
     if let Some(old) = cookie(headers, SESSION_COOKIE) {

@@ -82,6 +82,8 @@ pub struct AppState {
     /// What the pages that sum a company's records show, by account, language, page and
     /// parameters, while no commit changed anything ([`pages::kept_view`]).
     pub views: Arc<cache::Cache<ViewKey, minijinja::Value>>,
+    /// Sign-in tries per address and minute ([`auth::SignInLimit`]).
+    pub sign_in_limit: Arc<auth::SignInLimit>,
 }
 
 /// The company-local "today" of cycle steps: the wall clock in the company time zone, or a
@@ -122,6 +124,7 @@ impl AppState {
             views: Arc::new(cache::Cache::new(cache::DASHBOARD_MAX_AGE)),
             server_limits: server::ServerLimits::default(),
             heavy: Arc::default(),
+            sign_in_limit: Arc::new(auth::SignInLimit::new(auth::SIGN_INS_PER_MINUTE)),
         }
     }
 
@@ -135,6 +138,13 @@ impl AppState {
     /// [`heavy::PER_USER`]).
     pub fn with_heavy_per_user(mut self, per_user: usize) -> Self {
         self.heavy = Arc::new(heavy::HeavyWork::new(per_user));
+        self
+    }
+
+    /// Sets the sign-in tries allowed per address and minute (default
+    /// [`auth::SIGN_INS_PER_MINUTE`]; 0: no limit, e.g. behind a proxy that limits itself).
+    pub fn with_sign_in_limit(mut self, per_minute: u32) -> Self {
+        self.sign_in_limit = Arc::new(auth::SignInLimit::new(per_minute));
         self
     }
 
@@ -308,6 +318,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/org", get(admin::org_page))
         .route("/admin/users", get(admin::users_page).post(admin::create_user))
         .route("/admin/users/password", post(admin::reset_password))
+        .route("/admin/users/active", post(admin::set_active))
+        .route("/admin/users/{username}/tokens", get(admin::tokens_page))
+        .route("/admin/users/tokens/revoke", post(admin::revoke_token))
         .route("/admin/calendar", get(admin::calendar_page).post(admin::add_day))
         .route("/admin/calendar/remove", post(admin::remove_day))
         .route("/admin/library", get(admin::library_page))

@@ -352,10 +352,45 @@ impl Store {
                 .map_err(|r| StoreError::Refused(Box::new(r)))?;
         }
         let actor = self.actor_for(viewer, employee).await?;
+        if action.kind() == ActionKind::ApproveResult {
+            self.refuse_approving_own_consolidation(viewer, period, employee)
+                .await?;
+        }
         self.step(viewer, period, employee, today, |state, deadlines, cal| {
             apply(state, action, &actor, today, deadlines, cal)
         })
         .await
+    }
+
+    /// Nobody approves a result they consolidated: not the same account, nor another account
+    /// of the same person (one person holding an HR and a committee login).
+    async fn refuse_approving_own_consolidation(
+        &self,
+        viewer: &Viewer,
+        period: Period,
+        employee: i64,
+    ) -> Result<()> {
+        let row = self.cycle_row(period, employee).await?;
+        let mut sql = Sql::new(
+            "SELECT ev.actor_user_id, u.employee_id FROM cycle_events ev \
+             LEFT JOIN users u ON u.id = ev.actor_user_id WHERE ev.action = 'consolidate' AND ev.cycle_id = ",
+        );
+        sql.bind(row.id).push(" ORDER BY ev.id DESC LIMIT 1");
+        let last: Option<(Option<i64>, Option<i64>)> = self.fetch_optional(&sql).await?;
+        let Some((user, person)) = last else {
+            return Ok(());
+        };
+        let same_account = user.is_some() && user == viewer.user_id;
+        let same_person = person.is_some() && person == viewer.employee_id;
+        if same_account || same_person {
+            let refusal = Refusal::new(
+                RefusalKind::WrongRole,
+                "汇总此考核结果的人不能审批它：请由考核领导小组的另一位成员审批",
+                "whoever consolidated this result cannot approve it: another member of the committee approves it",
+            );
+            return Err(StoreError::Refused(Box::new(refusal)));
+        }
+        Ok(())
     }
 
     /// Applies `f` to the locked cycle and writes the outcome (see the module documentation).

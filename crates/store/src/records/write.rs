@@ -168,11 +168,32 @@ funnel!(
     write_credit,
     "Writes credit assessments (信用评估)."
 );
-funnel!(
-    Employee,
-    write_employees,
-    "Writes people (员工); HR and administrators only."
-);
+impl Tx {
+    /// Writes people (员工); HR and administrators only. A person marked as left (离职) loses
+    /// their accounts in the same transaction: disabled, sessions ended, tokens revoked.
+    pub async fn write_employees(&mut self, viewer: &Viewer, records: &[Employee]) -> Result<u64> {
+        let n = self.write_records(viewer, records).await?;
+        let leavers: Vec<i64> = records
+            .iter()
+            .filter(|e| e.status == kaohe_domain::org::EmploymentStatus::Left && e.id != 0)
+            .map(|e| e.id)
+            .collect();
+        // People keep no roll-ups, so the commit of this write moves the global generation and
+        // the web's cached identities of these accounts are dropped at once (the test
+        // `a_leaver_marked_through_the_record_api_loses_sign_in_session_and_token_at_once`).
+        self.disable_accounts_of_leavers(viewer, &leavers).await?;
+        Ok(n)
+    }
+}
+impl StoredRecord for Employee {
+    fn write(
+        tx: &mut Tx,
+        viewer: &Viewer,
+        records: &[Self],
+    ) -> impl Future<Output = Result<u64>> + Send {
+        tx.write_employees(viewer, records)
+    }
+}
 funnel!(
     Team,
     write_teams,
