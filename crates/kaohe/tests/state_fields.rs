@@ -22,7 +22,7 @@ use kaohe_domain::records::{Contract, Customer, Expense};
 use kaohe_domain::rules::workflow::start_cell;
 use kaohe_store::records::{CompanyZone, Filter, ImportFailure, ImportOptions, Op, Query};
 use kaohe_store::{Sql, Store, Viewer};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::Duration;
 use support::{TestApp, hidden_csrf, spawn_demo};
 
@@ -485,12 +485,11 @@ async fn step_histories_set_the_state_and_only_administrators_write_them() {
         .await;
         assert_eq!(status, 201, "{backend}: {v}");
         let id = v["id"].as_i64().unwrap();
-        let history = format!(
-            "合同编号,环节,结果,时间,意见\n\
+        let history = "合同编号,环节,结果,时间,意见\n\
              HT-STATE-7,审核,退回,2026-11-20 10:00,金额有误\n\
              HT-STATE-7,审核,通过,2026-11-20 11:00,\n\
              HT-STATE-7,签约,完成,2026-11-21 15:30,\n"
-        );
+            .to_string();
         // The rep may not write a history (his review would be his own).
         let job = http_import(&app, &r, "contract_steps", history.clone()).await;
         assert_ne!(job["state"], "done", "{backend}: {job}");
