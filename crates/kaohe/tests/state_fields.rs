@@ -745,3 +745,116 @@ fn the_start_states_are_drafted_and_submitted() {
     assert_eq!(status(&spec::CONTRACTS), Absent::Text("drafted"));
     assert_eq!(status(&spec::EXPENSES), Absent::Text("submitted"));
 }
+
+/// An award of ¥92,233,720,368,547,758.07 (the largest 64-bit amount) is refused with 422
+/// through the API and the page, and by the store; nothing reaches payroll.
+#[tokio::test]
+async fn an_award_beyond_a_billion_yuan_is_refused_on_the_web_and_in_the_store() {
+    use kaohe_store::awards::AwardDecision;
+    use kaohe_domain::period::Period;
+    for db in kaohe_testkit::every_backend().await {
+        let backend = db.backend;
+        let app = spawn_demo(db).await;
+        app.clock.set(Some(support::test_today()));
+        let hr = kaohe::cycle::viewer(&app.store, "hr").await.unwrap();
+        let oct = Period::parse("2026-10").unwrap();
+        app.store.open_cycles(&hr, oct).await.unwrap();
+        let req = kaohe_store::evaluate::EvalRequest {
+            period: oct,
+            scheme: None,
+            employee: None,
+        };
+        app.store
+            .evaluate(&Viewer::system("test"), &req)
+            .await
+            .unwrap();
+        app.store.compute_awards(&hr, oct).await.unwrap();
+        let manager = app.sign_in("manager", "kaohe-demo").await;
+        let me: Value = manager
+            .get(app.url("/api/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let csrf = me["csrf_token"].as_str().unwrap().to_string();
+        let own = me["employee_id"].as_i64();
+        let list: Value = manager
+            .get(app.url("/api/awards?period=2026-10"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["status"] == "proposed" && a["employee_id"].as_i64() != own)
+            .expect("an award the manager decides")["id"]
+            .as_i64()
+            .unwrap();
+        let resp = manager
+            .post(app.url(&format!("/api/awards/{id}/decision")))
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({ "decision": "confirm", "amount_cents": i64::MAX }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 422, "{backend}");
+        let body = resp.text().await.unwrap();
+        assert!(body.contains("1000000000.00"), "{backend}: {body}");
+        let page = manager.get(app.url("/awards")).send().await.unwrap();
+        let form_csrf = hidden_csrf(&page.text().await.unwrap());
+        let resp = manager
+            .post(app.url("/awards/decide"))
+            .form(&[
+                ("csrf", form_csrf.as_str()),
+                ("period", "2026-10"),
+                ("id", &id.to_string()),
+                ("decision", "confirm"),
+                ("amount", "92,233,720,368,547,758.07"),
+                ("reason", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 422, "{backend}: the page refuses too");
+        let boss = kaohe::cycle::viewer(&app.store, "manager").await.unwrap();
+        let decided = app
+            .store
+            .decide_award(
+                &boss,
+                id,
+                AwardDecision::Confirm {
+                    amount: Some(kaohe_domain::Cents(i64::MAX)),
+                },
+                support::test_today(),
+            )
+            .await;
+        match decided {
+            Err(kaohe_store::StoreError::Refused(r)) => {
+                assert!(r.en.contains("at most"), "{backend}: {}", r.en)
+            }
+            other => panic!("{backend}: {other:?}"),
+        }
+        let mut sql = Sql::new("SELECT status FROM awards WHERE id = ");
+        sql.bind(id);
+        let rows: Vec<(String,)> = app.store.fetch_all(&sql).await.unwrap();
+        assert_eq!(rows[0].0, "proposed", "{backend}");
+        // The bound itself is taken.
+        app.store
+            .decide_award(
+                &boss,
+                id,
+                AwardDecision::Confirm {
+                    amount: Some(kaohe_domain::Cents(kaohe_domain::rules::limits::MAX_CENTS)),
+                },
+                support::test_today(),
+            )
+            .await
+            .unwrap();
+    }
+}
