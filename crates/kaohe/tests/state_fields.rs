@@ -750,8 +750,8 @@ fn the_start_states_are_drafted_and_submitted() {
 /// through the API and the page, and by the store; nothing reaches payroll.
 #[tokio::test]
 async fn an_award_beyond_a_billion_yuan_is_refused_on_the_web_and_in_the_store() {
-    use kaohe_store::awards::AwardDecision;
     use kaohe_domain::period::Period;
+    use kaohe_store::awards::AwardDecision;
     for db in kaohe_testkit::every_backend().await {
         let backend = db.backend;
         let app = spawn_demo(db).await;

@@ -12,6 +12,10 @@ use chrono::NaiveDate;
 /// millions of such amounts still fit in 64 bits.
 pub const MAX_CENTS: i64 = 100_000_000_000;
 
+/// The largest magnitude of a typed indicator target (目标值): [`MAX_CENTS`], whether the
+/// indicator counts cents, yuan or calls.
+pub const MAX_TARGET: f64 = MAX_CENTS as f64;
+
 /// The earliest date a record carries (hire dates of long-serving staff reach back decades).
 pub const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
     Some(d) => d,
