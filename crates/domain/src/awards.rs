@@ -564,6 +564,15 @@ impl AwardCandidate {
                 "an amount cannot be negative",
             ));
         }
+        // An award is paid out with payroll: nothing beyond the bound of every typed amount.
+        if amount.0 > crate::rules::limits::MAX_CENTS {
+            let max = Cents(crate::rules::limits::MAX_CENTS);
+            return Err(Refusal::new(
+                RefusalKind::Invalid,
+                format!("奖励金额最多{max}元，不是{amount}元"),
+                format!("an award's amount is at most ¥{max}, not ¥{amount}"),
+            ));
+        }
         Ok(ConfirmedAward {
             candidate: self.clone(),
             amount,
@@ -583,6 +592,14 @@ impl AwardCandidate {
         may_decide(role, by, self)?;
         if reason.trim().is_empty() {
             return Err(crate::cycle::Refusal::empty("不予发放的理由", "the reason"));
+        }
+        let max = crate::rules::limits::NOTE_CHARS;
+        if reason.chars().count() > max {
+            return Err(crate::cycle::Refusal::new(
+                crate::cycle::RefusalKind::Invalid,
+                format!("不予发放的理由最多{max}个字符"),
+                format!("the reason is at most {max} characters"),
+            ));
         }
         Ok(RejectedAward {
             candidate: self.clone(),

@@ -87,13 +87,14 @@ async fn seed(store: &Store) {
         order_id: None,
         employee_id: 1,
         amount_cents: 10_000,
-        status: "archived".into(),
+        // A new contract starts drafted: only its steps (or a step history) move it on.
+        status: "drafted".into(),
         drafted_at: at,
         sign_due_at: at,
-        signed_at: Some(at),
-        signed_day: Some(at.date_naive()),
-        archived_at: Some(at),
-        review_passed_first: false,
+        signed_at: None,
+        signed_day: None,
+        archived_at: None,
+        review_passed_first: true,
     };
     store.create(&sys, &contract).await.unwrap();
     let claim = Expense {
@@ -105,7 +106,7 @@ async fn seed(store: &Store) {
         amount_cents: 10_000,
         receipts: 1,
         description: String::new(),
-        status: "paid".into(),
+        status: "submitted".into(),
         submitted_at: at,
         over_budget: false,
     };

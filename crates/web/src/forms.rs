@@ -47,6 +47,8 @@ struct Input {
     /// What a reference expects (a 工号, a 客户档案编号, …).
     hint: String,
     error: Option<String>,
+    /// Workflow state, shown but not typed: only the record's steps change it.
+    locked: bool,
 }
 
 /// The language's name of a choice: its Chinese label, or its code in English.
@@ -169,6 +171,7 @@ fn inputs(
                 required: c.absent == Absent::Required,
                 hint: field_hint(spec, c, lang),
                 error: errors.get(c.field).cloned(),
+                locked: c.by_steps,
             }
         })
         .collect()
@@ -195,6 +198,10 @@ async fn new_values(
     for c in spec.columns {
         if let Some(v) = given.get(c.field) {
             values.insert(c.field.to_string(), v.clone());
+        }
+        // Workflow state shows where a new record starts (locked: only steps move it).
+        if let (true, Absent::Text(start)) = (c.by_steps, c.absent) {
+            values.insert(c.field.to_string(), start.to_string());
         }
     }
     values

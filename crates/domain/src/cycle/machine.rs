@@ -230,6 +230,19 @@ pub fn apply(
                     format!("the target of `{}` is not a number", t.indicator),
                 ));
             }
+            // A target is typed by a person: bounded like every typed amount (a money target
+            // in cents of ¥1,000,000,000, or as many calls), so no score overflows on it.
+            let max = crate::rules::limits::MAX_TARGET;
+            if let Some(t) = targets
+                .iter()
+                .find(|t| t.value.is_some_and(|v| v.abs() > max))
+            {
+                return Err(Refusal::new(
+                    RefusalKind::Invalid,
+                    format!("「{}」的目标值超出范围（绝对值最多{max}）", t.indicator),
+                    format!("the target of `{}` is beyond ±{max}", t.indicator),
+                ));
+            }
             next.targets = Some(TargetProposal {
                 targets,
                 basis,

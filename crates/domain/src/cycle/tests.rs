@@ -1051,3 +1051,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_target_beyond_the_bound_of_typed_amounts_is_refused_and_the_bound_is_taken() {
+    let s = CycleState::new(setup());
+    let with = |v: f64| Action::ProposeTargets {
+        targets: vec![Target {
+            indicator: "telesales_plan_completion".into(),
+            value: Some(v),
+        }],
+        basis: String::new(),
+    };
+    let max = crate::rules::limits::MAX_TARGET;
+    for bad in [max * 10.0, -max * 10.0, 1e300] {
+        let r = refused(&s, with(bad), superior(), d(9, 28));
+        assert_eq!(r.kind, RefusalKind::Invalid, "{bad}");
+    }
+    step(&s, with(max), superior(), d(9, 28));
+}

@@ -121,12 +121,14 @@ pub fn parse_money(t: &str) -> Result<Cents, String> {
     if rest.bytes().any(|b| b != b'0') {
         return Err(bad());
     }
-    let yuan: i64 = whole.parse().map_err(|_| bad())?;
+    // Digits only by now: a number that does not fit is too large, not malformed.
+    let too_large = crate::rules::limits::too_large;
+    let yuan: i64 = whole.parse().map_err(|_| too_large())?;
     let cents: i64 = format!("{cents_part:0<2}").parse().map_err(|_| bad())?;
     let v = yuan
         .checked_mul(100)
         .and_then(|y| y.checked_add(cents))
-        .ok_or_else(bad)?;
+        .ok_or_else(too_large)?;
     Ok(Cents(if neg { -v } else { v }))
 }
 

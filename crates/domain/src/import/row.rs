@@ -3,6 +3,7 @@
 use super::cell::{self, Cell, LocalZone};
 use super::report::ErrorReport;
 use super::spec::{Absent, Column, KindSpec, Ty};
+use crate::rules::limits;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
@@ -110,12 +111,15 @@ impl HeaderMap {
             let parsed = if col.export_only {
                 Ok(Cell::Null)
             } else {
-                cell::parse(col, text, zone)
+                // The length first: a 200 MB cell is refused before it is copied anywhere.
+                limits::check_text(col, text)
+                    .and_then(|()| cell::parse(col, text, zone))
+                    .and_then(|c| limits::check_cell(col, &c).map(|()| c))
             };
             match parsed {
                 Ok(c) => cells.push(c),
                 Err(reason) => {
-                    report.push(row_no, self.header(i), text, reason);
+                    report.push(row_no, self.header(i), &limits::preview(text), reason);
                     cells.push(Cell::Null);
                     refused.push(i);
                 }

@@ -114,6 +114,11 @@ pub struct Column {
     pub absent: Absent,
     /// Written by exports but never read by imports (ids, values kaohe computes).
     pub export_only: bool,
+    /// Workflow state (a contract's status and signing time, a claim's status): set only by
+    /// the kind's steps ([`KindSpec::open_states`]). A new record must leave it at its start
+    /// value (`absent`), an edit must leave it as stored; forms, the API and imports that
+    /// try otherwise are refused, naming the column.
+    pub by_steps: bool,
 }
 
 /// Everything kaohe knows about one record kind's files and table.
@@ -173,6 +178,26 @@ impl KindSpec {
             .find(|(_, c)| c.field == field)
     }
 
+    /// For a kind with a workflow ([`Column::by_steps`]): its state column and the states in
+    /// which a record may still be edited through forms, the API and imports. Past them (a
+    /// contract whose review passed, a signed or archived one; a claim a reviewer approved or
+    /// paid) it changes only through its steps. `None` for kinds without steps.
+    pub fn open_states(&self) -> Option<(&'static str, &'static [&'static str])> {
+        match self.kind {
+            "contracts" => Some(("status", &["drafted", "returned"])),
+            "expenses" => Some((
+                "status",
+                &["submitted", "manager_returned", "finance_returned"],
+            )),
+            _ => None,
+        }
+    }
+
+    /// The columns set only by the kind's steps.
+    pub fn step_columns(&self) -> impl Iterator<Item = (usize, &Column)> {
+        self.columns.iter().enumerate().filter(|(_, c)| c.by_steps)
+    }
+
     /// Whether rows of this kind have an `id` column.
     pub fn has_id(&self) -> bool {
         self.columns.first().is_some_and(|c| c.ty == Ty::Id)
@@ -193,6 +218,22 @@ const fn col(
         ty,
         absent,
         export_only: false,
+        by_steps: false,
+    }
+}
+
+/// A column of workflow state, set only by the kind's steps (see [`Column::by_steps`]); a new
+/// record starts with `start`.
+const fn stepped(
+    field: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    ty: Ty,
+    start: Absent,
+) -> Column {
+    Column {
+        by_steps: true,
+        ..col(field, zh, en, ty, start)
     }
 }
 
@@ -518,12 +559,12 @@ pub static CONTRACTS: KindSpec = KindSpec {
             Ty::Money,
             Required,
         ),
-        col(
+        stepped(
             "status",
             "状态",
             "status",
             Ty::Choice(enums::CONTRACT_STATUSES),
-            Required,
+            Absent::Text("drafted"),
         ),
         col("drafted_at", "草拟时间", "drafted_at", Ty::Time, Required),
         col(
@@ -533,16 +574,16 @@ pub static CONTRACTS: KindSpec = KindSpec {
             Ty::Time,
             Required,
         ),
-        col("signed_at", "签约时间", "signed_at", Ty::Time, Null),
-        col(
+        stepped("signed_at", "签约时间", "signed_at", Ty::Time, Null),
+        stepped(
             "signed_day",
             "签约日期",
             "signed_day",
             Ty::Date,
             DayOf("signed_at"),
         ),
-        col("archived_at", "归档时间", "archived_at", Ty::Time, Null),
-        col(
+        stepped("archived_at", "归档时间", "archived_at", Ty::Time, Null),
+        stepped(
             "review_passed_first",
             "首次审核通过",
             "review_passed_first",
@@ -674,7 +715,7 @@ pub static EXPENSES: KindSpec = KindSpec {
         col("amount_cents", "金额(元)", "amount", Ty::Money, Required),
         col("receipts", "票据张数", "receipts", Ty::Int, Absent::Int(0)),
         col("description", "说明", "description", Ty::Text, TEXT),
-        col(
+        stepped(
             "status",
             "状态",
             "status",

@@ -96,7 +96,8 @@ pub fn next_status(status: &str, action: &ExpenseAction) -> Result<&'static str,
 /// period and category (`None`: no budget set, so nothing is over it) and what was already
 /// claimed there (`spent_before`, returned claims excluded by the caller).
 pub fn over_budget(budget: Option<Cents>, spent_before: Cents, amount: Cents) -> bool {
-    budget.is_some_and(|b| spent_before.0 + amount.0 > b.0)
+    // Saturating: sums of stored amounts can never wrap into "within budget".
+    budget.is_some_and(|b| spent_before.0.saturating_add(amount.0) > b.0)
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ pub mod contract;
 pub mod customer;
 pub mod enums;
 pub mod expense;
+pub mod limits;
 pub mod validate;
+pub mod workflow;
 
 pub use validate::{Validate, Violation};

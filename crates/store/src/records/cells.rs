@@ -142,3 +142,48 @@ pub(super) fn val(ty: Ty, cell: &Cell) -> Val {
         (Cell::Null, Decode::Time) => Val::Time(None),
     }
 }
+
+impl crate::Tx {
+    /// Stored record `id` of `spec` as cells (references as ids), read inside this
+    /// transaction; `None` when there is no such row. No data scope: callers check it.
+    pub(super) async fn stored_cells(
+        &mut self,
+        spec: &KindSpec,
+        id: i64,
+    ) -> Result<Option<Vec<Cell>>> {
+        let columns: Vec<String> = spec
+            .columns
+            .iter()
+            .map(|c| format!("t.{}", c.field))
+            .collect();
+        let mut sql = Sql::new(&format!(
+            "SELECT {} FROM {} t WHERE t.id = ",
+            columns.join(", "),
+            spec.table
+        ));
+        sql.bind(id);
+        let decoders = decoders(spec, false);
+        let vals = sql.vals().to_vec();
+        let found = match self {
+            crate::Tx::Sqlite(t) => {
+                let rows = bind_all!(sqlx::query(sql.text()), vals)
+                    .fetch_all(&mut **t)
+                    .await?;
+                match rows.first() {
+                    Some(row) => Some(row_cells!(row, decoders)),
+                    None => None,
+                }
+            }
+            crate::Tx::Postgres(t) => {
+                let rows = bind_all!(sqlx::query(sql.text()), vals)
+                    .fetch_all(&mut **t)
+                    .await?;
+                match rows.first() {
+                    Some(row) => Some(row_cells!(row, decoders)),
+                    None => None,
+                }
+            }
+        };
+        Ok(found)
+    }
+}

@@ -16,8 +16,9 @@ use kaohe_domain::import::{
     Cell, Column, ErrorReport, HeaderMap, KindSpec, LocalZone, RefKind, Ty, row,
 };
 use kaohe_domain::rules::customer::CustomerIdentity;
+use kaohe_domain::rules::workflow;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Adds a row to the fingerprint of a file's rows (which starts with the file's format): its
 /// cells trimmed, without trailing empty cells, each with its length — so line endings, a
@@ -129,6 +130,12 @@ fn field_of(spec: &KindSpec, column: &str) -> String {
         .iter()
         .find(|c| c.field == column || c.zh == column || c.en.eq_ignore_ascii_case(column))
         .map_or_else(|| column.to_string(), |c| c.field.to_string())
+}
+
+/// Whether `spec` is a step history that sets the state of its parent (see
+/// [`Tx::replay_histories`]).
+fn has_history(spec: &KindSpec) -> bool {
+    matches!(spec.kind, "contract_steps" | "expense_steps")
 }
 
 /// The columns that together identify a record of a kind without a single business key (its
@@ -295,6 +302,10 @@ struct Importer<'a, T> {
     /// A file: the fingerprint of its rows as read ([`rows_fingerprint`]), which a second
     /// import of the same rows finds in `import_batches`.
     rows_sha: Option<Sha256>,
+    /// Step histories: the contracts or claims whose state they set, replayed once written.
+    parents: BTreeSet<i64>,
+    /// A form editing a record with workflow state: the stored record's cells.
+    edit_stored: Option<Vec<Cell>>,
 }
 
 impl<'a, T: StoredRecord> Importer<'a, T> {
@@ -320,6 +331,8 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             edit_id: None,
             held: None,
             rows_sha: opts.sha256.is_some().then(Sha256::new),
+            parents: BTreeSet::new(),
+            edit_stored: None,
         };
         Store::may_import(viewer, T::SPEC)?;
         let mut tx = store.begin().await?;
@@ -344,6 +357,8 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             });
         }
         me.record_batch(&mut tx, rows, rows_sha).await?;
+        tx.replay_histories(viewer, T::SPEC, &me.parents, opts.zone)
+            .await?;
         tx.commit_import().await?;
         Ok(ImportOutcome {
             rows,
@@ -395,6 +410,8 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             edit_id: id,
             held: Some(Vec::new()),
             rows_sha: None,
+            parents: BTreeSet::new(),
+            edit_stored: None,
         };
         let tx = store.begin().await?;
         let mut slot = Slot::Here(tx);
@@ -404,6 +421,9 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             Some(id) => Some(tx.stored_json(viewer, spec, id).await?),
             None => None,
         };
+        if let Some(id) = id.filter(|_| spec.step_columns().next().is_some()) {
+            me.edit_stored = tx.stored_cells(spec, id).await?;
+        }
         let headers: Vec<String> = fields.iter().map(|f| f.0.clone()).collect();
         let row: Vec<String> = fields.iter().map(|f| f.1.clone()).collect();
         if let Some(map) = HeaderMap::new(spec, &headers, &mut me.report) {
@@ -420,6 +440,7 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         }
         let records = me.held.unwrap_or_default();
         T::write(&mut tx, viewer, &records).await?;
+        tx.replay_histories(viewer, spec, &me.parents, zone).await?;
         let id = match (id, before) {
             (Some(id), Some(_)) => id,
             _ => {
@@ -567,6 +588,20 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
         if let (Some(id), true) = (self.edit_id, self.spec.has_id()) {
             cells[0] = Cell::Int(id);
         }
+        if let Some(stored) = &self.edit_stored {
+            // Workflow state left blank keeps what is stored (a form shows it locked); state
+            // that is given must be what is stored, and a record past review is not edited.
+            for (i, _) in self.spec.step_columns() {
+                if map.text(text, i).trim().is_empty() {
+                    cells[i] = stored[i].clone();
+                }
+            }
+            for (col, reason) in workflow::edit_violations(self.spec, stored, &cells) {
+                let i = self.spec.column(col.field).map_or(0, |(i, _)| i);
+                self.report
+                    .push(row_no, map.header(i), map.text(text, i), reason);
+            }
+        }
         // References are checked even in a row with other errors, so the report lists them all.
         let resolved = self.resolve(slot, map, row_no, &mut cells).await?;
         if !resolved || self.report.total > errors_before {
@@ -581,6 +616,17 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
             let i = self.spec.column(v.field).map_or(0, |(i, _)| i);
             self.report
                 .push(row_no, map.header(i), map.text(text, i), v.message);
+        }
+        // A new record starts in its kind's start state; only steps move it on.
+        if self.edit_id.is_none() {
+            for (col, reason) in workflow::start_violations(self.spec, &cells) {
+                let i = self.spec.column(col.field).map_or(0, |(i, _)| i);
+                self.report
+                    .push(row_no, map.header(i), map.text(text, i), reason);
+            }
+        }
+        if let Some(parent) = record.parent_id().filter(|_| has_history(self.spec)) {
+            self.parents.insert(parent);
         }
         let key = self
             .spec

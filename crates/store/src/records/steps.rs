@@ -10,12 +10,13 @@ use crate::sql::Sql;
 use crate::{Result, Store, StoreError, Tx, Viewer};
 use chrono::{DateTime, Utc};
 use kaohe_domain::Cents;
-use kaohe_domain::import::LocalZone;
 use kaohe_domain::import::spec::{CONTRACTS, EXPENSES};
+use kaohe_domain::import::{KindSpec, LocalZone};
 use kaohe_domain::roles::Role;
 use kaohe_domain::rules::contract::{ContractAction, ContractStage};
 use kaohe_domain::rules::expense::{self, ExpenseAction};
 use serde_json::json;
+use std::collections::BTreeSet;
 
 /// Who may take each contract step: the legal / manager review is a manager's; filing in the
 /// archive is the sales clerk's (销售内勤 keeps the contracts) or a manager's; signing is
@@ -379,6 +380,155 @@ impl Tx {
                     "outcome": outcome,
                     "comment": comment,
                 })),
+            },
+        )
+        .await
+    }
+}
+
+impl Tx {
+    /// Sets the state of the contracts or claims (`ids`) whose step history `spec`
+    /// (`contract_steps`, `expense_steps`) was just written, by replaying every stored step in
+    /// time order through the same flow rules as a step taken now. A history that breaks them
+    /// (signing before a passed review, paying an unapproved claim) is refused, naming the
+    /// record. Audited per record, before and after.
+    pub(super) async fn replay_histories(
+        &mut self,
+        viewer: &Viewer,
+        spec: &KindSpec,
+        ids: &BTreeSet<i64>,
+        zone: &dyn LocalZone,
+    ) -> Result<()> {
+        for &id in ids {
+            match spec.kind {
+                "contract_steps" => self.replay_contract(viewer, id, zone).await?,
+                "expense_steps" => self.replay_expense(viewer, id).await?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn replay_contract(
+        &mut self,
+        viewer: &Viewer,
+        id: i64,
+        zone: &dyn LocalZone,
+    ) -> Result<()> {
+        let mut sql = Sql::new("SELECT status, drafted_at FROM contracts WHERE id = ");
+        sql.bind(id);
+        let rows: Vec<(String, DateTime<Utc>)> = self.fetch_all(&sql).await?;
+        let Some((before, drafted_at)) = rows.into_iter().next() else {
+            return Ok(());
+        };
+        let mut sql =
+            Sql::new("SELECT step, outcome, at, comment FROM contract_steps WHERE contract_id = ");
+        sql.bind(id).push(" ORDER BY at, id");
+        let steps: Vec<(String, String, DateTime<Utc>, String)> = self.fetch_all(&sql).await?;
+        let bad = |m: String| refused("contract_steps", format!("contract {id}: {m}"));
+        let (mut stage, mut previous) = (ContractStage::Drafted, drafted_at);
+        let (mut signed_at, mut archived_at, mut first) = (None, None, true);
+        for (step, outcome, at, comment) in steps {
+            let action = match (step.as_str(), outcome.as_str()) {
+                ("drafted", _) => continue,
+                ("review", o) => ContractAction::Review {
+                    passed: o == "passed",
+                    comment,
+                },
+                ("signed", _) => ContractAction::Sign,
+                ("archived", _) => ContractAction::Archive,
+                (s, o) => return Err(bad(format!("unknown step {s} / {o}"))),
+            };
+            stage = stage
+                .apply(&action, at, previous)
+                .map_err(|e| bad(e.to_string()))?;
+            match action {
+                ContractAction::Sign => signed_at = Some(at),
+                ContractAction::Archive => archived_at = Some(at),
+                ContractAction::Review { passed: false, .. } => first = false,
+                ContractAction::Review { .. } => {}
+            }
+            previous = at;
+        }
+        self.touch_stored_id(&CONTRACTS, id).await?;
+        let mut sql = Sql::new("UPDATE contracts SET status = ");
+        sql.bind(stage.status())
+            .push(", signed_at = ")
+            .bind(signed_at)
+            .push(", signed_day = ")
+            .bind(signed_at.map(|t| zone.to_local(t).date()));
+        sql.push(", archived_at = ")
+            .bind(archived_at)
+            .push(", review_passed_first = ")
+            .bind(first)
+            .push(" WHERE id = ")
+            .bind(id);
+        self.run(&sql).await?;
+        self.touch_stored_id(&CONTRACTS, id).await?;
+        self.audit_replay(viewer, CONTRACTS.table, id, &before, stage.status())
+            .await
+    }
+
+    async fn replay_expense(&mut self, viewer: &Viewer, id: i64) -> Result<()> {
+        let mut sql = Sql::new("SELECT status, submitted_at FROM expenses WHERE id = ");
+        sql.bind(id);
+        let rows: Vec<(String, DateTime<Utc>)> = self.fetch_all(&sql).await?;
+        let Some((before, submitted_at)) = rows.into_iter().next() else {
+            return Ok(());
+        };
+        let mut sql =
+            Sql::new("SELECT step, outcome, at, comment FROM expense_steps WHERE expense_id = ");
+        sql.bind(id).push(" ORDER BY at, id");
+        let steps: Vec<(String, String, DateTime<Utc>, String)> = self.fetch_all(&sql).await?;
+        let bad = |m: String| refused("expense_steps", format!("expense claim {id}: {m}"));
+        let mut status: &'static str = "submitted";
+        let mut previous = submitted_at;
+        for (step, outcome, at, comment) in steps {
+            let approved = outcome == "approved";
+            let action = match step.as_str() {
+                "manager_review" => ExpenseAction::ManagerReview { approved, comment },
+                "finance_review" => ExpenseAction::FinanceReview { approved, comment },
+                "payout" => ExpenseAction::Pay,
+                s => return Err(bad(format!("unknown step {s}"))),
+            };
+            if at < previous {
+                return Err(bad(format!(
+                    "a step cannot be earlier than the previous step ({previous})"
+                )));
+            }
+            // A review after a return means the claimant resubmitted it (no step row of its own).
+            if status.ends_with("_returned") && !matches!(action, ExpenseAction::Pay) {
+                status = expense::next_status(status, &ExpenseAction::Resubmit)
+                    .map_err(|e| bad(e.to_string()))?;
+            }
+            status = expense::next_status(status, &action).map_err(|e| bad(e.to_string()))?;
+            previous = at;
+        }
+        self.touch_stored_id(&EXPENSES, id).await?;
+        let mut sql = Sql::new("UPDATE expenses SET status = ");
+        sql.bind(status).push(" WHERE id = ").bind(id);
+        self.run(&sql).await?;
+        self.touch_stored_id(&EXPENSES, id).await?;
+        self.audit_replay(viewer, EXPENSES.table, id, &before, status)
+            .await
+    }
+
+    async fn audit_replay(
+        &mut self,
+        viewer: &Viewer,
+        table: &'static str,
+        id: i64,
+        before: &str,
+        after: &str,
+    ) -> Result<()> {
+        self.audit(
+            viewer,
+            AuditEntry {
+                action: "update",
+                entity: table,
+                entity_id: id.to_string(),
+                before: Some(json!({ "status": before })),
+                after: Some(json!({ "status": after, "from": "step history" })),
             },
         )
         .await

@@ -11,12 +11,12 @@ use crate::{Result, StoreError, Tx, Viewer};
 use kaohe_domain::Cents;
 use kaohe_domain::Period;
 use kaohe_domain::catalogue::RecordKind;
-use kaohe_domain::import::spec::Ty;
+use kaohe_domain::import::spec::{Column, Ty};
 use kaohe_domain::import::{Cell, ImportRecord, KindSpec, row};
 use kaohe_domain::org::{Assignment, Department, Employee, Level, Position, Team};
 use kaohe_domain::records::*;
 use kaohe_domain::roles::Scope;
-use kaohe_domain::rules::expense;
+use kaohe_domain::rules::{expense, limits, workflow};
 use std::collections::BTreeSet;
 
 /// A record kind the store can write: its file columns and rules (domain) and its table row.
@@ -232,6 +232,8 @@ impl Tx {
     /// customer's credit, or for a customer under watch, is refused without a manager's
     /// approval (see [`crate::credit`]).
     pub async fn write_orders(&mut self, viewer: &Viewer, records: &[Order]) -> Result<u64> {
+        // Bounds before any sum over the amounts.
+        check_bounds(records)?;
         self.check_order_credit(records).await?;
         let n = self.write_records(viewer, records).await?;
         self.reclassify_customers(records.iter().map(|o| o.customer_id).collect())
@@ -242,6 +244,8 @@ impl Tx {
     /// Writes contracts (合同); a contract signed beyond its customer's credit needs a
     /// manager's approval (see [`crate::credit`]).
     pub async fn write_contracts(&mut self, viewer: &Viewer, records: &[Contract]) -> Result<u64> {
+        check_bounds(records)?;
+        check_start_states(records)?;
         self.check_contract_credit(records).await?;
         self.write_records(viewer, records).await
     }
@@ -249,6 +253,7 @@ impl Tx {
     /// Writes expense claims (销售费用), flagging each that takes its department past the
     /// budget of its period and category.
     pub async fn write_expenses(&mut self, viewer: &Viewer, records: &[Expense]) -> Result<u64> {
+        check_bounds(records)?;
         let mut flagged = records.to_vec();
         for i in 0..flagged.len() {
             let e = &flagged[i];
@@ -258,11 +263,13 @@ impl Tx {
                     (p.department_id, &p.category, Period::month_of(p.day))
                         == (e.department_id, &e.category, Period::month_of(e.day))
                 })
-                .map(|p| p.amount_cents)
-                .sum();
+                .fold(0, |sum, p| sum.saturating_add(p.amount_cents));
             let (budget, spent) = self.budget_and_spent(e).await?;
-            flagged[i].over_budget =
-                expense::over_budget(budget, Cents(spent + in_batch), Cents(e.amount_cents));
+            flagged[i].over_budget = expense::over_budget(
+                budget,
+                Cents(spent.saturating_add(in_batch)),
+                Cents(e.amount_cents),
+            );
         }
         self.write_records(viewer, &flagged).await
     }
@@ -318,6 +325,8 @@ impl Tx {
                 });
             }
         }
+        check_bounds(records)?;
+        check_start_states(records)?;
         self.check_in_scope(viewer, records.iter().filter_map(ImportRecord::owner))
             .await?;
         self.check_parents_in_scope(viewer, records).await?;
@@ -476,8 +485,20 @@ impl Tx {
         let spec = T::SPEC;
         let id = record.record_id();
         let before = self.stored_json(viewer, spec, id).await?;
-        self.touch_stored(spec, &before).await?;
         let cells = row::to_cells(spec, record);
+        if spec.step_columns().next().is_some() {
+            let stored = self.stored_cells(spec, id).await?.unwrap_or_default();
+            if let Some((col, message)) = workflow::edit_violations(spec, &stored, &cells)
+                .into_iter()
+                .next()
+            {
+                return Err(StoreError::Invalid {
+                    field: col.field.into(),
+                    message,
+                });
+            }
+        }
+        self.touch_stored(spec, &before).await?;
         let mut sql = Sql::new(&format!("UPDATE {} SET ", spec.table));
         for (i, (col, cell)) in spec.columns.iter().zip(&cells).enumerate().skip(1) {
             sql.push(if i > 1 { ", " } else { "" })
@@ -532,6 +553,56 @@ impl Tx {
         let rows: Vec<(i64,)> = self.fetch_all(&sql).await?;
         Ok(rows.first().map_or(0, |r| r.0))
     }
+}
+
+/// Refuses a record with a text longer, an amount larger or a date further out than a person
+/// may type ([`limits`]), naming the field: forms and imports check the same per cell, this
+/// holds for every other caller of the funnel.
+fn check_bounds<T: StoredRecord>(records: &[T]) -> Result<()> {
+    let columns: Vec<Option<&Column>> = T::COLUMNS
+        .iter()
+        .map(|name| T::SPEC.column(name).map(|(_, c)| c))
+        .collect();
+    let mut vals = Vec::with_capacity(columns.len());
+    for r in records {
+        vals.clear();
+        r.values(&mut vals);
+        for (col, v) in columns.iter().zip(&vals) {
+            let Some(col) = col else { continue };
+            let checked = match v {
+                Val::Text(Some(t)) => limits::check_text(col, t),
+                Val::Int(Some(c)) if col.ty == Ty::Money => limits::check_cents(*c),
+                Val::Date(Some(d)) => limits::check_day(*d),
+                Val::Time(Some(t)) => limits::check_day(t.date_naive()),
+                _ => Ok(()),
+            };
+            checked.map_err(|message| StoreError::Invalid {
+                field: col.field.into(),
+                message,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a new record that sets workflow state only steps set ([`workflow`]).
+fn check_start_states<T: StoredRecord>(records: &[T]) -> Result<()> {
+    if T::SPEC.step_columns().next().is_none() {
+        return Ok(());
+    }
+    for r in records.iter().filter(|r| r.record_id() == 0) {
+        let cells = row::to_cells(T::SPEC, r);
+        if let Some((col, message)) = workflow::start_violations(T::SPEC, &cells)
+            .into_iter()
+            .next()
+        {
+            return Err(StoreError::Invalid {
+                field: col.field.into(),
+                message,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// One JSON text of a stored row, for the audit log's "before": each column as text, which
