@@ -600,6 +600,8 @@ pub async fn bonus(store: &Store, cmd: &BonusCommand) -> Result<()> {
 /// Writes payroll rows as CSV or xlsx (by the file's extension).
 pub fn write_payroll(path: &Path, rows: &[kaohe_domain::bonus::PayrollRow]) -> Result<()> {
     use kaohe_domain::bonus::PAYROLL_HEADER;
+    use kaohe_domain::import::cell::OutCell;
+    use kaohe_domain::import::files::csv_cell;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -611,7 +613,16 @@ pub fn write_payroll(path: &Path, rows: &[kaohe_domain::bonus::PayrollRow]) -> R
                 .with_context(|| format!("cannot write {}", path.display()))?;
             w.write_record(PAYROLL_HEADER)?;
             for r in rows {
-                w.write_record(r.fields())?;
+                // Names and bases are text a person typed: neutralised against spreadsheet
+                // formulas like every CSV export; the amount stays a number.
+                w.write_record(r.fields().iter().enumerate().map(|(c, f)| {
+                    let cell = if c == 5 {
+                        OutCell::Number(0.0, f.clone())
+                    } else {
+                        OutCell::Text(f.clone())
+                    };
+                    csv_cell(&cell).into_owned()
+                }))?;
             }
             w.flush()?;
         }
@@ -674,4 +685,30 @@ pub async fn ladder(store: &Store, cmd: &LadderCommand, today: NaiveDate) -> Res
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payroll_csv_neutralises_formulas_in_text_and_keeps_the_amount_a_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("payroll.csv");
+        let row = kaohe_domain::bonus::PayrollRow {
+            employee_no: "E001".into(),
+            name: "=HYPERLINK(\"http://x\",\"y\")".into(),
+            period: "2026-10".into(),
+            item: "performance_bonus".into(),
+            item_zh: "绩效奖金".into(),
+            amount: kaohe_domain::Cents(123_450),
+            basis: "@SUM(1)".into(),
+        };
+        write_payroll(&path, &[row]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let line = text.lines().nth(1).unwrap();
+        assert!(line.contains("\"'=HYPERLINK("), "{line}");
+        assert!(line.contains(",'@SUM(1)"), "{line}");
+        assert!(line.contains(",1234.50,"), "{line}");
+    }
 }
