@@ -4,8 +4,8 @@ cannot stall the others"). Probes GET /api/me as the probe user, one request at 
 SECONDS in each phase:
   baseline    nothing else running;
   exports     the rep runs 4 xlsx exports of calls in parallel, each starting again when it
-              ends (a refused one, 429, waits its Retry-After like a browser user would retry);
-  sign-ins    60 failed sign-ins a second arrive (wrong passwords for the rep's name).
+              ends (a refused one, 429, waits its Retry-After like a browser user would retry).
+(Failed sign-ins: bench/signin_load.sh.)
 Prints a markdown table: phase, probe requests, p50, p90, p99, max (ms), and what the load did.
 
   bench/isolation.py URL PROBE_TOKEN REP_TOKEN [SECONDS]
@@ -54,36 +54,6 @@ def exporter(stop, counts):
             raise SystemExit(f"export answered {r.status}: {body[:200]!r}")
 
 
-def signer(stop, counts):
-    # 60 a second, paced; each one a fresh connection like a scripted attacker.
-    n = 0
-    start = time.perf_counter()
-    while not stop.is_set():
-        due = start + n / 60.0
-        now = time.perf_counter()
-        if due > now:
-            time.sleep(due - now)
-        n += 1
-        c = conn()
-        try:
-            c.request("GET", "/login")
-            r = c.getresponse()
-            page = r.read().decode("utf-8", "replace")
-            cookie = r.getheader("Set-Cookie", "").split(";")[0]
-            at = page.find('name="csrf" value="')
-            csrf = page[at + 19:].split('"')[0] if at >= 0 else ""
-            body = urllib.parse.urlencode({"username": "rep", "password": f"wrong-{n}", "csrf": csrf})
-            c.request("POST", "/login", body=body, headers={
-                "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
-            r = c.getresponse()
-            r.read()
-            counts[r.status] = counts.get(r.status, 0) + 1
-        except OSError as e:
-            counts[str(e)] = counts.get(str(e), 0) + 1
-        finally:
-            c.close()
-
-
 def phase(name, loads):
     stop, counts, threads = threading.Event(), {}, []
     for target, n in loads:
@@ -111,4 +81,3 @@ print("| phase | probe requests | p50 ms | p90 ms | p99 ms | max ms | load's ans
 print("|---|---|---|---|---|---|---|")
 phase("baseline", [])
 phase("4 parallel xlsx exports by the rep", [(exporter, 4)])
-phase("60 failed sign-ins/s", [(signer, 1)])

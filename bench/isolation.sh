@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# One user cannot stall the others (docs/performance.md): the release server on the demo
-# company; another user's GET /api/me p50/p90/p99 alone, while the rep runs 4 parallel xlsx
-# exports, and while 60 failed sign-ins a second arrive (bench/isolation.py).
+# One user cannot stall the others (docs/performance.md): the server on the demo company;
+# another user's GET /api/me p50/p90/p99 alone and while the rep runs 4 parallel xlsx exports
+# (bench/isolation.py). Failed sign-ins: bench/signin_load.sh.
 #
 #   bench/isolation.sh [SECONDS]       # default 20 per phase
 #   KAOHE_BIN=target/release/kaohe (default; not built here: cargo build --release -p kaohe)

@@ -753,6 +753,7 @@ async fn serve(store: Store, cfg: &Config) -> Result<()> {
         .with_upload_limits(kaohe_web::import::UploadLimits {
             bulk: cfg.max_upload_bytes,
             personal: cfg.max_personal_upload_bytes,
+            by_kind: std::sync::Arc::new(cfg.max_upload_bytes_by_kind.clone()),
         })
         .with_read_limits(cfg.read_limits)
         .with_sign_in_limit(cfg.sign_ins_per_minute);

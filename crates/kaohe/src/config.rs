@@ -42,6 +42,9 @@ pub struct FileConfig {
     pub import_max_unzipped_mb: Option<u64>,
     /// Failed sign-ins allowed per client address and minute (default 10; 0: no limit).
     pub sign_ins_per_minute: Option<u32>,
+    /// The largest import upload of a record kind, in MB (a table of `kind = MB`; default none:
+    /// the role's limit alone).
+    pub max_upload_mb_by_kind: Option<std::collections::BTreeMap<String, u64>>,
 }
 
 /// Values given on the command line or through `KAOHE_…` variables (clap merges those two).
@@ -72,6 +75,8 @@ pub struct Config {
     pub heavy_requests_per_user: usize,
     /// The largest import upload accepted from every other role, in bytes.
     pub max_personal_upload_bytes: u64,
+    /// The largest import upload of a record kind, in bytes.
+    pub max_upload_bytes_by_kind: std::collections::BTreeMap<String, u64>,
     /// What an imported file may hold (web and `kaohe import`).
     pub read_limits: ReadLimits,
     /// Failed sign-ins allowed per client address and minute (0: no limit).
@@ -104,6 +109,7 @@ impl Config {
     /// Resolves every setting: overrides, then the file, then `default_db` and built-ins.
     pub fn resolve(over: Overrides, file: FileConfig, default_db: &str) -> Result<Self> {
         let server_limits = server_limits(&file)?;
+        let max_upload_bytes_by_kind = upload_limits_by_kind(&file)?;
         let read_limits = read_limits(&file)?;
         let company_name = over
             .company_name
@@ -143,6 +149,7 @@ impl Config {
             .map_or(kaohe_web::import::MAX_PERSONAL_UPLOAD_BYTES, |mb| mb << 20)
             .min(max_upload_bytes);
         Ok(Config {
+            max_upload_bytes_by_kind,
             company_name,
             time_zone,
             language,
@@ -186,6 +193,21 @@ fn positive(key: &str, value: Option<usize>, default: usize) -> Result<usize> {
         Some(n) => Ok(n),
         None => Ok(default),
     }
+}
+
+/// `max_upload_mb_by_kind`: each key a record kind, each value at least 1 MB.
+fn upload_limits_by_kind(file: &FileConfig) -> Result<std::collections::BTreeMap<String, u64>> {
+    let mut out = std::collections::BTreeMap::new();
+    for (kind, &mb) in file.max_upload_mb_by_kind.iter().flatten() {
+        if let Err(e) = kaohe_domain::import::spec::kind(kind) {
+            bail!("{DEFAULT_CONFIG_FILE}: max_upload_mb_by_kind.{kind}: {e}");
+        }
+        if mb == 0 {
+            bail!("{DEFAULT_CONFIG_FILE}: max_upload_mb_by_kind.{kind} must be at least 1");
+        }
+        out.insert(kind.clone(), mb << 20);
+    }
+    Ok(out)
 }
 
 /// The import limits of the file's settings over the defaults; a zero is refused (it would
@@ -294,6 +316,18 @@ mod tests {
             4 << 20,
             "never above max_upload_mb"
         );
+        let by_kind = |table: &str| {
+            let file: FileConfig =
+                toml::from_str(&format!("[max_upload_mb_by_kind]\n{table}")).unwrap();
+            Config::resolve(Overrides::default(), file, "x")
+        };
+        assert_eq!(
+            by_kind("departments = 1").unwrap().max_upload_bytes_by_kind["departments"],
+            1 << 20
+        );
+        let e = by_kind("departmnts = 1").unwrap_err().to_string();
+        assert!(e.contains("max_upload_mb_by_kind.departmnts"), "{e}");
+        assert!(by_kind("calls = 0").is_err());
         assert_eq!(
             (c.read_limits.max_rows, c.read_limits.max_columns),
             (1000, 40)

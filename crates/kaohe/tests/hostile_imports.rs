@@ -565,3 +565,24 @@ async fn kaohe_import_refuses_the_far_cell_workbook_with_a_clear_error_and_does_
         assert!(stderr.contains("zip bomb"), "{backend}: {stderr}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kinds_own_upload_limit_applies_below_the_roles() {
+    let limits = kaohe_web::import::UploadLimits {
+        by_kind: std::sync::Arc::new([("departments".to_string(), 1024)].into()),
+        ..Default::default()
+    };
+    let app = support::spawn_demo_with(kaohe_testkit::sqlite(), move |s| {
+        s.with_upload_limits(limits)
+    })
+    .await;
+    let admin = sign_in(&app, "admin").await;
+    let mut file = String::from("编码,名称\n");
+    file.push_str(&"\n".repeat(1025 - file.len()));
+    let (status, answer) = upload(&app, &admin, "departments", "d.csv", file.clone()).await;
+    assert_eq!(status, 413, "{answer}");
+    assert!(answer.to_string().contains("1 KB"), "{answer}");
+    // The same bytes of another kind are within the administrator's limit.
+    let (status, answer) = upload(&app, &admin, "calls", "c.csv", file).await;
+    assert_eq!(status, 200, "{answer}");
+}

@@ -1161,16 +1161,15 @@ pub async fn preview_api(
             state.store.employee_by_code(&me.viewer, code).await?.id
         }
     };
+    // A preview evaluates the formula over a month of records.
+    let (store, viewer, indicator) = (state.store.clone(), me.viewer.clone(), body.indicator);
     let p = state
-        .store
-        .preview_formula(
-            &me.viewer,
-            &formula,
-            body.indicator.as_deref(),
-            period,
-            employee,
-        )
-        .await?;
+        .run_heavy(me.user.id, async move {
+            store
+                .preview_formula(&viewer, &formula, indicator.as_deref(), period, employee)
+                .await
+        })
+        .await??;
     Ok(Json(PreviewAnswer {
         period: p.period,
         employee_id: p.employee_id,

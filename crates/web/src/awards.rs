@@ -168,10 +168,12 @@ pub async fn compute_api(
 ) -> Result<Json<Vec<AwardRow>>, WebError> {
     me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let period = month(&f.period)?;
+    let (store, viewer) = (state.store.clone(), me.viewer.clone());
     state
-        .store
-        .compute_awards(&me.viewer, period)
-        .await
+        .run_heavy(me.user.id, async move {
+            store.compute_awards(&viewer, period).await
+        })
+        .await?
         .map_err(WebError::store(me.lang))?;
     let rows = state.store.awards_in_scope(&me.viewer, period).await?;
     Ok(Json(rows.into_iter().map(|(row, _)| row).collect()))
@@ -348,10 +350,12 @@ pub async fn compute_form(
 ) -> Result<Response, WebError> {
     me.check_csrf(f.csrf.as_deref())?;
     let period = month(&f.period)?;
+    let (store, viewer) = (state.store.clone(), me.viewer.clone());
     let done = state
-        .store
-        .compute_awards(&me.viewer, period)
-        .await
+        .run_heavy(me.user.id, async move {
+            store.compute_awards(&viewer, period).await
+        })
+        .await?
         .map(|_| ())
         .map_err(WebError::store(me.lang));
     after_form(&state, &me, period, done, "").await

@@ -45,12 +45,15 @@ pub const MAX_PERSONAL_UPLOAD_BYTES: u64 = 8 << 20;
 /// company's files in bulk; reps, team leaders, managers, customer service and the committee
 /// import their own records. Which kinds a role may import at all is the store's
 /// ([`Store::may_import`]), checked before this.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadLimits {
     /// Bytes for the roles that import in bulk.
     pub bulk: u64,
     /// Bytes for everyone else.
     pub personal: u64,
+    /// Bytes by record kind (`calls`, `departments`, …), below the role's limit: a company's
+    /// departments or positions never fill more than a few KB.
+    pub by_kind: std::sync::Arc<BTreeMap<String, u64>>,
 }
 
 impl Default for UploadLimits {
@@ -58,6 +61,7 @@ impl Default for UploadLimits {
         UploadLimits {
             bulk: MAX_UPLOAD_BYTES,
             personal: MAX_PERSONAL_UPLOAD_BYTES,
+            by_kind: std::sync::Arc::default(),
         }
     }
 }
@@ -69,6 +73,12 @@ impl UploadLimits {
             Role::Admin | Role::Hr | Role::Finance | Role::Clerk => self.bulk,
             _ => self.personal,
         }
+    }
+
+    /// The largest upload `role` may send of records of `kind`.
+    pub fn for_upload(&self, role: Role, kind: &str) -> u64 {
+        let by_role = self.for_role(role);
+        self.by_kind.get(kind).map_or(by_role, |&k| by_role.min(k))
     }
 }
 /// How many imports this process remembers in memory (the database keeps them all).
@@ -241,7 +251,7 @@ pub async fn start(
     };
     // Who may import what is settled before a byte of the body is read.
     Store::may_import(&me.viewer, spec)?;
-    let limit = state.upload_limits.for_role(me.viewer.role);
+    let limit = state.upload_limits.for_upload(me.viewer.role, spec.kind);
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -356,7 +366,7 @@ fn too_large(name: &str, limit: u64) -> WebError {
         status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
         field: "file".into(),
         message: format!(
-            "{name}: the file is larger than {} KB, the most your role may upload; nothing was imported",
+            "{name}: the file is larger than {} KB, the most your role may upload of this kind of record; nothing was imported",
             limit >> 10
         ),
     }

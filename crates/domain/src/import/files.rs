@@ -23,6 +23,12 @@ pub trait RowSource {
     fn format(&self) -> &'static str {
         ""
     }
+
+    /// The column (0-based) of the cell that made the last [`RowSource::next_row`] fail, when
+    /// one cell did: the import names the column by its header.
+    fn failed_column(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// What a record file may hold; checked while reading, before anything is kept.
@@ -133,6 +139,7 @@ pub struct CsvRows<R: Read> {
     record: csv::StringRecord,
     limits: ReadLimits,
     rows: u64,
+    failed_column: Option<u32>,
 }
 
 impl<R: Read> CsvRows<R> {
@@ -164,11 +171,12 @@ impl<R: Read> CsvRows<R> {
             record: csv::StringRecord::new(),
             limits: *limits,
             rows: 0,
+            failed_column: None,
         }
     }
 
     /// The cell limits of row `row` (1-based), checked once it is read.
-    fn check_row(&self, row: u64) -> Result<(), String> {
+    fn check_row(&mut self, row: u64) -> Result<(), String> {
         if row > self.limits.max_rows {
             return Err(format!(
                 "row {row}: the file has more than {} rows, the most an import may have",
@@ -182,6 +190,7 @@ impl<R: Read> CsvRows<R> {
             .position(|c| !c.trim().is_empty())
         {
             let col = self.limits.max_columns + extra as u32;
+            self.failed_column = Some(col);
             return Err(format!(
                 "row {row}, column {}: a value beyond the {} columns a record file may have",
                 column_name(col),
@@ -192,6 +201,7 @@ impl<R: Read> CsvRows<R> {
             if cell.len() > self.limits.max_cell_chars
                 && cell.chars().count() > self.limits.max_cell_chars
             {
+                self.failed_column = Some(i as u32);
                 return Err(format!(
                     "row {row}, column {}: the cell has more than {} characters",
                     column_name(i as u32),
@@ -217,8 +227,13 @@ impl<R: Read> RowSource for CsvRows<R> {
         "csv"
     }
 
+    fn failed_column(&self) -> Option<u32> {
+        self.failed_column
+    }
+
     fn next_row(&mut self, buf: &mut Vec<String>) -> Result<bool, String> {
         buf.clear();
+        self.failed_column = None;
         self.reader.get_mut().mark();
         match self.reader.read_record(&mut self.record) {
             Ok(false) => Ok(false),

@@ -532,7 +532,11 @@ impl<'a, T: StoredRecord> Importer<'a, T> {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
-                    self.report.push(rows + 2, "", "", e);
+                    let column = source
+                        .failed_column()
+                        .and_then(|c| headers.get(c as usize))
+                        .map_or("", |h| h.trim());
+                    self.report.push(rows + 2, column, "", e);
                     break;
                 }
             }
