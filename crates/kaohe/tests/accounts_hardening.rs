@@ -16,14 +16,7 @@ use support::{TestApp, hidden_csrf, spawn_demo, spawn_demo_with};
 
 /// A session's CSRF token, read from `/api/me`.
 async fn csrf_of(app: &TestApp, client: &reqwest::Client) -> String {
-    let me: serde_json::Value = client
-        .get(app.url("/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(client).await;
     me["csrf_token"].as_str().unwrap().to_string()
 }
 
@@ -441,8 +434,17 @@ async fn forty_parallel_wrong_passwords_are_checked_at_most_five_times_and_lock_
             guesses.spawn(sign_in_at(app.addr, "leader".into(), guess));
         }
         let answers = guesses.join_all().await;
+        // A refusal is 401; on a loaded machine the bounded queue of password checks may
+        // also answer 503 to some (by design: it never queues without bound). None gets in.
         assert!(
-            answers.iter().all(|(s, _)| *s == StatusCode::UNAUTHORIZED),
+            answers
+                .iter()
+                .all(|(s, _)| *s == StatusCode::UNAUTHORIZED
+                    || *s == StatusCode::SERVICE_UNAVAILABLE),
+            "{backend}: {answers:?}"
+        );
+        assert!(
+            answers.iter().any(|(s, _)| *s == StatusCode::UNAUTHORIZED),
             "{backend}: {answers:?}"
         );
         let checked = kaohe_store::users::testing::password_checks(user.id) - before;

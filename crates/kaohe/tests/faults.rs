@@ -133,14 +133,7 @@ async fn health(app: &support::TestApp) -> (StatusCode, Value) {
 
 async fn signed_in_rep(app: &support::TestApp) -> (reqwest::Client, Value, String) {
     let rep = app.sign_in("rep", "kaohe-demo").await;
-    let me: Value = rep
-        .get(app.url("/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&rep).await;
     let csrf = me["csrf_token"].as_str().unwrap().to_string();
     (rep, me, csrf)
 }

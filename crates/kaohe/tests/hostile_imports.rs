@@ -113,14 +113,7 @@ fn zip_bomb(mib: u32) -> Vec<u8> {
 /// The signed-in client of `user` and its CSRF token.
 async fn sign_in(app: &TestApp, user: &str) -> (reqwest::Client, String) {
     let client = app.sign_in(user, "kaohe-demo").await;
-    let me: Value = client
-        .get(app.url("/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&client).await;
     let csrf = me["csrf_token"].as_str().unwrap().to_string();
     (client, csrf)
 }

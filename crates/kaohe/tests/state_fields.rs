@@ -51,14 +51,7 @@ fn filter(field: &str, value: &str) -> Query {
 
 async fn rep(app: &TestApp) -> Rep {
     let client = app.sign_in("rep", "kaohe-demo").await;
-    let me: Value = client
-        .get(app.url("/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&client).await;
     let system = Viewer::system("test");
     let id = me["employee_id"].as_i64().unwrap();
     let code = app.store.employee(&system, id).await.unwrap().code;
@@ -789,14 +782,7 @@ async fn an_award_beyond_a_billion_yuan_is_refused_on_the_web_and_in_the_store()
             .unwrap();
         app.store.compute_awards(&hr, oct).await.unwrap();
         let manager = app.sign_in("manager", "kaohe-demo").await;
-        let me: Value = manager
-            .get(app.url("/api/me"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let me = app.me(&manager).await;
         let csrf = me["csrf_token"].as_str().unwrap().to_string();
         let own = me["employee_id"].as_i64();
         let list: Value = manager

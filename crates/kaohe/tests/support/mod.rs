@@ -40,6 +40,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `GET /api/me` of a signed-in `client`: the account, its person and its CSRF token.
+    pub async fn me(&self, client: &reqwest::Client) -> serde_json::Value {
+        client
+            .get(self.url("/api/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Signs in through the real form (fetching the form's CSRF cookie first).
     pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Client {
         let client = self.client();
