@@ -8,8 +8,8 @@
 use crate::formula::Evaluation;
 use crate::records::Attendance;
 use crate::scheme::{
-    AnnualRule, BonusBand, Composition, GradeBand, NotApplicable, RaterGroup, RaterWeight, Scheme,
-    Weight,
+    AnnualRule, BonusBand, Composition, GradeBand, NotApplicable, RaterGroup, RaterMix,
+    RaterWeight, Scheme, Weight,
 };
 use crate::scoring::{Direction, ScoreError, ScoringRule};
 use std::collections::BTreeMap;
@@ -411,6 +411,21 @@ pub enum CompositionDetail {
         /// Whether a serious violation zeroed it.
         serious_violation: bool,
     },
+    /// A quarter or year made from the stored results of its months ([`longer`]).
+    OverPeriods {
+        /// The mean of the stored period totals.
+        performance: Option<f64>,
+        /// How many stored totals the mean is over.
+        periods: usize,
+        /// How many periods the longer one has.
+        expected: usize,
+        /// The year's attitude part (performance / attitude / ability rule).
+        attitude: Option<f64>,
+        /// The year's ability part.
+        ability: Option<f64>,
+        /// Effective weights (percent) of performance, attitude and ability.
+        weights: Option<[f64; 3]>,
+    },
 }
 
 /// Something the reader of a scorecard must be told.
@@ -430,6 +445,16 @@ pub enum Note {
     SeriousViolation,
     /// The behaviour factor given was outside 0 to the maximum and was clamped.
     FactorClamped,
+    /// A longer period's score is the mean of `present` stored results of its `expected`
+    /// shorter periods.
+    MeanOfPeriods {
+        /// Stored results with a total.
+        present: usize,
+        /// Shorter periods in the longer one.
+        expected: usize,
+    },
+    /// No shorter period has a stored result: there is no total.
+    NoStoredPeriods,
 }
 
 impl Note {
@@ -445,6 +470,10 @@ impl Note {
             Note::BehaviourNotRated => "尚未评定行为系数，无总分".into(),
             Note::SeriousViolation => "有严重违规，本月行为系数为 0".into(),
             Note::FactorClamped => "行为系数超出范围，已按上下限处理".into(),
+            Note::MeanOfPeriods { present, expected } => {
+                format!("按已存储的 {present} 期结果（共 {expected} 期）计算")
+            }
+            Note::NoStoredPeriods => "没有已存储的月度（季度）结果，无总分".into(),
         }
     }
 
@@ -471,6 +500,12 @@ impl Note {
                 "a serious violation set this month's behaviour factor to 0".into()
             }
             Note::FactorClamped => "the behaviour factor was out of range and was clamped".into(),
+            Note::MeanOfPeriods { present, expected } => format!(
+                "made from the {present} stored results of its {expected} shorter periods"
+            ),
+            Note::NoStoredPeriods => {
+                "no monthly (quarterly) result is stored: there is no total".into()
+            }
         }
     }
 }
@@ -484,6 +519,9 @@ pub struct ScorecardInput {
     pub absent_days: u32,
     /// The behaviour assessment (performance × behaviour schemes).
     pub behaviour: Option<Behaviour>,
+    /// Whole-period rater mix: every rating given by each group other than the superior, over
+    /// whatever indicators they rated (their part is the mean).
+    pub group_ratings: BTreeMap<RaterGroup, Vec<f64>>,
 }
 
 /// A person's scorecard for a period: every indicator line, the total, grade and bonus
@@ -498,6 +536,9 @@ pub struct Scorecard {
     pub lines: Vec<ScorecardLine>,
     /// The weighted indicators (full precision).
     pub indicators_total: Option<f64>,
+    /// Whole-period rater mix: the scorecard as the superior's part and the other groups'
+    /// means, weighted ([`RaterMix::WholePeriod`]); what composition then starts from.
+    pub rater_mix: Option<RaterCombination>,
     /// How the total was made.
     pub composition: CompositionDetail,
     /// The period's score (full precision); `None` when there is none (see `notes`).
@@ -517,13 +558,18 @@ impl Scorecard {
     pub fn compute(scheme: &Scheme, input: &ScorecardInput) -> Scorecard {
         let mut notes = Vec::new();
         let (lines, indicators_total) = weighted_lines(scheme, &input.outcomes, &mut notes);
-        let (composition, total) =
-            compose(&scheme.composition, indicators_total, input, &mut notes);
+        let rater_mix = whole_period_mix(scheme, indicators_total, input);
+        let mixed = match &rater_mix {
+            Some(mix) => mix.score,
+            None => indicators_total,
+        };
+        let (composition, total) = compose(&scheme.composition, mixed, input, &mut notes);
         Scorecard {
             scheme: scheme.code.clone(),
             version: scheme.version,
             lines,
             indicators_total,
+            rater_mix,
             composition,
             total,
             total_rounded: total.map(round2),
@@ -532,6 +578,33 @@ impl Scorecard {
             notes,
         }
     }
+}
+
+/// The whole-period rater mix of a scheme that asks for it: the scorecard's total is the
+/// superior's part (there is none without it), each other group's part the mean of its
+/// ratings; a group with nobody in it has its weight spread over the others.
+fn whole_period_mix(
+    scheme: &Scheme,
+    card: Option<f64>,
+    input: &ScorecardInput,
+) -> Option<RaterCombination> {
+    if scheme.rater_mix != RaterMix::WholePeriod {
+        return None;
+    }
+    let mut parts: BTreeMap<RaterGroup, Vec<f64>> = input
+        .group_ratings
+        .iter()
+        .filter(|(g, _)| **g != RaterGroup::Superior)
+        .map(|(g, rs)| (*g, rs.clone()))
+        .collect();
+    let Some(card) = card else {
+        return Some(RaterCombination {
+            score: None,
+            groups: combine_raters(&scheme.raters, &parts).groups,
+        });
+    };
+    parts.insert(RaterGroup::Superior, vec![card]);
+    Some(combine_raters(&scheme.raters, &parts))
 }
 
 fn weighted_lines(
@@ -783,6 +856,9 @@ pub fn annual_score(
         bonus_coefficient: total.and_then(|t| bonus_coefficient(&scheme.bonus, t)),
     }
 }
+
+mod longer;
+pub use longer::{LongerInput, PartLine, PartResult};
 
 #[cfg(test)]
 mod tests;

@@ -212,6 +212,32 @@ impl Period {
         out
     }
 
+    /// The periods of `kind` this period covers, in order: the months of a year, the quarters
+    /// of a year, the months of a quarter, or the period itself when `kind` is its own. Empty
+    /// when `kind` is longer than this period.
+    pub fn parts(self, kind: PeriodKind) -> Vec<Period> {
+        if kind > self.kind() {
+            return Vec::new();
+        }
+        let first = match kind {
+            PeriodKind::Month => Period::month_of(self.start()),
+            PeriodKind::Quarter => Period::Quarter {
+                year: self.start().year(),
+                quarter: self.start().month0() / 3 + 1,
+            },
+            PeriodKind::Year => Period::Year {
+                year: self.start().year(),
+            },
+        };
+        let mut out = Vec::new();
+        let mut p = first;
+        while p.start() < self.end_exclusive() {
+            out.push(p);
+            p = p.next();
+        }
+        out
+    }
+
     /// The months a period covers, in order.
     pub fn months(self) -> Vec<Period> {
         let mut out = Vec::new();
@@ -260,6 +286,21 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_parts_of_a_year_and_a_quarter() {
+        let year = Period::parse("2026").unwrap();
+        let months: Vec<String> = year.parts(PeriodKind::Month).iter().map(|p| p.to_string()).collect();
+        assert_eq!(months.len(), 12);
+        assert_eq!((months[0].as_str(), months[11].as_str()), ("2026-01", "2026-12"));
+        let quarters: Vec<String> = year.parts(PeriodKind::Quarter).iter().map(|p| p.to_string()).collect();
+        assert_eq!(quarters, ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]);
+        let q4 = Period::parse("2026-Q4").unwrap();
+        let months: Vec<String> = q4.parts(PeriodKind::Month).iter().map(|p| p.to_string()).collect();
+        assert_eq!(months, ["2026-10", "2026-11", "2026-12"]);
+        assert_eq!(q4.parts(PeriodKind::Quarter), vec![q4]);
+        assert!(q4.parts(PeriodKind::Year).is_empty());
     }
 
     #[test]

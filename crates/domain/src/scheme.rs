@@ -244,6 +244,21 @@ pub struct IndicatorGroup {
     pub items: Vec<SchemeItem>,
 }
 
+/// What the rater groups' weights combine (SPEC §5a).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RaterMix {
+    /// Each rated indicator is the weighted mean of its groups' ratings; computed indicators
+    /// are not touched.
+    #[default]
+    RatedIndicators,
+    /// Whole period scores (the telesales rule, 当月考核得分 = 上级评估 × 70% + 同事互评平均分 ×
+    /// 20% + 客户评分平均分 × 10%): the superior's part is the whole scorecard, its rated
+    /// indicators as the superior rates them; every other group's part is the mean of its
+    /// ratings.
+    WholePeriod,
+}
+
 /// What a not-applicable indicator (zero denominator) does to the scorecard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -392,6 +407,9 @@ pub struct Scheme {
     /// Who rates the rated indicators, with weights (empty when nothing is rated).
     #[serde(default)]
     pub raters: Vec<RaterWeight>,
+    /// What the rater weights combine.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub rater_mix: RaterMix,
     /// What a not-applicable indicator does.
     #[serde(default, skip_serializing_if = "is_default")]
     pub not_applicable: NotApplicable,
@@ -566,6 +584,15 @@ impl Scheme {
             "rater group weights",
             Weight::sum(self.raters.iter().map(|r| &r.weight)),
         ));
+        if self.rater_mix == RaterMix::WholePeriod
+            && !self.raters.iter().any(|r| r.group == RaterGroup::Superior)
+        {
+            out.push(Problem::new(
+                "rater_mix",
+                "按整期得分合成（whole_period）时，上级评估即评分表本身，评分主体中须有 superior",
+                "a whole-period rater mix takes the scorecard as the superior's part: the raters must include superior",
+            ));
+        }
         let mut seen = BTreeSet::new();
         for r in &self.raters {
             if !seen.insert(r.group) {
@@ -743,6 +770,7 @@ mod tests {
             period: PeriodKind::Month,
             positions: vec![],
             raters: vec![],
+            rater_mix: RaterMix::RatedIndicators,
             not_applicable: NotApplicable::Redistribute,
             composition: Composition::Weighted,
             annual: AnnualRule::MeanOfMonths,

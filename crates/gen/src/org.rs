@@ -184,14 +184,14 @@ fn positions() -> Vec<Position> {
             "property_supervisor",
             "销售主管",
             "Property Sales Supervisor",
-            Some("sales_performance_behaviour"),
+            Some("property_consultant"),
         ),
         p(
             P_CONSULTANT,
             "property_consultant",
             "置业顾问",
             "Property Consultant",
-            Some("sales_performance_behaviour"),
+            Some("property_consultant"),
         ),
         p(
             P_CLERK_LEAD,

@@ -1,6 +1,7 @@
 //! `kaohe evaluate` and `kaohe scheme`: scorecards from the command line.
 
 use anyhow::{Context, Result, bail};
+use kaohe_domain::composition::CompositionDetail;
 use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
 use kaohe_store::evaluate::{EvalRequest, Evaluation};
@@ -191,8 +192,8 @@ fn fmt2(v: Option<f64>) -> String {
 
 fn print_table(e: &Evaluation) {
     println!(
-        "{:<10} {:<8} {:<28} {:>8} {:<10} {:>5}",
-        "工号", "姓名", "scheme", "total", "grade", "coef"
+        "{:<10} {:<8} {:<28} {:>8} {:<10} {:>5} {:>7}",
+        "工号", "姓名", "scheme", "total", "grade", "coef", "periods"
     );
     for r in &e.results {
         let c = &r.scorecard;
@@ -200,15 +201,23 @@ fn print_table(e: &Evaluation) {
             .grade
             .as_ref()
             .map_or("N/A".to_string(), |g| format!("{} {}", g.code, g.name_zh));
+        // A quarter's or year's result says how many stored months it is the mean of.
+        let periods = match c.composition {
+            CompositionDetail::OverPeriods {
+                periods, expected, ..
+            } => format!("{periods}/{expected}"),
+            _ => "-".into(),
+        };
         println!(
-            "{:<10} {:<8} {:<28} {:>8} {:<10} {:>5}",
+            "{:<10} {:<8} {:<28} {:>8} {:<10} {:>5} {:>7}",
             r.employee_code,
             r.name,
             c.scheme,
             fmt2(c.total_rounded),
             grade,
             c.bonus_coefficient
-                .map_or("-".into(), |b| format!("{b:.1}"))
+                .map_or("-".into(), |b| format!("{b:.1}")),
+            periods
         );
     }
 }

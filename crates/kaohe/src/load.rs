@@ -208,12 +208,18 @@ fn session_results(sessions: &[TrainingSession]) -> Vec<TrainingResult> {
 
 /// Monthly targets (考核目标) as a manager would propose them from past results: each seller's
 /// sales target is their average monthly sales over the generated months, rounded to 1,000
-/// yuan; each person's expense target is their average monthly expenses plus 10 %.
+/// yuan; each consultant's signing target their average monthly signed contracts, rounded to
+/// 10,000 yuan; each person's expense target is their average monthly expenses plus 10 %.
 async fn insert_targets(tx: &mut Tx, months: &[Period]) -> Result<()> {
     let n = months.len().max(1) as f64;
     let sales: Vec<(i64, i64)> = tx
         .fetch_all(&Sql::new(
             "SELECT employee_id, CAST(SUM(amount_cents) AS BIGINT) FROM orders WHERE status <> 'cancelled' GROUP BY employee_id",
+        ))
+        .await?;
+    let signed: Vec<(i64, i64)> = tx
+        .fetch_all(&Sql::new(
+            "SELECT employee_id, CAST(SUM(amount_cents) AS BIGINT) FROM contracts WHERE status IN ('signed', 'archived') GROUP BY employee_id",
         ))
         .await?;
     let expenses: Vec<(i64, i64)> = tx
@@ -227,6 +233,11 @@ async fn insert_targets(tx: &mut Tx, months: &[Period]) -> Result<()> {
         let rows = sales
             .iter()
             .map(|(e, t)| (*e, "sales_amount", per_month(*t, 100_000.0, 1.0)))
+            .chain(
+                signed
+                    .iter()
+                    .map(|(e, t)| (*e, "signed_amount", per_month(*t, 1_000_000.0, 1.0))),
+            )
             .chain(
                 expenses
                     .iter()

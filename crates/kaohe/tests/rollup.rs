@@ -38,9 +38,12 @@ fn req(period: &str, employee: Option<i64>) -> EvalRequest {
 /// Every indicator value from the roll-ups equals the value from the records.
 async fn assert_agree(store: &Store, period: &str, when: &str) {
     let viewer = Viewer::system("test");
-    let rolled = store.preview(&viewer, &req(period, None)).await.unwrap();
+    let rolled = store
+        .preview_whole_period(&viewer, &req(period, None), Source::Rollups)
+        .await
+        .unwrap();
     let scanned = store
-        .preview_from(&viewer, &req(period, None), Source::Records)
+        .preview_whole_period(&viewer, &req(period, None), Source::Records)
         .await
         .unwrap();
     assert_eq!(rolled.results.len(), scanned.results.len(), "{when}");

@@ -21,6 +21,7 @@ fn scheme(items: &[(&str, u32)]) -> Scheme {
         period: PeriodKind::Month,
         positions: vec![],
         raters: vec![],
+        rater_mix: RaterMix::RatedIndicators,
         not_applicable: NotApplicable::Redistribute,
         composition: Composition::Weighted,
         annual: AnnualRule::MeanOfMonths,
@@ -552,6 +553,186 @@ fn telesales_annual_is_performance_70_attitude_20_ability_10() {
     let a = annual_score(&s, &months, Some(90.0), None);
     assert!(close(a.total.unwrap(), (80.0 * 70.0 + 90.0 * 20.0) / 90.0));
     assert!(close(a.effective_weights.unwrap()[2], 0.0));
+}
+
+fn part(total: Option<f64>, lines: &[(&str, f64)]) -> PartResult {
+    PartResult {
+        total,
+        lines: lines
+            .iter()
+            .map(|(c, score)| {
+                let l = PartLine {
+                    value: Some(*score / 2.0),
+                    score: Some(*score),
+                };
+                (c.to_string(), l)
+            })
+            .collect(),
+    }
+}
+
+fn over(s: &Scheme, year: bool, expected: usize, parts: &[PartResult], rated: &[(&str, f64)]) -> Scorecard {
+    let rated: BTreeMap<String, f64> = rated.iter().map(|(c, x)| (c.to_string(), *x)).collect();
+    Scorecard::over_periods(
+        s,
+        LongerInput {
+            year,
+            expected,
+            parts,
+            rated: &rated,
+        },
+    )
+}
+
+#[test]
+fn a_year_of_twelve_stored_months_is_their_mean_not_a_rerun() {
+    let s = scheme(&[("a", 60), ("b", 40)]);
+    let parts: Vec<PartResult> = (1..=12)
+        .map(|m| part(Some(60.0 + f64::from(m)), &[("a", 50.0 + f64::from(m)), ("b", 80.0)]))
+        .collect();
+    let card = over(&s, true, 12, &parts, &[]);
+    // (61 + … + 72) / 12 = 66.5
+    assert!(close(card.total.unwrap(), 66.5));
+    assert_eq!(card.grade.as_ref().unwrap().code, "pass");
+    assert_eq!(card.bonus_coefficient, Some(0.8));
+    assert_eq!(
+        card.notes[0],
+        Note::MeanOfPeriods {
+            present: 12,
+            expected: 12
+        }
+    );
+    // Lines show each indicator's mean for reading: a = mean(51..62) = 56.5, value half of it.
+    assert!(close(card.lines[0].score.unwrap(), 56.5));
+    assert!(close(card.lines[0].value.unwrap(), 28.25));
+    assert!(close(card.lines[1].score.unwrap(), 80.0));
+}
+
+#[test]
+fn a_year_of_five_stored_months_is_the_mean_of_five_and_says_so() {
+    let s = scheme(&[("a", 100)]);
+    let mut parts: Vec<PartResult> = [90.0, 80.0, 70.0, 85.0, 95.0]
+        .iter()
+        .map(|t| part(Some(*t), &[("a", *t)]))
+        .collect();
+    // A month stored without a total (e.g. behaviour not rated) does not count as a month.
+    parts.push(part(None, &[]));
+    let card = over(&s, true, 12, &parts, &[]);
+    assert!(close(card.total.unwrap(), 84.0));
+    assert_eq!(card.total_rounded, Some(84.0));
+    assert_eq!(
+        card.notes[0],
+        Note::MeanOfPeriods {
+            present: 5,
+            expected: 12
+        }
+    );
+    let CompositionDetail::OverPeriods { periods, expected, .. } = card.composition else {
+        panic!("{:?}", card.composition)
+    };
+    assert_eq!((periods, expected), (5, 12));
+    // Nothing stored: no total, and the card says why.
+    let card = over(&s, true, 12, &[], &[]);
+    assert_eq!(card.total, None);
+    assert!(card.notes.contains(&Note::NoStoredPeriods));
+}
+
+#[test]
+fn the_telesales_year_is_70_20_10_from_the_year_rating_and_the_monthly_ability() {
+    let mut s = scheme(&[("sales", 80), ("product_knowledge", 10), ("business_expansion", 10)]);
+    s.annual = AnnualRule::Parts {
+        performance: w(70),
+        attitude: w(20),
+        ability: w(10),
+        attitude_indicators: vec!["attitude".into()],
+        ability_indicators: vec!["product_knowledge".into(), "business_expansion".into()],
+    };
+    let parts: Vec<PartResult> = [80.0, 90.0]
+        .iter()
+        .map(|t| part(Some(*t), &[("product_knowledge", 60.0), ("business_expansion", 100.0)]))
+        .collect();
+    // Attitude rated for the year; product knowledge rated for the year (70) wins over its
+    // monthly mean (60); business expansion is the mean of its months (100).
+    let card = over(&s, true, 12, &parts, &[("attitude", 95.0), ("product_knowledge", 70.0)]);
+    let expected = 85.0 * 0.7 + 95.0 * 0.2 + 85.0 * 0.1;
+    assert!(close(card.total.unwrap(), expected), "{:?}", card.total);
+    // A quarter is the mean of its months, whatever the annual rule.
+    let card = over(&s, false, 3, &parts, &[("attitude", 95.0)]);
+    assert!(close(card.total.unwrap(), 85.0));
+}
+
+// ---- whole-period rater mix (电话销售专员: 上级 70 + 同事 20 + 客户 10) ------------------------------
+
+fn whole_period(items: &[(&str, u32)]) -> Scheme {
+    let mut s = scheme(items);
+    s.raters = vec![
+        RaterWeight {
+            group: RaterGroup::Superior,
+            weight: w(70),
+        },
+        RaterWeight {
+            group: RaterGroup::Peers,
+            weight: w(20),
+        },
+        RaterWeight {
+            group: RaterGroup::Customers,
+            weight: w(10),
+        },
+    ];
+    s.rater_mix = RaterMix::WholePeriod;
+    s
+}
+
+#[test]
+fn the_whole_period_mix_moves_thirty_percent_of_the_month() {
+    let s = whole_period(&[("sales", 80), ("knowledge", 20)]);
+    let mut i = input(&[("sales", Some(100.0)), ("knowledge", Some(50.0))]);
+    // The card (the superior's part) is 90; peers rated 60 and 80, customers 40.
+    i.group_ratings = BTreeMap::from([
+        (RaterGroup::Peers, vec![60.0, 80.0]),
+        (RaterGroup::Customers, vec![40.0]),
+    ]);
+    let card = Scorecard::compute(&s, &i);
+    assert!(close(card.indicators_total.unwrap(), 90.0));
+    assert!(close(card.total.unwrap(), 90.0 * 0.7 + 70.0 * 0.2 + 40.0 * 0.1));
+    // Under the rated-indicators mix the groups' weights act inside the rated indicators'
+    // outcomes (made by the store), so the month is the card.
+    let mut r = s.clone();
+    r.rater_mix = RaterMix::RatedIndicators;
+    assert!(close(Scorecard::compute(&r, &i).total.unwrap(), 90.0));
+}
+
+#[test]
+fn the_whole_period_mix_with_an_empty_customers_group_spreads_its_ten_percent() {
+    let s = whole_period(&[("sales", 100)]);
+    let mut i = input(&[("sales", Some(90.0))]);
+    i.group_ratings = BTreeMap::from([(RaterGroup::Peers, vec![60.0])]);
+    let card = Scorecard::compute(&s, &i);
+    // 70 : 20 over 90 → 77.78 % and 22.22 %.
+    assert!(close(card.total.unwrap(), (90.0 * 70.0 + 60.0 * 20.0) / 90.0));
+    let mix = card.rater_mix.as_ref().unwrap();
+    let customers = mix.groups.iter().find(|g| g.group == RaterGroup::Customers).unwrap();
+    assert_eq!((customers.raters, customers.effective_weight), (0, 0.0));
+    // Nobody but the superior: the card is the month.
+    let card = Scorecard::compute(&s, &input(&[("sales", Some(90.0))]));
+    assert!(close(card.total.unwrap(), 90.0));
+    // No card total (every indicator not applicable): no month, whatever the peers said.
+    let mut i = input(&[("sales", None)]);
+    i.group_ratings = BTreeMap::from([(RaterGroup::Peers, vec![60.0])]);
+    assert_eq!(Scorecard::compute(&s, &i).total, None);
+}
+
+#[test]
+fn a_whole_period_mix_without_a_superior_group_is_refused() {
+    let mut s = whole_period(&[("sales", 100)]);
+    s.raters.retain(|r| r.group != RaterGroup::Superior);
+    s.raters[0].weight = w(80);
+    s.raters[1].weight = w(20);
+    let problems = s.problems(&|_| true, &|_| None);
+    assert!(
+        problems.iter().any(|p| p.at == "rater_mix"),
+        "{problems:?}"
+    );
 }
 
 // ---- properties ----------------------------------------------------------------------------------

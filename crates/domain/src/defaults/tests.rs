@@ -496,7 +496,7 @@ fn a_sales_rep_month_combines_work_and_attendance() {
         &ScorecardInput {
             outcomes,
             absent_days: 2,
-            behaviour: None,
+            ..Default::default()
         },
     );
     assert_eq!(card.total_rounded, Some(87.1));

@@ -12,6 +12,7 @@
 
 mod explain;
 pub mod lines;
+mod longer;
 pub mod measures;
 mod preview;
 mod save;
@@ -30,7 +31,7 @@ use kaohe_domain::composition::{
 use kaohe_domain::formula::{EvalContext, Measure, MeasureValues, PeriodOffset};
 use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
-use kaohe_domain::scheme::{RaterGroup, Scheme};
+use kaohe_domain::scheme::{RaterGroup, RaterMix, RaterWeight, Scheme, Weight};
 pub use measures::Source;
 use measures::Wanted;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -166,12 +167,63 @@ impl Store {
         req: &EvalRequest,
         source: Source,
     ) -> Result<Evaluation> {
+        self.preview_as(viewer, req, source, true).await
+    }
+
+    /// Every card of `req` computed from the records of the whole period, whatever the
+    /// scheme's own period (a monthly card over a quarter of records): not a result, but what
+    /// checks the roll-ups' merge of months against the records.
+    pub async fn preview_whole_period(
+        &self,
+        viewer: &Viewer,
+        req: &EvalRequest,
+        source: Source,
+    ) -> Result<Evaluation> {
+        self.preview_as(viewer, req, source, false).await
+    }
+
+    async fn preview_as(
+        &self,
+        viewer: &Viewer,
+        req: &EvalRequest,
+        source: Source,
+        over_stored_periods: bool,
+    ) -> Result<Evaluation> {
         let lib = self.library().await?;
         let cal = self.calendar(req.period.start()).await?;
         let people = self.people_to_evaluate(viewer, req, &lib.library).await?;
-        let evaluation = self
-            .compute_scorecards(viewer, req, &lib.library, &cal, people, source)
-            .await?;
+        if !over_stored_periods {
+            let evaluation = self
+                .compute_scorecards(viewer, req, &lib.library, &cal, people, source)
+                .await?;
+            return Ok(Evaluation {
+                library_version: lib.version,
+                ..evaluation
+            });
+        }
+        // A scheme assessed monthly gets a quarter or a year from its stored months; one
+        // assessed over a longer period than asked for has no card for it.
+        let kind = req.period.kind();
+        let (longer, own): (Vec<_>, Vec<_>) = people
+            .into_iter()
+            .filter(|(_, s)| s.period <= kind)
+            .partition(|(_, s)| s.period < kind);
+        let over = self.results_over_periods(req.period, req.employee, &longer);
+        let mut evaluation = if own.is_empty() && !longer.is_empty() {
+            let cal_days = cal.working_days_between(req.period.start(), req.period.end_exclusive());
+            Evaluation {
+                period: req.period,
+                library_version: 0,
+                working_days: cal_days,
+                results: Vec::new(),
+                rows_read: 0,
+            }
+        } else {
+            self.compute_scorecards(viewer, req, &lib.library, &cal, own, source)
+                .await?
+        };
+        evaluation.results.extend(over.await?);
+        evaluation.results.sort_by_key(|r| r.employee_id);
         Ok(Evaluation {
             library_version: lib.version,
             ..evaluation
@@ -314,8 +366,16 @@ impl Store {
             self.prev_values(period, employee, prev_codes),
         )
         .await?;
+        let mut group_ratings: HashMap<i64, BTreeMap<RaterGroup, Vec<f64>>> = HashMap::new();
+        for ((emp, _), groups) in &ratings {
+            let mine = group_ratings.entry(*emp).or_default();
+            for (g, scores) in groups {
+                mine.entry(*g).or_default().extend(scores);
+            }
+        }
         Ok(PeriodInputs {
             ratings,
+            group_ratings,
             targets,
             prev_values,
             absent_days: HashMap::new(),
@@ -423,6 +483,8 @@ fn only(sql: &mut Sql, column: &str, employee: Option<i64>) {
 #[derive(Debug, Default)]
 struct PeriodInputs {
     ratings: HashMap<(i64, String), BTreeMap<RaterGroup, Vec<f64>>>,
+    /// Every rating of a person by group, whatever the indicator (whole-period mix).
+    group_ratings: HashMap<i64, BTreeMap<RaterGroup, Vec<f64>>>,
     targets: HashMap<i64, BTreeMap<String, f64>>,
     prev_values: HashMap<i64, BTreeMap<String, f64>>,
     absent_days: HashMap<i64, u32>,
@@ -640,7 +702,7 @@ fn scorecard_input(
                     .get(&(employee, code.clone()))
                     .cloned()
                     .unwrap_or_default();
-                ind.rated_outcome(&combine_raters(&scheme.raters, &ratings))
+                ind.rated_outcome(&combine_raters(indicator_raters(scheme), &ratings))
             }
             Some(ind) => {
                 let personal = ctx_base.targets.get(&code).copied();
@@ -657,9 +719,31 @@ fn scorecard_input(
         };
         outcomes.insert(code, outcome);
     }
+    let group_ratings = match scheme.rater_mix {
+        RaterMix::WholePeriod => inputs
+            .group_ratings
+            .get(&employee)
+            .cloned()
+            .unwrap_or_default(),
+        RaterMix::RatedIndicators => BTreeMap::new(),
+    };
     ScorecardInput {
         outcomes,
         absent_days: inputs.absent_days.get(&employee).copied().unwrap_or(0),
         behaviour: inputs.behaviour.get(&employee).copied(),
+        group_ratings,
+    }
+}
+
+/// Whose ratings a rated indicator's score is made of: every group of the scheme, or under a
+/// whole-period mix the superior alone (the other groups weigh in on the whole period).
+fn indicator_raters(scheme: &Scheme) -> &[RaterWeight] {
+    const SUPERIOR: &[RaterWeight] = &[RaterWeight {
+        group: RaterGroup::Superior,
+        weight: Weight::FULL,
+    }];
+    match scheme.rater_mix {
+        RaterMix::WholePeriod => SUPERIOR,
+        RaterMix::RatedIndicators => &scheme.raters,
     }
 }

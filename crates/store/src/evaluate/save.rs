@@ -159,6 +159,10 @@ struct Detail {
     indicators_total: Option<f64>,
     library_version: i64,
     notes: Vec<DetailNote>,
+    /// The whole-period rater mix, when the scheme has one (absent otherwise, so that the
+    /// cards of other schemes keep their fingerprints).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rater_mix: Option<String>,
     total_rounded: Option<f64>,
     working_days: u32,
 }
@@ -182,6 +186,7 @@ fn detail_json(card: &Scorecard, e: &Evaluation) -> String {
                 zh: n.zh(),
             })
             .collect(),
+        rater_mix: card.rater_mix.as_ref().map(|m| format!("{m:?}")),
         total_rounded: card.total_rounded,
         working_days: e.working_days,
     };
