@@ -159,6 +159,9 @@ pub struct KindDef {
     pub name_zh: &'static str,
     /// The responsible person's field (grouping key; not usable in formulas).
     pub employee_field: &'static str,
+    /// The field naming who handled the record beside its owner (the sales clerk, SPEC §5a),
+    /// the grouping key of a `handled` measure; `None` for kinds without one.
+    pub handler_field: Option<&'static str>,
     /// The date or timestamp that places a record in a period unless a formula says otherwise.
     pub period_field: &'static str,
     /// Whether `credited_sum` is defined (shared deals credited by `order_credits.share_pct`).
@@ -172,6 +175,7 @@ const CUSTOMERS: KindDef = KindDef {
     name: "customers",
     name_zh: "客户档案",
     employee_field: "owner_id",
+    handler_field: Some("handled_by"),
     period_field: "created_at",
     split_credit: false,
     fields: &[
@@ -201,6 +205,7 @@ const CALLS: KindDef = KindDef {
     name: "calls",
     name_zh: "电话",
     employee_field: "employee_id",
+    handler_field: None,
     period_field: "day",
     split_credit: false,
     fields: &[
@@ -222,6 +227,7 @@ const VISITS: KindDef = KindDef {
     name: "visits",
     name_zh: "拜访",
     employee_field: "employee_id",
+    handler_field: None,
     period_field: "day",
     split_credit: false,
     fields: &[
@@ -241,6 +247,7 @@ const ORDERS: KindDef = KindDef {
     name: "orders",
     name_zh: "订单",
     employee_field: "employee_id",
+    handler_field: Some("handled_by"),
     period_field: "day",
     split_credit: true,
     fields: &[
@@ -267,6 +274,7 @@ const ORDER_EVENTS: KindDef = KindDef {
     name: "order_events",
     name_zh: "订单事件",
     employee_field: "employee_id",
+    handler_field: None,
     period_field: "due_at",
     split_credit: false,
     fields: &[
@@ -284,6 +292,7 @@ const SHIPMENTS: KindDef = KindDef {
     name: "shipments",
     name_zh: "发货",
     employee_field: "employee_id",
+    handler_field: None,
     period_field: "day",
     split_credit: false,
     fields: &[
@@ -304,6 +313,7 @@ const CONTRACTS: KindDef = KindDef {
     name: "contracts",
     name_zh: "合同",
     employee_field: "employee_id",
+    handler_field: Some("handled_by"),
     period_field: "drafted_at",
     split_credit: false,
     fields: &[
@@ -327,6 +337,7 @@ const RECEIVABLES: KindDef = KindDef {
     name: "receivables",
     name_zh: "应收款",
     employee_field: "employee_id",
+    handler_field: None,
     period_field: "due_on",
     split_credit: false,
     fields: &[
@@ -349,6 +360,7 @@ const PAYMENTS: KindDef = KindDef {
     name: "payments",
     name_zh: "回款",
     employee_field: "employee_id",
+    handler_field: None,
     period_field: "received_on",
     split_credit: false,
     fields: &[
@@ -364,6 +376,7 @@ const COMPLAINTS: KindDef = KindDef {
     name: "complaints",
     name_zh: "投诉",
     employee_field: "employee_id",
+    handler_field: None,
     period_field: "day",
     split_credit: false,
     fields: &[
@@ -384,6 +397,7 @@ const EXPENSES: KindDef = KindDef {
     name: "expenses",
     name_zh: "销售费用",
     employee_field: "employee_id",
+    handler_field: None,
     period_field: "day",
     split_credit: false,
     fields: &[
@@ -405,6 +419,7 @@ const ATTENDANCE: KindDef = KindDef {
     name: "attendance",
     name_zh: "考勤",
     employee_field: "employee_id",
+    handler_field: None,
     period_field: "day",
     split_credit: false,
     fields: &[f("day", Date), f("status", Text)],
@@ -415,6 +430,7 @@ const REPORTS: KindDef = KindDef {
     name: "reports",
     name_zh: "报告",
     employee_field: "employee_id",
+    handler_field: None,
     period_field: "day",
     split_credit: false,
     fields: &[
@@ -433,6 +449,7 @@ const DOCUMENTS: KindDef = KindDef {
     name: "documents",
     name_zh: "文档",
     employee_field: "employee_id",
+    handler_field: None,
     period_field: "day",
     split_credit: false,
     fields: &[
@@ -865,6 +882,7 @@ mod tests {
             (
                 RecordKind::Customers,
                 Box::new(Customer {
+                    handled_by: None,
                     id: 1,
                     archive_no: "A1".into(),
                     name: "n".into(),
@@ -919,6 +937,7 @@ mod tests {
             (
                 RecordKind::Orders,
                 Box::new(Order {
+                    handled_by: None,
                     id: 1,
                     order_no: "O1".into(),
                     customer_id: 1,
@@ -964,6 +983,7 @@ mod tests {
             (
                 RecordKind::Contracts,
                 Box::new(Contract {
+                    handled_by: None,
                     id: 1,
                     contract_no: "C1".into(),
                     customer_id: 1,

@@ -500,9 +500,9 @@ impl Note {
                 "a serious violation set this month's behaviour factor to 0".into()
             }
             Note::FactorClamped => "the behaviour factor was out of range and was clamped".into(),
-            Note::MeanOfPeriods { present, expected } => format!(
-                "made from the {present} stored results of its {expected} shorter periods"
-            ),
+            Note::MeanOfPeriods { present, expected } => {
+                format!("made from the {present} stored results of its {expected} shorter periods")
+            }
             Note::NoStoredPeriods => {
                 "no monthly (quarterly) result is stored: there is no total".into()
             }

@@ -291,13 +291,28 @@ mod tests {
     #[test]
     fn the_parts_of_a_year_and_a_quarter() {
         let year = Period::parse("2026").unwrap();
-        let months: Vec<String> = year.parts(PeriodKind::Month).iter().map(|p| p.to_string()).collect();
+        let months: Vec<String> = year
+            .parts(PeriodKind::Month)
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
         assert_eq!(months.len(), 12);
-        assert_eq!((months[0].as_str(), months[11].as_str()), ("2026-01", "2026-12"));
-        let quarters: Vec<String> = year.parts(PeriodKind::Quarter).iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            (months[0].as_str(), months[11].as_str()),
+            ("2026-01", "2026-12")
+        );
+        let quarters: Vec<String> = year
+            .parts(PeriodKind::Quarter)
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
         assert_eq!(quarters, ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]);
         let q4 = Period::parse("2026-Q4").unwrap();
-        let months: Vec<String> = q4.parts(PeriodKind::Month).iter().map(|p| p.to_string()).collect();
+        let months: Vec<String> = q4
+            .parts(PeriodKind::Month)
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
         assert_eq!(months, ["2026-10", "2026-11", "2026-12"]);
         assert_eq!(q4.parts(PeriodKind::Quarter), vec![q4]);
         assert!(q4.parts(PeriodKind::Year).is_empty());

@@ -29,6 +29,10 @@ pub struct Customer {
     /// key / general / potential (重点 / 一般 / 潜在).
     pub class: String,
     pub owner_id: EmployeeId,
+    /// The sales clerk (销售内勤) who handled it (received, entered, followed up, filed), when
+    /// not the owner: the clerk's indicators read the records they handled (SPEC §5a).
+    #[serde(default)]
+    pub handled_by: Option<EmployeeId>,
     pub valid: bool,
     /// Key customers have a special archive (专档).
     pub special_archive: bool,
@@ -86,6 +90,10 @@ pub struct Order {
     pub order_no: String,
     pub customer_id: CustomerId,
     pub employee_id: EmployeeId,
+    /// The sales clerk (销售内勤) who handled it (received, entered, followed up, filed), when
+    /// not the owner: the clerk's indicators read the records they handled (SPEC §5a).
+    #[serde(default)]
+    pub handled_by: Option<EmployeeId>,
     pub day: NaiveDate,
     pub received_at: DateTime<Utc>,
     pub entered_at: DateTime<Utc>,
@@ -159,6 +167,10 @@ pub struct Contract {
     pub customer_id: CustomerId,
     pub order_id: Option<i64>,
     pub employee_id: EmployeeId,
+    /// The sales clerk (销售内勤) who handled it (received, entered, followed up, filed), when
+    /// not the owner: the clerk's indicators read the records they handled (SPEC §5a).
+    #[serde(default)]
+    pub handled_by: Option<EmployeeId>,
     pub amount_cents: i64,
     /// drafted, in_review, returned, signed, archived.
     pub status: String,

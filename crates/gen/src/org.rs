@@ -1207,6 +1207,7 @@ pub(crate) fn customer(
     let verified = created_at + TimeDelta::seconds(rng.range(2 * 3600, 3 * 86_400));
     let verified_at = (verified < horizon && !rng.chance(0.03)).then_some(verified);
     Customer {
+        handled_by: None,
         id,
         archive_no: format!("KH-{created_year}-{id:06}"),
         name,
@@ -1263,7 +1264,7 @@ fn customers(b: &mut Builder, demo: bool) {
             } else {
                 b.rng.pick(src)
             };
-            let c = customer(
+            let mut c = customer(
                 &mut b.rng,
                 id,
                 owner,
@@ -1274,6 +1275,8 @@ fn customers(b: &mut Builder, demo: bool) {
                 None,
                 horizon,
             );
+            // The seller's sales clerk keeps the archive (SPEC §5a: who did the work).
+            c.handled_by = b.cast.actors[i].clerk.filter(|k| *k != owner);
             b.org.customers.push(c);
         }
     }

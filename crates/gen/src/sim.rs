@@ -657,7 +657,7 @@ impl<'a> Sim<'a> {
     ) -> CustomerId {
         let id = next(&mut self.ids.customer);
         let created = self.mid + TimeDelta::seconds(secs);
-        let c = org::customer(
+        let mut c = org::customer(
             &mut self.rng,
             id,
             p as i64 + 1,
@@ -668,6 +668,8 @@ impl<'a> Sim<'a> {
             class,
             self.horizon,
         );
+        // The seller's sales clerk keeps the archive (SPEC §5a: who did the work).
+        c.handled_by = self.cast.actors[p].clerk.filter(|k| *k != c.owner_id);
         if c.valid {
             self.pools[p].push(id);
         }
@@ -1244,6 +1246,7 @@ impl<'a> Sim<'a> {
             order_no,
             customer_id: customer,
             employee_id: emp,
+            handled_by: (clerk != emp).then_some(clerk),
             day: self.day,
             received_at,
             entered_at,
@@ -1530,6 +1533,7 @@ impl<'a> Sim<'a> {
             customer_id: customer,
             order_id,
             employee_id: emp,
+            handled_by: (drafter != emp).then_some(drafter),
             amount_cents: cents,
             status: status.into(),
             drafted_at,

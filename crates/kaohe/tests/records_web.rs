@@ -307,6 +307,7 @@ async fn expense_steps_through_the_api(
 
     // A contract of the same person: archiving before signing is refused, a review passes.
     let contract = kaohe_domain::records::Contract {
+        handled_by: None,
         id: 0,
         contract_no: format!("HT-WEB-{backend}"),
         customer_id: first_customer(app).await,

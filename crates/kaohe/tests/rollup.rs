@@ -174,6 +174,7 @@ async fn roll_ups_follow_every_write_and_agree_with_the_records() {
             .unwrap()
             .unwrap();
         let order = Order {
+            handled_by: None,
             id: 0,
             order_no: "RT-0001".into(),
             customer_id: customer,

@@ -126,9 +126,17 @@ async fn rate(store: &Store, period: &str, rater: i64, group: &str, indicator: &
     let mut sql = Sql::new(
         "INSERT INTO ratings (period, employee_id, rater_id, rater_group, indicator_code, score, submitted_at) VALUES (",
     );
-    sql.bind(period).push(", ").bind(3_i64).push(", ").bind(rater);
+    sql.bind(period)
+        .push(", ")
+        .bind(3_i64)
+        .push(", ")
+        .bind(rater);
     sql.push(", ").bind(group).push(", ").bind(indicator);
-    sql.push(", ").bind(score).push(", ").bind(Utc::now()).push(")");
+    sql.push(", ")
+        .bind(score)
+        .push(", ")
+        .bind(Utc::now())
+        .push(")");
     let mut tx = store.begin().await.unwrap();
     tx.run(&sql).await.unwrap();
     tx.commit().await.unwrap();

@@ -41,6 +41,7 @@ async fn seed(store: &Store) {
     let sys = Viewer::system("t");
     let at = Utc.with_ymd_and_hms(2026, 10, 8, 2, 0, 0).unwrap();
     let customer = Customer {
+        handled_by: None,
         id: 0,
         archive_no: "KH-1".into(),
         name: "华东建材".into(),
@@ -64,6 +65,7 @@ async fn seed(store: &Store) {
     store.create(&sys, &customer).await.unwrap();
     for (no, who) in [("DD-1", 1), ("DD-2", 2)] {
         let order = Order {
+            handled_by: None,
             id: 0,
             order_no: no.into(),
             customer_id: 1,
@@ -81,6 +83,7 @@ async fn seed(store: &Store) {
         store.create(&sys, &order).await.unwrap();
     }
     let contract = Contract {
+        handled_by: None,
         id: 0,
         contract_no: "HT-1".into(),
         customer_id: 1,

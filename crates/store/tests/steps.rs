@@ -42,6 +42,7 @@ async fn seed(store: &Store) {
 
 fn customer(no: &str, class: &str) -> Customer {
     Customer {
+        handled_by: None,
         id: 0,
         archive_no: no.into(),
         name: format!("客户{no}"),
@@ -66,6 +67,7 @@ fn customer(no: &str, class: &str) -> Customer {
 
 fn contract() -> Contract {
     Contract {
+        handled_by: None,
         id: 0,
         contract_no: "HT-1".into(),
         customer_id: 1,
@@ -334,6 +336,7 @@ async fn customer_classes_follow_purchases_when_customers_and_orders_are_written
         assert_eq!(class("KH-1").await, "potential", "{}", db.backend);
         let today = Utc::now();
         let order = |no: &str, yuan: i64| Order {
+            handled_by: None,
             id: 0,
             order_no: no.into(),
             customer_id: 1,

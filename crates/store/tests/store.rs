@@ -25,6 +25,7 @@ async fn seed(store: &Store) {
     let mut tx = store.begin().await.unwrap();
     let at = Utc.with_ymd_and_hms(2026, 10, 1, 2, 0, 0).unwrap();
     let customer = Customer {
+        handled_by: None,
         id: 1,
         archive_no: "KH-1".into(),
         name: "华东建材".into(),
@@ -53,6 +54,7 @@ async fn seed(store: &Store) {
 fn order(id: i64, no: &str, employee: i64) -> Order {
     let at = Utc.with_ymd_and_hms(2026, 10, 8, 2, 30, 0).unwrap();
     Order {
+        handled_by: None,
         id,
         order_no: no.into(),
         customer_id: 1,

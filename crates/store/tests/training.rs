@@ -843,6 +843,7 @@ async fn a_team_that_missed_its_weekly_meeting_is_flagged_to_its_manager_and_ove
 fn customer(id: i64, owner: i64) -> Customer {
     let t = at(day(1, 5));
     Customer {
+        handled_by: None,
         id,
         archive_no: format!("C{id:04}"),
         name: format!("客户{id}"),
@@ -868,6 +869,7 @@ fn customer(id: i64, owner: i64) -> Customer {
 fn order(no: &str, customer: i64, yuan: i64) -> Order {
     let t = at(day(10, 8));
     Order {
+        handled_by: None,
         id: 0,
         order_no: no.into(),
         customer_id: customer,
@@ -1010,6 +1012,7 @@ async fn an_order_beyond_the_credit_limit_is_refused_without_a_managers_approval
             Err(StoreError::Refused(_))
         ));
         let contract = Contract {
+            handled_by: None,
             id: 0,
             contract_no: "HT-1".into(),
             customer_id: 2,
@@ -1058,6 +1061,7 @@ async fn signing_a_contract_for_a_customer_under_watch_through_its_step_needs_an
         let zone = FixedOffset::east_opt(8 * 3600).unwrap();
         // Drafted and reviewed: not signed yet, so no check.
         let contract = Contract {
+            handled_by: None,
             id: 0,
             contract_no: "HT-9".into(),
             customer_id: 2,

@@ -22,6 +22,7 @@ use chrono::Utc;
 use kaohe_domain::import::cell;
 use kaohe_domain::import::spec::{Absent, Column, KindSpec, Ty};
 use kaohe_domain::import::{Cell, ErrorReport, RefKind};
+use kaohe_domain::roles::Role;
 use kaohe_domain::rules::contract::ContractAction;
 use kaohe_domain::rules::expense::ExpenseAction;
 use kaohe_store::records::{FormFailure, Query as StoreQuery};
@@ -189,8 +190,17 @@ async fn new_values(
     if let Some(id) = me.viewer.employee_id
         && let Ok(e) = state.store.employee(&me.viewer, id).await
     {
+        // A clerk records what they handle for the rep who owns it: they are the handler,
+        // the owner is the rep they name.
+        let clerk =
+            me.viewer.role == Role::Clerk && spec.columns.iter().any(|c| c.field == "handled_by");
         for c in spec.columns {
-            if c.ty == Ty::Ref(RefKind::Employee) && c.field == spec.owner {
+            let mine = if clerk {
+                c.field == "handled_by"
+            } else {
+                c.field == spec.owner
+            };
+            if c.ty == Ty::Ref(RefKind::Employee) && mine {
                 values.insert(c.field.to_string(), e.code.clone());
             }
         }

@@ -133,7 +133,11 @@ fn mean_lines(scheme: &Scheme, parts: &[PartResult]) -> Vec<ScorecardLine> {
         .flat_map(|g| g.items.iter().map(move |i| (g, i)))
         .map(|(g, item)| {
             let of = |f: fn(&PartLine) -> Option<f64>| {
-                mean(parts.iter().map(|p| p.lines.get(&item.indicator).and_then(f)))
+                mean(
+                    parts
+                        .iter()
+                        .map(|p| p.lines.get(&item.indicator).and_then(f)),
+                )
             };
             let score = of(|l| l.score);
             ScorecardLine {

@@ -571,7 +571,13 @@ fn part(total: Option<f64>, lines: &[(&str, f64)]) -> PartResult {
     }
 }
 
-fn over(s: &Scheme, year: bool, expected: usize, parts: &[PartResult], rated: &[(&str, f64)]) -> Scorecard {
+fn over(
+    s: &Scheme,
+    year: bool,
+    expected: usize,
+    parts: &[PartResult],
+    rated: &[(&str, f64)],
+) -> Scorecard {
     let rated: BTreeMap<String, f64> = rated.iter().map(|(c, x)| (c.to_string(), *x)).collect();
     Scorecard::over_periods(
         s,
@@ -588,7 +594,12 @@ fn over(s: &Scheme, year: bool, expected: usize, parts: &[PartResult], rated: &[
 fn a_year_of_twelve_stored_months_is_their_mean_not_a_rerun() {
     let s = scheme(&[("a", 60), ("b", 40)]);
     let parts: Vec<PartResult> = (1..=12)
-        .map(|m| part(Some(60.0 + f64::from(m)), &[("a", 50.0 + f64::from(m)), ("b", 80.0)]))
+        .map(|m| {
+            part(
+                Some(60.0 + f64::from(m)),
+                &[("a", 50.0 + f64::from(m)), ("b", 80.0)],
+            )
+        })
         .collect();
     let card = over(&s, true, 12, &parts, &[]);
     // (61 + … + 72) / 12 = 66.5
@@ -627,7 +638,10 @@ fn a_year_of_five_stored_months_is_the_mean_of_five_and_says_so() {
             expected: 12
         }
     );
-    let CompositionDetail::OverPeriods { periods, expected, .. } = card.composition else {
+    let CompositionDetail::OverPeriods {
+        periods, expected, ..
+    } = card.composition
+    else {
         panic!("{:?}", card.composition)
     };
     assert_eq!((periods, expected), (5, 12));
@@ -639,7 +653,11 @@ fn a_year_of_five_stored_months_is_the_mean_of_five_and_says_so() {
 
 #[test]
 fn the_telesales_year_is_70_20_10_from_the_year_rating_and_the_monthly_ability() {
-    let mut s = scheme(&[("sales", 80), ("product_knowledge", 10), ("business_expansion", 10)]);
+    let mut s = scheme(&[
+        ("sales", 80),
+        ("product_knowledge", 10),
+        ("business_expansion", 10),
+    ]);
     s.annual = AnnualRule::Parts {
         performance: w(70),
         attitude: w(20),
@@ -649,11 +667,22 @@ fn the_telesales_year_is_70_20_10_from_the_year_rating_and_the_monthly_ability()
     };
     let parts: Vec<PartResult> = [80.0, 90.0]
         .iter()
-        .map(|t| part(Some(*t), &[("product_knowledge", 60.0), ("business_expansion", 100.0)]))
+        .map(|t| {
+            part(
+                Some(*t),
+                &[("product_knowledge", 60.0), ("business_expansion", 100.0)],
+            )
+        })
         .collect();
     // Attitude rated for the year; product knowledge rated for the year (70) wins over its
     // monthly mean (60); business expansion is the mean of its months (100).
-    let card = over(&s, true, 12, &parts, &[("attitude", 95.0), ("product_knowledge", 70.0)]);
+    let card = over(
+        &s,
+        true,
+        12,
+        &parts,
+        &[("attitude", 95.0), ("product_knowledge", 70.0)],
+    );
     let expected = 85.0 * 0.7 + 95.0 * 0.2 + 85.0 * 0.1;
     assert!(close(card.total.unwrap(), expected), "{:?}", card.total);
     // A quarter is the mean of its months, whatever the annual rule.
@@ -694,7 +723,10 @@ fn the_whole_period_mix_moves_thirty_percent_of_the_month() {
     ]);
     let card = Scorecard::compute(&s, &i);
     assert!(close(card.indicators_total.unwrap(), 90.0));
-    assert!(close(card.total.unwrap(), 90.0 * 0.7 + 70.0 * 0.2 + 40.0 * 0.1));
+    assert!(close(
+        card.total.unwrap(),
+        90.0 * 0.7 + 70.0 * 0.2 + 40.0 * 0.1
+    ));
     // Under the rated-indicators mix the groups' weights act inside the rated indicators'
     // outcomes (made by the store), so the month is the card.
     let mut r = s.clone();
@@ -709,9 +741,16 @@ fn the_whole_period_mix_with_an_empty_customers_group_spreads_its_ten_percent() 
     i.group_ratings = BTreeMap::from([(RaterGroup::Peers, vec![60.0])]);
     let card = Scorecard::compute(&s, &i);
     // 70 : 20 over 90 → 77.78 % and 22.22 %.
-    assert!(close(card.total.unwrap(), (90.0 * 70.0 + 60.0 * 20.0) / 90.0));
+    assert!(close(
+        card.total.unwrap(),
+        (90.0 * 70.0 + 60.0 * 20.0) / 90.0
+    ));
     let mix = card.rater_mix.as_ref().unwrap();
-    let customers = mix.groups.iter().find(|g| g.group == RaterGroup::Customers).unwrap();
+    let customers = mix
+        .groups
+        .iter()
+        .find(|g| g.group == RaterGroup::Customers)
+        .unwrap();
     assert_eq!((customers.raters, customers.effective_weight), (0, 0.0));
     // Nobody but the superior: the card is the month.
     let card = Scorecard::compute(&s, &input(&[("sales", Some(90.0))]));
@@ -729,10 +768,7 @@ fn a_whole_period_mix_without_a_superior_group_is_refused() {
     s.raters[0].weight = w(80);
     s.raters[1].weight = w(20);
     let problems = s.problems(&|_| true, &|_| None);
-    assert!(
-        problems.iter().any(|p| p.at == "rater_mix"),
-        "{problems:?}"
-    );
+    assert!(problems.iter().any(|p| p.at == "rater_mix"), "{problems:?}");
 }
 
 // ---- properties ----------------------------------------------------------------------------------

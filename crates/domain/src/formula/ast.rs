@@ -27,6 +27,9 @@ pub struct Window {
     /// `false`: the field falls inside the period. `true` (`cumulative`): the field falls on or
     /// before the period's last day — everything to date, e.g. all customer archives held.
     pub cumulative: bool,
+    /// `handled`: the records are credited to the person who handled them (the kind's
+    /// handler field, the sales clerk), not to their owner.
+    pub handled: bool,
 }
 
 /// One aggregate over one person's records of one kind in the period: the unit storage
@@ -65,6 +68,9 @@ impl Measure {
         let mut s = format!("{}({}", self.aggregate.as_str(), self.kind);
         if let Some(f) = self.field {
             let _ = write!(s, ".{f}");
+        }
+        if self.window.handled {
+            s.push_str(" handled");
         }
         if self.window.field != self.kind.def().period_field {
             let _ = write!(s, " dated {}", self.window.field);

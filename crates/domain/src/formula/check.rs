@@ -491,6 +491,11 @@ impl Checker<'_> {
         if agg == Aggregate::CreditedSum && !kind.def().split_credit {
             return Err(self.err(ErrorKind::NoSplitCredit { kind }, m.kind.1));
         }
+        if let Some(at) = m.handled
+            && kind.def().handler_field.is_none()
+        {
+            return Err(self.err(ErrorKind::NoHandler { kind }, at));
+        }
         let window_field = match &m.dated {
             Some((name, dspan)) => {
                 let f = self.field(kind, name, *dspan)?;
@@ -518,6 +523,7 @@ impl Checker<'_> {
             window: Window {
                 field: window_field,
                 cumulative: m.cumulative,
+                handled: m.handled.is_some(),
             },
             filter,
             key: "".into(),

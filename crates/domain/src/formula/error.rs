@@ -136,6 +136,8 @@ pub enum ErrorKind {
     },
     /// `credited_sum` on a kind without split credit.
     NoSplitCredit { kind: RecordKind },
+    /// `handled` on a kind that does not record who handled it.
+    NoHandler { kind: RecordKind },
     /// `dated <field>` with a field that is not a date.
     NotADateField { field: String },
     /// Comparing values of types that do not compare.
@@ -298,6 +300,9 @@ impl FormulaError {
             NoSplitCredit { kind } => {
                 format!("`credited_sum` needs split credit, which {kind} do not have (only orders)")
             }
+            NoHandler { kind } => format!(
+                "`handled` needs records that name who handled them; {kind} do not (customers, orders and contracts do)"
+            ),
             NotADateField { field } => {
                 format!("`dated` needs a date or timestamp field, but `{field}` is not one")
             }
@@ -413,6 +418,9 @@ impl FormulaError {
             ),
             NoSplitCredit { kind } => {
                 format!("`credited_sum` 需要分摊业绩，{kind} 没有分摊（仅订单 orders 有）")
+            }
+            NoHandler { kind } => {
+                format!("`handled` 需要记录注明经办人，{kind} 没有（客户档案、订单、合同有）")
             }
             NotADateField { field } => format!("`dated` 需要日期或时间字段，`{field}` 不是"),
             NotComparable { op, left, right } => {

@@ -16,7 +16,7 @@
 //! unary   := "-" unary | "+" unary | primary
 //! primary := number [unit] | string | "true" | "false" | "null"
 //!          | name | name "(" [args] ")" | aggregate "(" measure ")" | "(" expr ")"
-//! measure := kind ["." field] ["dated" field] ["cumulative"] ["where" expr]
+//! measure := kind ["." field] ["handled"] ["dated" field] ["cumulative"] ["where" expr]
 //! unit    := "day" | "days" | "hour" | "hours" | "minute" | "minutes"
 //! ```
 //!
@@ -172,12 +172,14 @@ pub(crate) struct SMeasure {
     pub aggregate: Aggregate,
     pub kind: (String, Span),
     pub field: Option<(String, Span)>,
+    /// `handled`: the records a person handled, not the ones they own.
+    pub handled: Option<Span>,
     pub dated: Option<(String, Span)>,
     pub cumulative: bool,
     pub filter: Option<SExpr>,
 }
 
-const KEYWORDS: [&str; 12] = [
+const KEYWORDS: [&str; 13] = [
     "and",
     "or",
     "not",
@@ -190,6 +192,7 @@ const KEYWORDS: [&str; 12] = [
     "where",
     "dated",
     "cumulative",
+    "handled",
 ];
 
 fn is_keyword(s: &str) -> bool {
@@ -623,6 +626,8 @@ impl Parser<'_> {
         } else {
             None
         };
+        let handled_at = self.span();
+        let handled = self.eat_kw("handled").then_some(handled_at);
         let dated = if self.eat_kw("dated") {
             Some(self.ident("a date field after `dated`", "`dated` 之后的日期字段")?)
         } else {
@@ -636,8 +641,8 @@ impl Parser<'_> {
         };
         if !matches!(self.peek(), Tok::RParen | Tok::Eof) {
             return Err(self.unexpected(
-                "`.field`, `dated`, `cumulative`, `where` or `)`",
-                "`.字段`、`dated`、`cumulative`、`where` 或 `)`",
+                "`.field`, `handled`, `dated`, `cumulative`, `where` or `)`",
+                "`.字段`、`handled`、`dated`、`cumulative`、`where` 或 `)`",
             ));
         }
         let close = self.expect_close(open)?;
@@ -645,6 +650,7 @@ impl Parser<'_> {
             aggregate,
             kind,
             field,
+            handled,
             dated,
             cumulative,
             filter,

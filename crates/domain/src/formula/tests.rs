@@ -113,7 +113,8 @@ fn the_default_period_field_is_not_repeated_in_the_key() {
         b.measures()[0].window,
         Window {
             field: "signed_day",
-            cumulative: false
+            cumulative: false,
+            handled: false,
         }
     );
 }
@@ -142,6 +143,7 @@ fn a_filter_runs_on_a_record_struct() {
     let f = ok("count(orders where entry_errors > 0 and amount_cents >= 10000)");
     let filter = f.measures()[0].filter.as_ref().unwrap();
     let mut order = crate::records::Order {
+        handled_by: None,
         id: 1,
         order_no: "O-1".into(),
         customer_id: 1,

@@ -259,6 +259,14 @@ const EMPLOYEE: Column = col(
     Ty::Ref(RefKind::Employee),
     Required,
 );
+/// The sales clerk who handled the record, beside its owner (SPEC §5a).
+const HANDLED_BY: Column = col(
+    "handled_by",
+    "经办内勤工号",
+    "handled_by",
+    Ty::Ref(RefKind::Employee),
+    Null,
+);
 const CUSTOMER: Column = col(
     "customer_id",
     "客户档案编号",
@@ -324,6 +332,7 @@ pub static CUSTOMERS: KindSpec = KindSpec {
             Ty::Ref(RefKind::Employee),
             Required,
         ),
+        HANDLED_BY,
         col("valid", "有效", "valid", Ty::Bool, TRUE),
         col(
             "special_archive",
@@ -448,6 +457,7 @@ pub static ORDERS: KindSpec = KindSpec {
         col("order_no", "订单编号", "order_no", Ty::Text, Required),
         CUSTOMER,
         EMPLOYEE,
+        HANDLED_BY,
         col("day", "日期", "day", Ty::Date, DayOf("received_at")),
         col("received_at", "接单时间", "received_at", Ty::Time, Required),
         col("entered_at", "录入时间", "entered_at", Ty::Time, Required),
@@ -552,6 +562,7 @@ pub static CONTRACTS: KindSpec = KindSpec {
             Null,
         ),
         EMPLOYEE,
+        HANDLED_BY,
         col(
             "amount_cents",
             "签约金额(元)",

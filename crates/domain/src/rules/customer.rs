@@ -60,11 +60,19 @@ impl ClassThresholds {
 }
 
 /// Whether every field an archive needs is filled (完整): name, contact, phone, address,
-/// industry; a key customer also needs its special archive (专档).
+/// industry and business needs (业务需求, seed 000 and the indicator's own definition); a key
+/// customer also needs its special archive (专档).
 pub fn is_complete(c: &Customer) -> bool {
-    let filled = [&c.name, &c.contact, &c.phone, &c.address, &c.industry]
-        .iter()
-        .all(|s| !s.trim().is_empty());
+    let filled = [
+        &c.name,
+        &c.contact,
+        &c.phone,
+        &c.address,
+        &c.industry,
+        &c.needs,
+    ]
+    .iter()
+    .all(|s| !s.trim().is_empty());
     filled && (c.class != "key" || c.special_archive)
 }
 

@@ -596,6 +596,7 @@ mod tests {
     fn a_signed_contract_needs_a_signing_time_after_drafting() {
         let at = Utc.with_ymd_and_hms(2026, 10, 8, 2, 0, 0).unwrap();
         let k = Contract {
+            handled_by: None,
             id: 0,
             contract_no: "HT-1".into(),
             customer_id: 1,
@@ -689,6 +690,7 @@ mod tests {
     fn a_customer_phone_needs_seven_to_twenty_digits() {
         let at = Utc.with_ymd_and_hms(2026, 10, 8, 2, 0, 0).unwrap();
         let cust = |phone: &str| Customer {
+            handled_by: None,
             id: 0,
             archive_no: "KH-1".into(),
             name: "甲".into(),

@@ -98,6 +98,24 @@ pub(crate) struct GroupKey {
     cumulative: bool,
     offset: PeriodOffset,
     credited: bool,
+    /// Credited to the person who handled each record, not its owner.
+    handled: bool,
+}
+
+impl GroupKey {
+    /// The group a wanted measure is read with: what decides the rows it reads.
+    fn of(w: &Wanted) -> GroupKey {
+        let handled = w.measure.window.handled;
+        GroupKey {
+            kind: w.measure.kind,
+            field: w.measure.window.field,
+            cumulative: w.measure.window.cumulative,
+            offset: w.offset,
+            // A handler's credit is the whole record: split credit is between owners.
+            credited: w.measure.aggregate == Aggregate::CreditedSum && !handled,
+            handled,
+        }
+    }
 }
 
 #[derive(Default, Clone)]
@@ -195,13 +213,7 @@ pub async fn compute(
     }
     let mut groups: HashMap<GroupKey, Vec<(usize, &Wanted)>> = HashMap::new();
     for (i, w) in scanned {
-        let key = GroupKey {
-            kind: w.measure.kind,
-            field: w.measure.window.field,
-            cumulative: w.measure.window.cumulative,
-            offset: w.offset,
-            credited: w.measure.aggregate == Aggregate::CreditedSum,
-        };
+        let key = GroupKey::of(w);
         groups.entry(key).or_default().push((i, w));
     }
     let mut keys: Vec<_> = groups.keys().copied().collect();
@@ -212,6 +224,7 @@ pub async fn compute(
             k.cumulative,
             k.offset == PeriodOffset::Previous,
             k.credited,
+            k.handled,
         )
     });
     for key in keys {
@@ -296,10 +309,10 @@ fn group_query(
         .map(|n| key.kind.field(n).expect("catalogue field").ty)
         .collect();
     let window_ty = key.kind.field(key.field).map_or(FieldType::Date, |f| f.ty);
-    let emp_col = if key.credited {
-        format!("COALESCE(c.employee_id, t.{})", def.employee_field)
-    } else {
-        format!("t.{}", def.employee_field)
+    let emp_col = match (key.handled, def.handler_field) {
+        (true, Some(handler)) => format!("t.{handler}"),
+        _ if key.credited => format!("COALESCE(c.employee_id, t.{})", def.employee_field),
+        _ => format!("t.{}", def.employee_field),
     };
     let mut sql = Sql::new(&format!("SELECT {emp_col} AS emp"));
     sql.push(if key.credited {
@@ -316,6 +329,9 @@ fn group_query(
     }
     let (start, end) = bounds(period, window_ty, cal);
     sql.push(&format!(" WHERE t.{} < ", key.field)).bind(end);
+    if key.handled {
+        sql.push(&format!(" AND {emp_col} IS NOT NULL"));
+    }
     if !key.cumulative {
         sql.push(&format!(" AND t.{} >= ", key.field)).bind(start);
     }
@@ -488,13 +504,7 @@ pub async fn records_behind(
     cal: &Calendar,
     limit: usize,
 ) -> Result<RecordsBehind> {
-    let key = GroupKey {
-        kind: w.measure.kind,
-        field: w.measure.window.field,
-        cumulative: w.measure.window.cumulative,
-        offset: w.offset,
-        credited: w.measure.aggregate == Aggregate::CreditedSum,
-    };
+    let key = GroupKey::of(w);
     let p = if w.offset == PeriodOffset::Previous {
         period.prev()
     } else {

@@ -64,7 +64,9 @@ pub(crate) fn rollable(m: &Measure) -> bool {
                 Some(FieldType::Int | FieldType::Money | FieldType::Float)
             )
     );
-    field_ok && m.filter.as_ref().is_none_or(supported)
+    // Buckets are kept per owner; a `handled` measure groups by the handler, so it is read
+    // from the records (the clerk's few indicators, one scan per group).
+    field_ok && !m.window.handled && m.filter.as_ref().is_none_or(supported)
 }
 
 fn supported(f: &Filter) -> bool {
