@@ -229,6 +229,24 @@ async fn open_pg(url: &str, location: &DbLocation) -> Result<Backend, StoreError
     Ok(Backend::Postgres(pool))
 }
 
+/// An error of PostgreSQL's `pool` as the store reports it. The pool waits up to its acquire
+/// timeout for a connection; when it timed out with room left in the pool, the wait was for a
+/// new connection that the server did not accept (it is down, or starting up after a crash),
+/// not for one of ours to come free. That is a broken connection
+/// ([`crate::WriteFault::Unreachable`], 503 "the connection to the database broke"), not a
+/// busy database ("busy with a long write", which sent people to wait for an import that was
+/// not there).
+pub fn pg_error(pool: &PgPool, e: sqlx::Error) -> sqlx::Error {
+    let room_left = pool.size() < pool.options().get_max_connections();
+    match e {
+        sqlx::Error::PoolTimedOut if room_left => sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "PostgreSQL accepted no connection within the pool's acquire timeout",
+        )),
+        other => other,
+    }
+}
+
 async fn migrate(backend: &Backend, location: &DbLocation) -> Result<(), StoreError> {
     let result = match backend {
         Backend::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await,
@@ -259,6 +277,21 @@ fn migrate_reason(e: &sqlx::migrate::MigrateError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_pool_timeout_with_room_left_in_the_pool_is_a_broken_connection_not_a_busy_database()
+    {
+        // No server is asked: a lazy pool opens nothing until it is used.
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .connect_lazy("postgres://kaohe@127.0.0.1:1/none")
+            .unwrap();
+        let e = StoreError::Database(pg_error(&pool, sqlx::Error::PoolTimedOut));
+        assert_eq!(e.write_fault(), Some(crate::WriteFault::Unreachable));
+        assert!(!e.is_busy());
+        let other = pg_error(&pool, sqlx::Error::RowNotFound);
+        assert!(matches!(other, sqlx::Error::RowNotFound));
+    }
 
     #[test]
     fn a_plain_path_is_a_sqlite_file() {

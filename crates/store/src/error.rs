@@ -84,6 +84,10 @@ impl StoreError {
                         c if c.starts_with("57P") || c.starts_with("08") => {
                             Some(WriteFault::Unreachable)
                         }
+                        // A file PostgreSQL writes without naming the cause (internal_error):
+                        // on a full disk a new connection fails as it starts, with "could not
+                        // write init file" (its catalog cache).
+                        "XX000" if msg.starts_with("could not write") => Some(WriteFault::Storage),
                         _ => None,
                     },
                 };

@@ -53,24 +53,26 @@ pub struct Store {
     builds: Arc<rollup::Builds>,
 }
 
-/// Runs `$body` with `$pool` bound to the backend's pool for reads.
+/// Runs `$body` (a `Result` of sqlx) with `$pool` bound to the backend's pool for reads; on
+/// PostgreSQL its error passes through [`db::pg_error`].
 #[macro_export]
 macro_rules! on_read {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store.backend() {
             $crate::Backend::Sqlite { read: $pool, .. } => $body,
-            $crate::Backend::Postgres($pool) => $body,
+            $crate::Backend::Postgres($pool) => ($body).map_err(|e| $crate::db::pg_error($pool, e)),
         }
     };
 }
 
-/// Runs `$body` with `$pool` bound to the backend's pool for writes.
+/// Runs `$body` (a `Result` of sqlx) with `$pool` bound to the backend's pool for writes; on
+/// PostgreSQL its error passes through [`db::pg_error`].
 #[macro_export]
 macro_rules! on_write {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store.backend() {
             $crate::Backend::Sqlite { write: $pool, .. } => $body,
-            $crate::Backend::Postgres($pool) => $body,
+            $crate::Backend::Postgres($pool) => ($body).map_err(|e| $crate::db::pg_error($pool, e)),
         }
     };
 }
@@ -136,15 +138,50 @@ impl Store {
     }
 
     /// Checks that the database takes a write (for `/healthz`): a one-row write of the time
-    /// into `settings`, committed as bookkeeping, so that no cached read goes stale. A database on a full disk, a read-only file or a broken
-    /// connection fails it; [`StoreError::write_fault`] says which.
+    /// into `settings`, committed as bookkeeping, so that no cached read goes stale; on
+    /// PostgreSQL also that the database can grow ([`Store::check_space`]). A database on a
+    /// full disk, a read-only file or a broken connection fails it; [`StoreError::write_fault`]
+    /// says which.
     pub async fn check_writable(&self) -> Result<()> {
         let now = chrono::Utc::now().to_rfc3339();
         let mut sql = Sql::new("INSERT INTO settings (key, value) VALUES ('health.written_at', ");
         sql.bind(now.as_str())
             .push(") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
         self.execute_bookkeeping(&sql).await?;
-        Ok(())
+        self.check_space().await
+    }
+
+    /// PostgreSQL: whether the database can take one more page on its disk. On a full disk
+    /// PostgreSQL still writes a row into a page that has room (the upsert of
+    /// [`Store::check_writable`] keeps succeeding) and refuses only a write that has to grow a
+    /// file, so a fresh temporary table takes one row: its first page is new. Rolled back, so
+    /// nothing stays. (SQLite appends the upsert to its write-ahead log, which fails on a full
+    /// disk once the log has to grow.) Only a fault of the machine fails the check: a database
+    /// that does not let kaohe make temporary tables is logged, not reported as unhealthy.
+    async fn check_space(&self) -> Result<()> {
+        let Backend::Postgres(pool) = &self.backend else {
+            return Ok(());
+        };
+        let probe = async {
+            let mut tx = pool.begin().await.map_err(|e| db::pg_error(pool, e))?;
+            sqlx::query(
+                "CREATE TEMPORARY TABLE kaohe_space_check (page_of INTEGER) ON COMMIT DROP",
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO kaohe_space_check VALUES (1)")
+                .execute(&mut *tx)
+                .await?;
+            tx.rollback().await?;
+            Ok::<_, StoreError>(())
+        };
+        match probe.await {
+            Err(e) if e.write_fault().is_none() && !e.is_busy() => {
+                tracing::warn!(error = %e, "the health check could not test the free space");
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Closes all connections (checkpointing SQLite's WAL).

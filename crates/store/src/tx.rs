@@ -38,7 +38,11 @@ impl Tx {
             // could not take it after another process (a CLI import, a backup) had committed
             // meanwhile: SQLite answers "database is locked" at once, without waiting.
             Backend::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
-            Backend::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Backend::Postgres(pool) => Tx::Postgres(
+                pool.begin()
+                    .await
+                    .map_err(|e| crate::db::pg_error(pool, e))?,
+            ),
         })
     }
 

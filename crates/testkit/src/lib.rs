@@ -77,8 +77,14 @@ pub async fn postgres() -> Option<TestDb> {
             "{PG_ENV} is not set: run the tests with scripts/test, which starts PostgreSQL (or set {SKIP_PG_ENV}=1)"
         ),
     };
+    Some(postgres_on(&admin).await)
+}
+
+/// A new, empty PostgreSQL database on the cluster of `admin` (an admin URL naming a
+/// database), such as a throwaway cluster a test started for itself.
+pub async fn postgres_on(admin: &str) -> TestDb {
     let name = format!("kaohe_t_{:016x}", rand::thread_rng().r#gen::<u64>());
-    let mut conn = sqlx::PgConnection::connect(&admin)
+    let mut conn = sqlx::PgConnection::connect(admin)
         .await
         .expect("connecting to the test PostgreSQL cluster");
     sqlx::query(&format!("CREATE DATABASE {name}"))
@@ -90,11 +96,11 @@ pub async fn postgres() -> Option<TestDb> {
         .rsplit_once('/')
         .map(|(b, _)| b)
         .expect("the admin URL names a database");
-    Some(TestDb {
+    TestDb {
         url: format!("{base}/{name}"),
         backend: "postgres",
         _dir: None,
-    })
+    }
 }
 
 /// One fresh database per backend: SQLite, then PostgreSQL (unless skipped).

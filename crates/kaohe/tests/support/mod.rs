@@ -106,8 +106,28 @@ pub async fn spawn_demo_with(
     db: TestDb,
     settings: impl FnOnce(kaohe_web::AppState) -> kaohe_web::AppState,
 ) -> TestApp {
+    spawn_generated(db, GenConfig::demo(1, test_today()), settings).await
+}
+
+/// Like [`spawn_demo`] with one month of records and few calls a day: the same people and
+/// logins, loaded in a fraction of the time, for tests that need the company but not its
+/// history.
+pub async fn spawn_small_demo(db: TestDb) -> TestApp {
+    let cfg = GenConfig {
+        months: 1,
+        calls_per_day: 4,
+        ..GenConfig::demo(1, test_today())
+    };
+    spawn_generated(db, cfg, |s| s).await
+}
+
+async fn spawn_generated(
+    db: TestDb,
+    cfg: GenConfig,
+    settings: impl FnOnce(kaohe_web::AppState) -> kaohe_web::AppState,
+) -> TestApp {
     let store = db.open().await;
-    let mut generator = Generator::new(GenConfig::demo(1, test_today()));
+    let mut generator = Generator::new(cfg);
     let bar = indicatif::ProgressBar::hidden();
     kaohe::load::load(&store, &mut generator, &bar, true)
         .await

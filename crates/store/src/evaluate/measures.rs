@@ -472,7 +472,11 @@ async fn stream_rows(
             let mut rows =
                 crate::val::bind_all!(sqlx::query(sql.text()), sql.vals().iter().cloned())
                     .fetch(pool);
-            while let Some(row) = rows.try_next().await? {
+            while let Some(row) = rows
+                .try_next()
+                .await
+                .map_err(|e| crate::db::pg_error(pool, e))?
+            {
                 let (emp, share, values) = decode_row!(&row, types);
                 on_row(emp, share, values);
                 n += 1;

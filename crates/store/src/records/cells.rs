@@ -116,7 +116,11 @@ pub(super) async fn stream_cells(
         }
         Backend::Postgres(pool) => {
             let mut rows = bind_all!(sqlx::query(sql.text()), sql.vals().to_vec()).fetch(pool);
-            while let Some(row) = rows.try_next().await? {
+            while let Some(row) = rows
+                .try_next()
+                .await
+                .map_err(|e| crate::db::pg_error(pool, e))?
+            {
                 sink(&row_cells!(&row, decoders)).map_err(sink_err)?;
                 n += 1;
             }

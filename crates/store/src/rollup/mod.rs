@@ -254,7 +254,8 @@ async fn buckets_on_store(
         }
         Backend::Postgres(pool) => {
             let q = crate::val::bind_all!(sqlx::query(sql.text()), sql.vals().iter().cloned());
-            for row in q.fetch_all(pool).await? {
+            let rows = q.fetch_all(pool).await;
+            for row in rows.map_err(|e| crate::db::pg_error(pool, e))? {
                 decode_buckets!(&row, members, month, out);
             }
         }
