@@ -180,6 +180,10 @@ impl Store {
             )));
         }
         let row = self.cycle_row(period, employee).await.map_err(on_person)?;
+        let max_factor = self
+            .behaviour_max(&row.scheme_code)
+            .await
+            .map_err(on_person)?;
         let stage = row.state().map_err(on_person)?.stage();
         if !matches!(stage, Stage::Open | Stage::Rating) {
             return Err(on_person(refuse(
@@ -191,10 +195,6 @@ impl Store {
                 ),
             )));
         }
-        let max_factor = self
-            .behaviour_max(&row.scheme_code)
-            .await
-            .map_err(on_person)?;
         let input = BehaviourInput {
             factor: input.factor,
             acts: input.acts.trim().to_string(),
