@@ -129,6 +129,9 @@ pub fn check_behaviour(
     Ok(())
 }
 
+/// A stored row: factor, serious violation, note, assessor, when.
+type StoredRow = (f64, bool, String, Option<i64>, DateTime<Utc>);
+
 /// A factor that passed every rule, ready to write.
 pub(crate) struct Checked {
     pub period: Period,
@@ -184,17 +187,7 @@ impl Store {
             .behaviour_max(&row.scheme_code)
             .await
             .map_err(on_person)?;
-        let stage = row.state().map_err(on_person)?.stage();
-        if !matches!(stage, Stage::Open | Stage::Rating) {
-            return Err(on_person(refuse(
-                RefusalKind::WrongState,
-                format!("当前阶段为「{}」，不能评定行为系数", stage.name_zh()),
-                format!(
-                    "the cycle is {}; the behaviour factor cannot change now",
-                    stage.name_en()
-                ),
-            )));
-        }
+        stage_allows(&row).map_err(on_person)?;
         let input = BehaviourInput {
             factor: input.factor,
             acts: input.acts.trim().to_string(),
@@ -271,8 +264,7 @@ impl Store {
         sql.bind(period.to_string())
             .push(" AND employee_id = ")
             .bind(employee);
-        let row: Option<(f64, bool, String, Option<i64>, DateTime<Utc>)> =
-            self.fetch_optional(&sql).await?;
+        let row: Option<StoredRow> = self.fetch_optional(&sql).await?;
         Ok(
             row.map(|(factor, serious, note, assessor_id, assessed_at)| {
                 let (acts, violation) = if serious {
@@ -295,9 +287,29 @@ impl Store {
     }
 }
 
-/// Writes a checked factor and its audit entry (the values before and after) in `tx`.
+/// Refused unless the cycle is open or in rating: from consolidation on, the result is HR's
+/// and the committee's, and a factor given then would change nothing or a published score.
+fn stage_allows(row: &super::CycleRow) -> Result<()> {
+    let stage = row.state()?.stage();
+    if matches!(stage, Stage::Open | Stage::Rating) {
+        return Ok(());
+    }
+    Err(refuse(
+        RefusalKind::WrongState,
+        format!("当前阶段为「{}」，不能评定行为系数", stage.name_zh()),
+        format!(
+            "the cycle is {}; the behaviour factor cannot change now",
+            stage.name_en()
+        ),
+    ))
+}
+
+/// Writes a checked factor and its audit entry (the values before and after) in `tx`. The
+/// cycle is locked and its stage checked again, so a consolidation that committed since the
+/// check is not followed by a factor it did not count.
 pub(crate) async fn write_behaviour(tx: &mut Tx, viewer: &Viewer, c: &Checked) -> Result<()> {
     let (period, employee, input) = (c.period, c.employee, &c.input);
+    stage_allows(&super::lock_cycle(tx, period, employee).await?)?;
     let serious = !input.violation.is_empty();
     let note = if serious {
         &input.violation
