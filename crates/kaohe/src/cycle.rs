@@ -53,6 +53,28 @@ pub enum CycleCommand {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// The superior or HR gives a person's behaviour factor (行为系数) of a performance ×
+    /// behaviour scheme: 0 to the scheme's maximum (1.2); above 1.0 with the acts that justify
+    /// it; a serious violation makes it 0 (give --factor 0 with --violation)
+    Behaviour {
+        #[arg(long)]
+        period: String,
+        /// Database id or employee number (工号) of the person assessed
+        #[arg(long)]
+        employee: String,
+        /// The superior or HR giving it
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+        /// The factor, e.g. 0.9
+        #[arg(long, allow_negative_numbers = true)]
+        factor: f64,
+        /// The outstanding acts (突出表现) that justify a factor above 1.0
+        #[arg(long, default_value = "")]
+        acts: String,
+        /// A serious violation (违法、严重违纪、工作事故或严重工作失误): the month counts 0
+        #[arg(long, default_value = "")]
+        violation: String,
+    },
     /// List the overdue steps of a period
     Overdue {
         #[arg(long)]
@@ -320,6 +342,24 @@ pub async fn cycle(store: &Store, cmd: &CycleCommand, today: NaiveDate) -> Resul
                 .consolidate(&v, period(p)?, id, t.unwrap_or(today))
                 .await?;
             println!("kaohe: {} → {}", t.from.as_str(), t.to.as_str());
+        }
+        CycleCommand::Behaviour {
+            period: p,
+            employee,
+            as_user,
+            factor,
+            acts,
+            violation,
+        } => {
+            let v = viewer(store, as_user).await?;
+            let id = employee_id(store, employee).await?;
+            let input = kaohe_store::cycle::BehaviourInput {
+                factor: *factor,
+                acts: acts.clone(),
+                violation: violation.clone(),
+            };
+            store.record_behaviour(&v, period(p)?, id, &input).await?;
+            println!("kaohe: behaviour factor of {employee} for {p}: {factor}");
         }
         CycleCommand::Overdue {
             period: p,

@@ -117,7 +117,7 @@ pub async fn drive(store: &Store, period: Period) -> Result<DriveReport> {
             deadlines: store.deadlines(&c.scheme_code).await?,
             cal: store.calendar(period.start()).await?,
         };
-        drive_one(store, &ctx, c.employee_id, &scheme, &cycles)
+        drive_one(store, &ctx, c.employee_id, &scheme, &cycles, Stage::Locked)
             .await
             .with_context(|| format!("driving {} ({})", c.name, c.employee_code))?;
     }
@@ -185,12 +185,41 @@ async fn finish(store: &Store, period: Period, hr: &Viewer, n: usize) -> Result<
     })
 }
 
+/// Drives one person's cycle of `period` (opened already) as [`drive`] does, until it reaches
+/// `until`: a test or a demonstration of one step can stop before it (say, at
+/// [`Stage::Rating`] to give the behaviour factor by hand) and go on afterwards.
+pub async fn drive_person(store: &Store, period: Period, id: i64, until: Stage) -> Result<()> {
+    let system = Viewer::system("kaohe demo");
+    let cycles = store.cycles(&system, period).await?;
+    let code = &cycles
+        .iter()
+        .find(|c| c.employee_id == id)
+        .ok_or_else(|| anyhow!("no cycle of employee {id} in {period}"))?
+        .scheme_code;
+    let scheme = store
+        .library()
+        .await?
+        .library
+        .scheme(code)
+        .with_context(|| format!("scheme {code}"))?
+        .clone();
+    let ctx = Ctx {
+        period,
+        hr: crate::cycle::viewer(store, "hr").await?,
+        committee: crate::cycle::viewer(store, "committee").await?,
+        deadlines: store.deadlines(code).await?,
+        cal: store.calendar(period.start()).await?,
+    };
+    drive_one(store, &ctx, id, &scheme, &cycles, until).await
+}
+
 async fn drive_one(
     store: &Store,
     ctx: &Ctx,
     id: i64,
     scheme: &Scheme,
     everyone: &[kaohe_store::cycle::CycleSummary],
+    until: Stage,
 ) -> Result<()> {
     let system = Viewer::system("kaohe demo");
     let p = ctx.period;
@@ -204,6 +233,9 @@ async fn drive_one(
     let me = person(Role::Rep, id);
     for _ in 0..20 {
         let state = store.cycle(&system, p, id).await?;
+        if state.stage() == until {
+            return Ok(());
+        }
         let (who, action, day) = match state.stage() {
             Stage::Drafting | Stage::TargetsReturned => (
                 &superior,
@@ -440,17 +472,20 @@ async fn rate(
             }
         }
     }
-    if matches!(scheme.composition, Composition::Behaviour { .. }) {
-        store
-            .record_behaviour(
-                &person(Role::Manager, sup),
-                p,
-                id,
-                demo_behaviour(id),
-                false,
-                "demo",
-            )
-            .await?;
+    // A factor someone entered already stands; the demo gives only the missing ones.
+    let superior = person(Role::Manager, sup);
+    let given = store.behaviour(&superior, p, id).await?.is_some();
+    if matches!(scheme.composition, Composition::Behaviour { .. }) && !given {
+        let input = kaohe_store::cycle::BehaviourInput {
+            factor: demo_behaviour(id),
+            acts: if demo_behaviour(id) > 1.0 {
+                "协助同事完成大客户签约 / helped a colleague close a key account".into()
+            } else {
+                String::new()
+            },
+            violation: String::new(),
+        };
+        store.record_behaviour(&superior, p, id, &input).await?;
     }
     Ok(())
 }

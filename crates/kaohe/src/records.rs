@@ -22,7 +22,8 @@ pub struct ImportArgs {
     /// Record kind: teams, employees, customers, credit, calls, visits, orders, order_lines,
     /// order_events, order_credits, shipments, contracts, contract_steps, receivables, payments,
     /// complaints, budgets, expenses, expense_steps, attendance, reports, documents, meetings,
-    /// meeting_attendance, training_courses, training_sessions, training_results
+    /// meeting_attendance, training_courses, training_sessions, training_results; and
+    /// behaviour (behaviour factors of the cycle, imported through its rule)
     pub kind: String,
     /// A .csv (UTF-8) or .xlsx file
     pub file: PathBuf,
@@ -123,7 +124,7 @@ fn fingerprint(path: &Path) -> Result<(String, u64)> {
 
 /// Runs `kaohe import`.
 pub async fn import(store: &Store, cfg: &Config, a: &ImportArgs) -> Result<()> {
-    let spec = spec::kind(&a.kind).map_err(anyhow::Error::msg)?;
+    let spec = spec::import_kind(&a.kind).map_err(anyhow::Error::msg)?;
     let zh = match a.lang.as_deref().unwrap_or(&cfg.language) {
         "zh" | "zh-CN" => true,
         "en" => false,

@@ -154,21 +154,21 @@ pub enum DoneBody {
     Appeal { appeal: i64 },
 }
 
-fn parse_period(text: &str) -> Result<Period, WebError> {
+pub(crate) fn parse_period(text: &str) -> Result<Period, WebError> {
     Period::parse(text).map_err(|e| WebError::Invalid {
         field: "period".into(),
         message: e.to_string(),
     })
 }
 
-fn this_month(day: NaiveDate) -> Period {
+pub(crate) fn this_month(day: NaiveDate) -> Period {
     Period::Month {
         year: day.year(),
         month: day.month(),
     }
 }
 
-fn who(me: &CurrentUser, employee: Option<i64>) -> Result<i64, WebError> {
+pub(crate) fn who(me: &CurrentUser, employee: Option<i64>) -> Result<i64, WebError> {
     employee
         .or(me.viewer.employee_id)
         .ok_or_else(|| WebError::NotFound("this account belongs to no employee".into()))
@@ -375,7 +375,7 @@ async fn proposal(
     })
 }
 
-async fn render_cycle(
+pub(crate) async fn render_cycle(
     state: &AppState,
     me: &CurrentUser,
     period: Period,
@@ -441,8 +441,9 @@ async fn render_cycle(
     } else {
         Vec::new()
     };
+    let behaviour = crate::behaviour::section(state, me, period, employee, stage).await?;
     let page = context! {
-        proposable,
+        proposable, behaviour,
         period => period.to_string(), employee, name => v.name, code => v.code,
         stage => stage.as_str(), stage_name => stage_name(stage, lang),
         history => history(&v.cycle, &names, lang), allowed, codes, groups, targets,

@@ -190,7 +190,7 @@ pub async fn page(
     Query(q): Query<PageQuery>,
 ) -> Result<Html<String>, WebError> {
     let ctx = minijinja::context! {
-        kinds => crate::records::kind_links(me.lang),
+        kinds => crate::records::import_kind_links(me.lang),
         chosen => q.kind,
     };
     crate::pages::render_page(&state, &me, "import.html", ctx)
@@ -200,7 +200,7 @@ pub async fn page(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StartQuery {
-    /// The record kind (`calls`, `orders`, …).
+    /// The record kind (`calls`, `orders`, …) or `behaviour` (behaviour factors).
     pub kind: String,
     /// The file's name, ending in `.csv` or `.xlsx`.
     pub name: String,
@@ -232,7 +232,7 @@ pub async fn start(
     body: Body,
 ) -> Result<Json<serde_json::Value>, WebError> {
     me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
-    let spec = crate::records::kind_spec(&q.kind)?;
+    let spec = kaohe_domain::import::spec::import_kind(&q.kind).map_err(WebError::NotFound)?;
     let xlsx = match q
         .name
         .rsplit('.')

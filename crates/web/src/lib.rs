@@ -7,6 +7,7 @@ pub mod appeals;
 pub mod audit;
 pub mod auth;
 pub mod awards;
+pub mod behaviour;
 pub mod boards;
 pub mod cache;
 pub mod charts;
@@ -280,6 +281,14 @@ pub fn router(state: AppState) -> Router {
         .route("/cycle/{period}/{employee}", get(cycle::page).post(cycle::form))
         .route("/api/cycle", get(cycle::api_state))
         .route("/api/cycle/act", post(cycle::api_act))
+        .route(
+            "/cycle/{period}/{employee}/behaviour",
+            post(behaviour::form),
+        )
+        .route(
+            "/api/cycle/behaviour",
+            get(behaviour::api_get).post(behaviour::api_post),
+        )
         .route("/appeals", get(appeals::list))
         .route("/appeals/{id}", get(appeals::page).post(appeals::form))
         .route("/rate/{token}", get(rate::page).post(rate::submit))

@@ -102,6 +102,8 @@ pub struct RecordErrors {
         crate::cycle::inbox_api,
         crate::cycle::api_state,
         crate::cycle::api_act,
+        crate::behaviour::api_get,
+        crate::behaviour::api_post,
         crate::steps::contract,
         crate::steps::expense,
         crate::training::report_api,

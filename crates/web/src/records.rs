@@ -138,6 +138,19 @@ pub fn kind_links(lang: Lang) -> Vec<impl Serialize> {
         .collect()
 }
 
+/// Every kind a file imports (the record kinds and the import-only ones), for the import
+/// page's menu.
+pub fn import_kind_links(lang: Lang) -> Vec<impl Serialize> {
+    spec::KINDS
+        .iter()
+        .chain(spec::IMPORT_ONLY)
+        .map(|k| KindLink {
+            kind: k.kind,
+            label: kind_label(lang, k.kind),
+        })
+        .collect()
+}
+
 /// `GET /records/{kind}`: one page of the list.
 pub async fn page(
     State(state): State<AppState>,

@@ -1510,6 +1510,44 @@ pub static KINDS: &[&KindSpec] = &[
     &TRAINING_RESULTS,
 ];
 
+/// A person's behaviour factor of a month (performance × behaviour schemes). Imported only
+/// (the cycle page and `GET /api/cycle/behaviour` show it): each row goes through the cycle's
+/// rule (the superior or HR, the cycle open or in rating, 0 to the scheme's maximum, acts
+/// above 1.0, a violation makes it 0), not into the table as a plain record.
+///
+/// 行为系数（仅导入）.
+pub static BEHAVIOUR: KindSpec = KindSpec {
+    kind: "behaviour",
+    zh: "行为系数",
+    table: "behaviour_assessments",
+    owner: "employee_id",
+    parent: None,
+    key: None,
+    day: None,
+    columns: &[
+        col("period", "期间", "period", Ty::Text, Required),
+        EMPLOYEE,
+        col("factor", "行为系数", "factor", Ty::Float, Required),
+        col("acts", "突出表现", "acts", Ty::Text, TEXT),
+        col("violation", "严重违规", "violation", Ty::Text, TEXT),
+    ],
+};
+
+/// Kinds that are imported but are no records of their own (no list, export or form): their
+/// rows are steps of another workflow.
+pub static IMPORT_ONLY: &[&KindSpec] = &[&BEHAVIOUR];
+
+/// The kind named `name` for an import: a record kind or an [`IMPORT_ONLY`] one.
+pub fn import_kind(name: &str) -> Result<&'static KindSpec, String> {
+    match IMPORT_ONLY.iter().copied().find(|k| k.kind == name) {
+        Some(k) => Ok(k),
+        None => kind(name).map_err(|e| {
+            let extra: Vec<_> = IMPORT_ONLY.iter().map(|k| k.kind).collect();
+            format!("{e}; imports also take: {}", extra.join(", "))
+        }),
+    }
+}
+
 /// The kind named `name` (as on the command line).
 pub fn kind(name: &str) -> Result<&'static KindSpec, String> {
     KINDS
@@ -1564,7 +1602,7 @@ mod tests {
     #[test]
     fn docs_import_formats_lists_every_column_of_every_kind() {
         let doc = include_str!("../../../../docs/import-formats.md");
-        for k in KINDS {
+        for k in KINDS.iter().chain(IMPORT_ONLY) {
             let section = doc
                 .split(&format!("### `{}`", k.kind))
                 .nth(1)

@@ -49,7 +49,7 @@ pub fn max_chars(col: &Column) -> usize {
             "address" | "email" => ADDRESS_CHARS,
             "minutes" => MINUTES_CHARS,
             "needs" | "notes" | "note" | "description" | "comment" | "content" | "text"
-            | "topic" | "audience" | "promotion_standard" => NOTE_CHARS,
+            | "topic" | "audience" | "promotion_standard" | "acts" | "violation" => NOTE_CHARS,
             _ => NAME_CHARS,
         },
         _ => CODE_CHARS,

@@ -23,12 +23,14 @@
 
 mod appeals;
 mod behaviour;
+mod behaviour_import;
 mod project;
 mod publish;
 pub(crate) mod reminders;
 mod tokens;
 
 pub use appeals::{AppealRow, Correction, compensation};
+pub use behaviour::{BehaviourInput, BehaviourRecord, check_behaviour};
 pub(crate) use publish::FROZEN_STAGES;
 pub use publish::result_of;
 pub use reminders::{InboxItem, OutboxMessage, OverdueStep};

@@ -84,6 +84,10 @@ impl Store {
         source: &mut (dyn RowSource + Send),
         opts: &ImportOptions<'_>,
     ) -> std::result::Result<ImportOutcome, ImportFailure> {
+        // Behaviour factors are steps of the cycle, checked by its rule, not plain records.
+        if spec.kind == kaohe_domain::import::spec::BEHAVIOUR.kind {
+            return self.import_behaviour(viewer, source, opts).await;
+        }
         crate::with_record_type!(spec, T => Importer::<T>::run(self, viewer, source, opts).await)
     }
 }
