@@ -89,7 +89,10 @@ async fn to_rating(store: &Store, rep: i64) -> Vec<String> {
             value: 88.0,
             comment: String::new(),
         };
-        store.act(&leader, oct(), rep, rate, day(11, 5)).await.unwrap();
+        store
+            .act(&leader, oct(), rep, rate, day(11, 5))
+            .await
+            .unwrap();
     }
     rated
 }
@@ -114,10 +117,7 @@ async fn card_value(store: &Store, rep: i64, indicator: &str) -> f64 {
         scheme: None,
         employee: Some(rep),
     };
-    let eval = store
-        .evaluate(&Viewer::system("test"), &req)
-        .await
-        .unwrap();
+    let eval = store.evaluate(&Viewer::system("test"), &req).await.unwrap();
     let card = &eval.results[0].scorecard;
     card.lines
         .iter()
@@ -258,13 +258,19 @@ async fn rating_links_are_issued_listed_redeemed_and_revoked_by_their_users_only
         let resp = leader.post(&issue_url).form(&form).send().await.unwrap();
         assert_eq!(resp.status(), 200, "{b}");
         let html = resp.text().await.unwrap();
-        let at = html.find("id=\"new-link\">").expect("the new link is shown") + 14;
+        let at = html
+            .find("id=\"new-link\">")
+            .expect("the new link is shown")
+            + 14;
         // The page escapes `/` as `&#x2f;`; a browser shows the plain link.
         let web_link = html[at..].split('<').next().unwrap().replace("&#x2f;", "/");
         assert!(web_link.starts_with(&app.url("/rate/")), "{web_link}");
         let web_secret = secret_of(&web_link);
         let (_, again) = get(&leader, page_url.clone()).await;
-        assert!(!again.contains(&web_secret), "{b}: the page shows the link once");
+        assert!(
+            !again.contains(&web_secret),
+            "{b}: the page shows the link once"
+        );
         assert!(again.contains("data-state=\"unused\"") && again.contains("未使用"));
 
         // A bad contact is refused naming the field, in the leader's language.
@@ -295,20 +301,40 @@ async fn rating_links_are_issued_listed_redeemed_and_revoked_by_their_users_only
         let body = json!({ "period": OCT, "employee": sup, "customer": customers[0],
             "contact_name": "Ms Li", "contact": "li@example.com" });
         let (status, err) = post_json(&app, &hr, &hr_csrf, "/api/cycle/links", body).await;
-        assert_eq!(status, 409, "{b}: the superior's cycle is not rating: {err}");
+        assert_eq!(
+            status, 409,
+            "{b}: the superior's cycle is not rating: {err}"
+        );
         let body = json!({ "period": OCT, "employee": rep_id, "customer": "NO-SUCH-ARCHIVE",
             "contact_name": "Ms Li", "contact": "li@example.com" });
         let (status, err) = post_json(&app, &hr, &hr_csrf, "/api/cycle/links", body).await;
         assert_eq!(status, 422, "{b}: {err}");
-        assert!(err["error"].as_str().unwrap().contains("客户（customer）"), "{err}");
+        assert!(
+            err["error"].as_str().unwrap().contains("客户（customer）"),
+            "{err}"
+        );
 
         // HR issues through the CLI; the link is printed once.
         let (ok, out, err) = kaohe_cli(
             &db_url,
             &[
-                "cycle", "link", "issue", "--period", OCT, "--employee", &rep_id.to_string(),
-                "--customer", &customers[0], "--contact-name", "张总", "--contact",
-                "zhang@example.com", "--as", "hr", "--base-url", "https://kaohe.example.com/",
+                "cycle",
+                "link",
+                "issue",
+                "--period",
+                OCT,
+                "--employee",
+                &rep_id.to_string(),
+                "--customer",
+                &customers[0],
+                "--contact-name",
+                "张总",
+                "--contact",
+                "zhang@example.com",
+                "--as",
+                "hr",
+                "--base-url",
+                "https://kaohe.example.com/",
             ],
         );
         assert!(ok, "{b}: {err}");
@@ -334,11 +360,24 @@ async fn rating_links_are_issued_listed_redeemed_and_revoked_by_their_users_only
         assert!(links.iter().all(|l| l["state"] == "unused"), "{links:?}");
         let (ok, out, err) = kaohe_cli(
             &db_url,
-            &["cycle", "link", "list", "--period", OCT, "--employee", &rep_id.to_string(), "--as", "leader"],
+            &[
+                "cycle",
+                "link",
+                "list",
+                "--period",
+                OCT,
+                "--employee",
+                &rep_id.to_string(),
+                "--as",
+                "leader",
+            ],
         );
         assert!(ok, "{b}: {err}");
         assert_eq!(out.lines().count(), 3, "{out}");
-        assert!(!out.contains(&cli_secret) && out.contains("unused"), "{out}");
+        assert!(
+            !out.contains(&cli_secret) && out.contains("unused"),
+            "{out}"
+        );
         let web_id = links
             .iter()
             .find(|l| l["contact_name"] == "王经理")
@@ -351,7 +390,10 @@ async fn rating_links_are_issued_listed_redeemed_and_revoked_by_their_users_only
         assert_eq!(answer(&app, &web_secret, &rated, "40").await, 200, "{b}");
         assert_eq!(state_of(&listed(&app, &hr, rep_id).await, web_id), "used");
         let after = card_value(&store, rep_id, &rated[0]).await;
-        assert!(after < before, "{b}: a customer's 40 lowers the superior's 88 ({before} → {after})");
+        assert!(
+            after < before,
+            "{b}: a customer's 40 lowers the superior's 88 ({before} → {after})"
+        );
         let (status, _) = get(&app.client(), web_link.clone()).await;
         assert_eq!(status, 410, "{b}: a used link is gone");
 
@@ -372,10 +414,21 @@ async fn rating_links_are_issued_listed_redeemed_and_revoked_by_their_users_only
         // Revoked through the page's button and through the CLI.
         let (ok, _, err) = kaohe_cli(
             &db_url,
-            &["cycle", "link", "revoke", "--id", &cli_id.to_string(), "--as", "leader"],
+            &[
+                "cycle",
+                "link",
+                "revoke",
+                "--id",
+                &cli_id.to_string(),
+                "--as",
+                "leader",
+            ],
         );
         assert!(ok, "{b}: {err}");
-        assert_eq!(state_of(&listed(&app, &hr, rep_id).await, cli_id), "revoked");
+        assert_eq!(
+            state_of(&listed(&app, &hr, rep_id).await, cli_id),
+            "revoked"
+        );
         let (status, _) = get(&app.client(), app.url(&format!("/rate/{cli_secret}"))).await;
         assert_eq!(status, 410, "{b}");
         let body = json!({ "period": OCT, "employee": rep_id, "customer": customers[1],
@@ -431,10 +484,15 @@ async fn rating_links_are_issued_listed_redeemed_and_revoked_by_their_users_only
             assert_eq!(post_json(&app, client, csrf, &path, json!({})).await.0, 403);
         }
         let (_, html) = get(&rep, page_url.clone()).await;
-        assert!(!html.contains("rating-links"), "{b}: the rep's page has no links section");
+        assert!(
+            !html.contains("rating-links"),
+            "{b}: the rep's page has no links section"
+        );
 
         // A leader outside the rep's scope: the cycle and its links are not there (404).
-        let mut sql = Sql::new("SELECT MIN(e.id) FROM employees e WHERE e.team_id IS NOT NULL AND e.team_id <> (SELECT team_id FROM employees WHERE id = ");
+        let mut sql = Sql::new(
+            "SELECT MIN(e.id) FROM employees e WHERE e.team_id IS NOT NULL AND e.team_id <> (SELECT team_id FROM employees WHERE id = ",
+        );
         sql.bind(rep_id).push(") AND e.id <> ").bind(sup);
         let stranger_id = store.fetch_i64(&sql).await.unwrap();
         account(&store, "leader2", Role::TeamLeader, stranger_id).await;
@@ -444,31 +502,68 @@ async fn rating_links_are_issued_listed_redeemed_and_revoked_by_their_users_only
         let (status, err) = post_json(&app, &other, &other_csrf, "/api/cycle/links", body).await;
         assert_eq!(status, 404, "{b}: {err}");
         let path = format!("/api/cycle/links/{fifth}/revoke");
-        assert_eq!(post_json(&app, &other, &other_csrf, &path, json!({})).await.0, 404);
+        assert_eq!(
+            post_json(&app, &other, &other_csrf, &path, json!({}))
+                .await
+                .0,
+            404
+        );
         assert!(listed(&app, &other, rep_id).await.is_empty(), "{b}");
 
         // `cycle act` records no customer rating: not as the customers group, not with a
         // hand-made token, not through the API or the page's form.
-        let ratings = "SELECT CAST(COUNT(*) AS BIGINT) FROM ratings WHERE rater_group = 'customers'";
+        let ratings =
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM ratings WHERE rater_group = 'customers'";
         let customer_ratings = count(&store, ratings).await;
-        assert_eq!(customer_ratings, rated.len() as i64, "{b}: one link's answers");
+        assert_eq!(
+            customer_ratings,
+            rated.len() as i64,
+            "{b}: one link's answers"
+        );
         let rep_arg = rep_id.to_string();
         let (ok, _, err) = kaohe_cli(
             &db_url,
             &[
-                "cycle", "act", "--period", OCT, "--employee", &rep_arg, "--as", "leader",
-                "submit_rating", "--group", "customers", "--indicator", &rated[0], "--value", "99",
+                "cycle",
+                "act",
+                "--period",
+                OCT,
+                "--employee",
+                &rep_arg,
+                "--as",
+                "leader",
+                "submit_rating",
+                "--group",
+                "customers",
+                "--indicator",
+                &rated[0],
+                "--value",
+                "99",
             ],
         );
         assert!(!ok && err.contains("customer"), "{b}: {err}");
         let token = json!({ "token": { "subject_id": rep_id, "period": OCT, "customer_id": second_id,
             "redeemed_at": "2026-11-05T00:00:00Z" }, "indicator": rated[0], "value": 99 });
-        for (who, action) in [("hr", "record_customer_rating"), ("leader", "submit_rating")] {
+        for (who, action) in [
+            ("hr", "record_customer_rating"),
+            ("leader", "submit_rating"),
+        ] {
             let (ok, _, err) = kaohe_cli(
                 &db_url,
                 &[
-                    "cycle", "act", "--period", OCT, "--employee", &rep_arg, "--as", who, action,
-                    "--group", "customers", "--data", &token.to_string(),
+                    "cycle",
+                    "act",
+                    "--period",
+                    OCT,
+                    "--employee",
+                    &rep_arg,
+                    "--as",
+                    who,
+                    action,
+                    "--group",
+                    "customers",
+                    "--data",
+                    &token.to_string(),
                 ],
             );
             assert!(!ok && err.contains("customer"), "{b}: {action}: {err}");
@@ -478,7 +573,8 @@ async fn rating_links_are_issued_listed_redeemed_and_revoked_by_their_users_only
         let rating_key = format!("rating_{}", rated[0]);
         let body = json!({ "period": OCT, "employee": rep_id, "action": "submit_rating",
             "group": "customers", rating_key.as_str(): "99" });
-        let (status, err) = post_json(&app, &leader_api, &leader_csrf, "/api/cycle/act", body).await;
+        let (status, err) =
+            post_json(&app, &leader_api, &leader_csrf, "/api/cycle/act", body).await;
         assert_eq!(status, 403, "{b}: {err}");
         let mut body = token.clone();
         body["period"] = json!(OCT);
@@ -490,12 +586,19 @@ async fn rating_links_are_issued_listed_redeemed_and_revoked_by_their_users_only
         let csrf = hidden_csrf(&html);
         let resp = hr
             .post(page_url.clone())
-            .form(&[("csrf", csrf.as_str()), ("action", "record_customer_rating")])
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("action", "record_customer_rating"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(resp.status(), 422, "{b}");
-        assert_eq!(count(&store, ratings).await, customer_ratings, "{b}: nothing recorded");
+        assert_eq!(
+            count(&store, ratings).await,
+            customer_ratings,
+            "{b}: nothing recorded"
+        );
 
         // Issuing and revoking are audited.
         let issued = count(

@@ -689,8 +689,7 @@ pub async fn form(
             | WebError::Conflict { .. }),
         ) => {
             let e = e.in_lang(me.lang);
-            let html =
-                render_cycle(&state, &me, period, employee, Some(e.message()), None).await?;
+            let html = render_cycle(&state, &me, period, employee, Some(e.message()), None).await?;
             Ok((e.status(), html).into_response())
         }
         Err(e) => Err(e),

@@ -54,7 +54,11 @@ pub(crate) fn absolute(state: &AppState, headers: &HeaderMap, secret: &str) -> S
         });
     match host {
         Some(h) => {
-            let scheme = if state.secure_cookies { "https" } else { "http" };
+            let scheme = if state.secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
             format!("{scheme}://{h}{path}")
         }
         None => path,
@@ -271,7 +275,10 @@ pub async fn list_api(
         .await
         .map_err(|e| WebError::from(e).in_lang(me.lang))?;
     Ok(Json(
-        links.into_iter().map(|l| LinkBody::of(l, me.lang)).collect(),
+        links
+            .into_iter()
+            .map(|l| LinkBody::of(l, me.lang))
+            .collect(),
     ))
 }
 

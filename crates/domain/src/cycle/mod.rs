@@ -35,8 +35,8 @@ pub use raters::{
     RaterAssignment, RaterId, Rating, RatingView, check_assignment, may_rate, ratings_visible_to,
 };
 pub use token::{
-    CustomerToken, DEFAULT_TOKEN_VALIDITY_DAYS, MAX_CONTACT_NAME_CHARS, MAX_EMAIL_CHARS, RedeemedToken,
-    TokenStatus, check_contact,
+    CustomerToken, DEFAULT_TOKEN_VALIDITY_DAYS, MAX_CONTACT_NAME_CHARS, MAX_EMAIL_CHARS,
+    RedeemedToken, TokenStatus, check_contact,
 };
 
 use crate::org::EmployeeId;

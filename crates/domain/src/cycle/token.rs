@@ -1,10 +1,10 @@
 //! Customer raters answer through a single-use, expiring link (客户评分链接). The storage layer
 //! makes the random secret and keeps only its hash; these are the rules, as pure functions.
 
+use super::{Refusal, RefusalKind};
 use crate::org::EmployeeId;
 use crate::period::Period;
 use crate::records::CustomerId;
-use super::{Refusal, RefusalKind};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -203,8 +203,12 @@ pub fn check_contact(name: &str, contact: &str) -> Result<(String, String), Refu
     let n = name.chars().count();
     if n > MAX_CONTACT_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(invalid(
-            format!("联系人姓名（contact_name）须为 1 到 {MAX_CONTACT_NAME_CHARS} 个字符，不含控制字符（现为 {n} 个）"),
-            format!("contact_name must be 1 to {MAX_CONTACT_NAME_CHARS} characters without control characters (it has {n})"),
+            format!(
+                "联系人姓名（contact_name）须为 1 到 {MAX_CONTACT_NAME_CHARS} 个字符，不含控制字符（现为 {n} 个）"
+            ),
+            format!(
+                "contact_name must be 1 to {MAX_CONTACT_NAME_CHARS} characters without control characters (it has {n})"
+            ),
         ));
     }
     if contact.is_empty() {
@@ -232,8 +236,14 @@ fn check_email(text: &str) -> Result<(), Refusal> {
         Ok(())
     } else {
         Err(invalid(
-            format!("联系方式（contact）「{}」不是有效的电子邮箱（如 name@example.com，最多 {MAX_EMAIL_CHARS} 个字符）", preview(text)),
-            format!("contact `{}` is not an e-mail address (like name@example.com, at most {MAX_EMAIL_CHARS} characters)", preview(text)),
+            format!(
+                "联系方式（contact）「{}」不是有效的电子邮箱（如 name@example.com，最多 {MAX_EMAIL_CHARS} 个字符）",
+                preview(text)
+            ),
+            format!(
+                "contact `{}` is not an e-mail address (like name@example.com, at most {MAX_EMAIL_CHARS} characters)",
+                preview(text)
+            ),
         ))
     }
 }
@@ -245,8 +255,14 @@ fn check_phone(text: &str) -> Result<(), Refusal> {
         Ok(())
     } else {
         Err(invalid(
-            format!("联系方式（contact）「{}」既不是电话号码（7 到 20 位数字）也不是电子邮箱", preview(text)),
-            format!("contact `{}` is neither a phone number (7 to 20 digits) nor an e-mail address", preview(text)),
+            format!(
+                "联系方式（contact）「{}」既不是电话号码（7 到 20 位数字）也不是电子邮箱",
+                preview(text)
+            ),
+            format!(
+                "contact `{}` is neither a phone number (7 to 20 digits) nor an e-mail address",
+                preview(text)
+            ),
         ))
     }
 }

@@ -14,7 +14,8 @@ use crate::users::{random_token, token_hash};
 use crate::{Result, Store, StoreError, Tx, Viewer};
 use chrono::{DateTime, Duration, Utc};
 use kaohe_domain::cycle::{
-    Action, Actor, CustomerToken, DEFAULT_TOKEN_VALIDITY_DAYS, RefusalKind, Stage, TokenStatus, Transition, apply, check_contact,
+    Action, Actor, CustomerToken, DEFAULT_TOKEN_VALIDITY_DAYS, RefusalKind, Stage, TokenStatus,
+    Transition, apply, check_contact,
 };
 use kaohe_domain::period::Period;
 use kaohe_domain::roles::Role;
@@ -95,7 +96,13 @@ struct LinkRow {
 
 impl LinkRow {
     fn listed(self, now: DateTime<Utc>) -> RatingLink {
-        let status = link_status(self.issued_at, self.expires_at, self.used_at, self.revoked_at, now);
+        let status = link_status(
+            self.issued_at,
+            self.expires_at,
+            self.used_at,
+            self.revoked_at,
+            now,
+        );
         RatingLink {
             id: self.id,
             period: self.period,
@@ -191,8 +198,14 @@ impl Store {
             let s = state.stage();
             return Err(refuse(
                 RefusalKind::WrongState,
-                format!("客户评分链接只能在评分阶段发出（当前阶段为「{}」）", s.name_zh()),
-                format!("customer rating links are issued while the cycle is rating (it is {})", s.name_en()),
+                format!(
+                    "客户评分链接只能在评分阶段发出（当前阶段为「{}」）",
+                    s.name_zh()
+                ),
+                format!(
+                    "customer rating links are issued while the cycle is rating (it is {})",
+                    s.name_en()
+                ),
             ));
         }
         let (contact_name, contact) =
@@ -284,8 +297,12 @@ impl Store {
                 let shown: String = text.chars().take(40).collect();
                 Err(refuse(
                     RefusalKind::Invalid,
-                    format!("客户（customer）「{shown}」不是被考核者名下的客户档案（按客户编号或档案号查找）"),
-                    format!("customer `{shown}` is not a customer record of the person assessed (looked up by id or archive number)"),
+                    format!(
+                        "客户（customer）「{shown}」不是被考核者名下的客户档案（按客户编号或档案号查找）"
+                    ),
+                    format!(
+                        "customer `{shown}` is not a customer record of the person assessed (looked up by id or archive number)"
+                    ),
                 ))
             }
         }
@@ -329,15 +346,21 @@ impl Store {
     }
 
     /// One link by id within the viewer's data scope.
-    async fn rating_link(&self, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<RatingLink> {
+    async fn rating_link(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<RatingLink> {
         let mut sql = Sql::new(LINK_LIST);
         sql.push(" AND t.id = ").bind(id);
         viewer.restrict(&mut sql, "c.employee_id");
         let row: Option<LinkRow> = self.fetch_optional(&sql).await?;
-        row.map(|r| r.listed(now)).ok_or_else(|| StoreError::NotFound {
-            entity: "customer link",
-            key: id.to_string(),
-        })
+        row.map(|r| r.listed(now))
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "customer link",
+                key: id.to_string(),
+            })
     }
 
     /// Revokes an unused link (HR or the subject's superior, within scope): from now on it
