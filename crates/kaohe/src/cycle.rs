@@ -82,11 +82,63 @@ pub enum CycleCommand {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// Customer rating links (客户评分链接): issue one (shown once), list them, revoke one
+    Link {
+        #[command(subcommand)]
+        command: LinkCommand,
+    },
     /// Drive a month of the demo company through the whole cycle (ratings, behaviour factors,
     /// consolidation, approval, interviews, locking), then awards, bonuses and the ladder
     Demo {
         #[arg(long)]
         period: String,
+    },
+}
+
+/// `kaohe cycle link …`: HR or the person's superior, within their data scope.
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Issue a customer's single-use rating link while the cycle is rating; the link is
+    /// printed this once (only its hash is kept)
+    Issue {
+        #[arg(long)]
+        period: String,
+        /// Database id or employee number (工号) of the person rated
+        #[arg(long)]
+        employee: String,
+        /// One of the person's customer records: database id or archive number (档案号)
+        #[arg(long)]
+        customer: String,
+        /// Whom the link is sent to
+        #[arg(long)]
+        contact_name: String,
+        /// Their phone number (7–20 digits) or e-mail address
+        #[arg(long)]
+        contact: String,
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+        /// The server's address customers reach, e.g. https://kaohe.example.com (without it
+        /// the link is printed as a path to put after that address)
+        #[arg(long, env = "KAOHE_BASE_URL", value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// List a period's links with their state (unused, used, expired, revoked), never the
+    /// links themselves
+    List {
+        #[arg(long)]
+        period: String,
+        /// Only this person's (database id or employee number)
+        #[arg(long)]
+        employee: Option<String>,
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+    },
+    /// Revoke an unused link: from now on it answers like a used one
+    Revoke {
+        #[arg(long)]
+        id: i64,
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
     },
 }
 
@@ -115,7 +167,8 @@ pub struct ActArgs {
     /// Rating value (submit_rating)
     #[arg(long)]
     pub value: Option<f64>,
-    /// Rater group: superior, peers, related_departments, self, team_leader
+    /// Rater group: superior, peers, related_departments, self, team_leader (customers rate
+    /// only through their link: `kaohe cycle link issue`)
     #[arg(long)]
     pub group: Option<String>,
     /// Remark (submit_rating)
@@ -377,9 +430,87 @@ pub async fn cycle(store: &Store, cmd: &CycleCommand, today: NaiveDate) -> Resul
                 );
             }
         }
+        CycleCommand::Link { command } => link(store, command).await?,
         CycleCommand::Demo { period: p } => {
             let r = crate::demo_cycle::drive(store, period(p)?).await?;
             println!("{}", serde_json::to_string_pretty(&r)?);
+        }
+    }
+    Ok(())
+}
+
+/// The printed link: the base URL (when given) followed by the link's path.
+fn link_url(base: Option<&str>, secret: &str) -> String {
+    let base = base.map(|b| b.trim().trim_end_matches('/')).unwrap_or("");
+    format!("{base}/rate/{secret}")
+}
+
+/// Runs `kaohe cycle link …`.
+async fn link(store: &Store, cmd: &LinkCommand) -> Result<()> {
+    let now = chrono::Utc::now();
+    match cmd {
+        LinkCommand::Issue {
+            period: p,
+            employee,
+            customer,
+            contact_name,
+            contact,
+            as_user,
+            base_url,
+        } => {
+            let v = viewer(store, as_user).await?;
+            let id = employee_id(store, employee).await?;
+            let new = kaohe_store::cycle::NewLink {
+                customer,
+                contact_name,
+                contact,
+            };
+            let t = store
+                .issue_rating_link(&v, period(p)?, id, &new, now)
+                .await?;
+            println!(
+                "kaohe: link #{} issued, valid until {} (UTC); it is shown this once:",
+                t.id,
+                t.expires_at.format("%Y-%m-%d %H:%M")
+            );
+            println!("{}", link_url(base_url.as_deref(), &t.secret));
+            if base_url.is_none() {
+                println!("kaohe: put the server's address (--base-url) before the path above");
+            }
+        }
+        LinkCommand::List {
+            period: p,
+            employee,
+            as_user,
+        } => {
+            let v = viewer(store, as_user).await?;
+            let id = match employee {
+                Some(e) => Some(employee_id(store, e).await?),
+                None => None,
+            };
+            let links = store.rating_links(&v, period(p)?, id, now).await?;
+            if links.is_empty() {
+                println!("kaohe: no customer rating links for {p}");
+            }
+            for l in links {
+                println!(
+                    "#{:<5} {:<8} {:<10} {:<12} {:<16} {:<20} {:<8} by {} at {}",
+                    l.id,
+                    l.employee_code,
+                    l.employee_name,
+                    l.customer_archive_no,
+                    l.contact_name,
+                    l.contact,
+                    l.state,
+                    l.issued_by,
+                    l.issued_at.format("%Y-%m-%d %H:%M")
+                );
+            }
+        }
+        LinkCommand::Revoke { id, as_user } => {
+            let v = viewer(store, as_user).await?;
+            store.revoke_rating_link(&v, *id, now).await?;
+            println!("kaohe: link #{id} revoked");
         }
     }
     Ok(())

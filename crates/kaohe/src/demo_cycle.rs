@@ -492,15 +492,21 @@ async fn rate(
 
 /// The person's first customer answers every rated indicator through a link.
 async fn customer_rating(store: &Store, ctx: &Ctx, id: i64, rated: &[String]) -> Result<()> {
-    let mut sql = Sql::new("SELECT id FROM customers WHERE owner_id = ");
+    let mut sql = Sql::new("SELECT archive_no FROM customers WHERE owner_id = ");
     sql.bind(id).push(" ORDER BY id LIMIT 1");
-    let Some((customer,)) = store.fetch_optional::<(i64,)>(&sql).await? else {
+    let Some((customer,)) = store.fetch_optional::<(String,)>(&sql).await? else {
         return Ok(());
     };
     let day = ctx.deadlines.rating_from(ctx.period, &ctx.cal);
     let now = day.and_hms_opt(2, 0, 0).expect("a time").and_utc();
+    // Issued and redeemed like any link: HR issues it, the customer answers through it.
+    let link = kaohe_store::cycle::NewLink {
+        customer: &customer,
+        contact_name: "客户联系人",
+        contact: "400-000-0000",
+    };
     let token = store
-        .issue_customer_token(&ctx.hr, ctx.period, id, customer, now)
+        .issue_rating_link(&ctx.hr, ctx.period, id, &link, now)
         .await?;
     let answers: Vec<(String, f64)> = rated
         .iter()

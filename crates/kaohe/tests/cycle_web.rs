@@ -281,12 +281,16 @@ async fn customer_link(app: &TestApp, rep_id: i64) {
         .act(&hr, oct(), rep_id, extend, day(11, 5))
         .await
         .unwrap();
-    let customer: i64 = store
-        .fetch_i64(&kaohe_store::Sql::new("SELECT MIN(id) FROM customers"))
-        .await
-        .unwrap();
+    let mut sql = kaohe_store::Sql::new("SELECT MIN(id) FROM customers WHERE owner_id = ");
+    sql.bind(rep_id);
+    let customer = store.fetch_i64(&sql).await.unwrap().to_string();
+    let link = kaohe_store::cycle::NewLink {
+        customer: &customer,
+        contact_name: "王经理",
+        contact: "13800001234",
+    };
     let issued = store
-        .issue_customer_token(&hr, oct(), rep_id, customer, Utc::now())
+        .issue_rating_link(&hr, oct(), rep_id, &link, Utc::now())
         .await
         .unwrap();
     let rated = store

@@ -867,17 +867,23 @@ async fn a_customer_link_rates_once_expires_and_is_stored_only_as_a_hash() {
         let customer = t
             .count("SELECT CAST(MAX(id) AS BIGINT) FROM customers")
             .await;
+        let customer_no = customer.to_string();
+        let new_link = kaohe_store::cycle::NewLink {
+            customer: &customer_no,
+            contact_name: "王经理",
+            contact: "wang@example.com",
+        };
         t.to_rating().await;
         let now = Utc.with_ymd_and_hms(2026, 11, 4, 2, 0, 0).unwrap();
         // The subject cannot issue a link about themself.
         let r = t
             .store
-            .issue_customer_token(&t.subject, oct(), 1, customer, now)
+            .issue_rating_link(&t.subject, oct(), 1, &new_link, now)
             .await;
         assert!(matches!(r, Err(StoreError::Refused(_))));
         let link = t
             .store
-            .issue_customer_token(&t.hr, oct(), 1, customer, now)
+            .issue_rating_link(&t.hr, oct(), 1, &new_link, now)
             .await
             .unwrap();
         let stored: Vec<(String,)> = t
@@ -914,7 +920,7 @@ async fn a_customer_link_rates_once_expires_and_is_stored_only_as_a_hash() {
         // A link opened after 14 days has expired and records nothing.
         let late = t
             .store
-            .issue_customer_token(&t.boss, oct(), 1, customer, now)
+            .issue_rating_link(&t.boss, oct(), 1, &new_link, now)
             .await
             .unwrap();
         let r = t

@@ -514,3 +514,67 @@ async fn an_older_database_upgrades_its_scorecard_lines_into_the_cards_exactly_a
         assert!(gone.is_err(), "{b}: scorecard_lines is still there");
     }
 }
+
+#[tokio::test]
+async fn customer_links_made_before_migration_8_keep_working_and_get_an_id() {
+    for db in every_backend().await {
+        let b = db.backend;
+        let location = kaohe_store::DbLocation::parse(&db.url).unwrap();
+        let old = Store::open_until(&location, 7).await.unwrap();
+        organisation(&old, "t", &[employee(1, "甲")]).await;
+        let now = Utc::now();
+        let mut sql = Sql::new(
+            "INSERT INTO cycles (period, employee_id, scheme_code, state, updated_at) VALUES ('2026-10', 1, 't', 'rating', ",
+        );
+        sql.bind(now).push(")");
+        old.execute(&sql).await.unwrap();
+        let mut sql = Sql::new(
+            "INSERT INTO customers (archive_no, name, class, owner_id, created_at, updated_at) VALUES ('C1', 'ACME', 'key', 1, ",
+        );
+        sql.bind(now).push(", ").bind(now).push(")");
+        old.execute(&sql).await.unwrap();
+        let mut sql = Sql::new(
+            "INSERT INTO customer_tokens (secret_hash, cycle_id, customer_id, issued_at, expires_at) \
+             SELECT 'old-hash', c.id, cu.id, ",
+        );
+        sql.bind(now)
+            .push(", ")
+            .bind(now + chrono::Duration::days(14))
+            .push(" FROM cycles c, customers cu");
+        old.execute(&sql).await.unwrap();
+        old.close().await;
+
+        let store = Store::open(&location).await.unwrap();
+        let hr = Viewer {
+            user_id: None,
+            username: "test:hr".into(),
+            role: Role::Hr,
+            employee_id: Some(99),
+            team_id: None,
+            department_ids: Vec::new(),
+        };
+        let period = kaohe_domain::period::Period::parse("2026-10").unwrap();
+        let links = store.rating_links(&hr, period, None, now).await.unwrap();
+        assert_eq!(links.len(), 1, "{b}");
+        assert_eq!(
+            (links[0].state, links[0].customer_archive_no.as_str()),
+            ("unused", "C1")
+        );
+        assert!(links[0].id > 0, "{b}: the old link has an id");
+        // A second link gets another id; a secret's hash stays unique.
+        let dup = Sql::new(
+            "INSERT INTO customer_tokens (secret_hash, cycle_id, customer_id, issued_at, expires_at) \
+             SELECT secret_hash, cycle_id, customer_id, issued_at, expires_at FROM customer_tokens",
+        );
+        assert!(store.execute(&dup).await.is_err(), "{b}: hashes are unique");
+        let mut sql = Sql::new(
+            "INSERT INTO customer_tokens (secret_hash, cycle_id, customer_id, issued_at, expires_at) \
+             SELECT 'new-hash', cycle_id, customer_id, issued_at, expires_at FROM customer_tokens",
+        );
+        sql.push("");
+        store.execute(&sql).await.unwrap();
+        let links = store.rating_links(&hr, period, None, now).await.unwrap();
+        assert_eq!(links.len(), 2, "{b}");
+        assert_ne!(links[0].id, links[1].id, "{b}");
+    }
+}

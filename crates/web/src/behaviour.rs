@@ -154,7 +154,7 @@ pub async fn form(
         Ok(()) => Ok(Redirect::to(&format!("/cycle/{period}/{employee}")).into_response()),
         Err(e @ (WebError::Refused { .. } | WebError::Invalid { .. } | WebError::Forbidden(_))) => {
             let e = e.in_lang(me.lang);
-            let html = render_cycle(&state, &me, period, employee, Some(e.message())).await?;
+            let html = render_cycle(&state, &me, period, employee, Some(e.message()), None).await?;
             Ok((e.status(), html).into_response())
         }
         Err(e) => Err(e),

@@ -195,6 +195,8 @@ struct View {
     cycle: CycleState,
     allowed: Vec<ActionKind>,
     groups: Vec<RaterGroup>,
+    /// The viewer is in the person's supervisor chain.
+    superior: bool,
 }
 
 async fn allowed(
@@ -250,6 +252,7 @@ async fn load(
         cycle,
         allowed,
         groups,
+        superior,
     })
 }
 
@@ -375,12 +378,15 @@ async fn proposal(
     })
 }
 
+/// The person's cycle page; `error` says why a form was refused, `new_link` is a customer
+/// rating link just issued, shown this once.
 pub(crate) async fn render_cycle(
     state: &AppState,
     me: &CurrentUser,
     period: Period,
     employee: i64,
     error: Option<String>,
+    new_link: Option<String>,
 ) -> Result<Html<String>, WebError> {
     let v = load(state, me, period, employee).await?;
     let lang = me.lang;
@@ -441,8 +447,25 @@ pub(crate) async fn render_cycle(
     } else {
         Vec::new()
     };
+    // Customer rating links: HR's and the superior's section of the page.
+    let may_links = crate::links::may_manage(me, employee, v.superior);
+    let (links, link_customers) = if may_links {
+        let links = crate::links::page_links(state, me, period, employee).await?;
+        let customers: Vec<Value> = state
+            .store
+            .link_customers(&me.viewer, employee, 500)
+            .await?
+            .into_iter()
+            .map(|(id, no, name)| json!({ "id": id, "archive_no": no, "name": name }))
+            .collect();
+        (Some(links), customers)
+    } else {
+        (None, Vec::new())
+    };
     let behaviour = crate::behaviour::section(state, me, period, employee, stage).await?;
     let page = context! {
+        links, link_customers, new_link,
+        may_issue_links => may_links && stage == Stage::Rating,
         proposable, behaviour,
         period => period.to_string(), employee, name => v.name, code => v.code,
         stage => stage.as_str(), stage_name => stage_name(stage, lang),
@@ -464,7 +487,7 @@ pub async fn page(
     Path((period, employee)): Path<(String, i64)>,
 ) -> Result<Response, WebError> {
     let period = parse_period(&period)?;
-    match render_cycle(&state, &me, period, employee, None).await {
+    match render_cycle(&state, &me, period, employee, None, None).await {
         Ok(html) => Ok(html.into_response()),
         Err(WebError::NotFound(_)) => {
             let may_open = matches!(me.viewer.role, Role::Hr | Role::Admin);
@@ -667,7 +690,7 @@ pub async fn form(
             | WebError::Conflict { .. }),
         ) => {
             let e = e.in_lang(me.lang);
-            let html = render_cycle(&state, &me, period, employee, Some(e.message())).await?;
+            let html = render_cycle(&state, &me, period, employee, Some(e.message()), None).await?;
             Ok((e.status(), html).into_response())
         }
         Err(e) => Err(e),

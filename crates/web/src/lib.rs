@@ -19,6 +19,7 @@ pub mod heavy;
 pub mod i18n;
 pub mod import;
 pub mod ladder;
+pub mod links;
 pub mod openapi;
 pub mod pages;
 pub mod rate;
@@ -289,6 +290,16 @@ pub fn router(state: AppState) -> Router {
             "/api/cycle/behaviour",
             get(behaviour::api_get).post(behaviour::api_post),
         )
+        .route("/cycle/{period}/{employee}/links", post(links::issue_form))
+        .route(
+            "/cycle/{period}/{employee}/links/{id}/revoke",
+            post(links::revoke_form),
+        )
+        .route(
+            "/api/cycle/links",
+            get(links::list_api).post(links::issue_api),
+        )
+        .route("/api/cycle/links/{id}/revoke", post(links::revoke_api))
         .route("/appeals", get(appeals::list))
         .route("/appeals/{id}", get(appeals::page).post(appeals::form))
         .route("/rate/{token}", get(rate::page).post(rate::submit))

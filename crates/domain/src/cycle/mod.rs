@@ -34,7 +34,10 @@ pub use machine::{Outcome, allowed_actions, apply};
 pub use raters::{
     RaterAssignment, RaterId, Rating, RatingView, check_assignment, may_rate, ratings_visible_to,
 };
-pub use token::{CustomerToken, DEFAULT_TOKEN_VALIDITY_DAYS, RedeemedToken, TokenStatus};
+pub use token::{
+    CustomerToken, DEFAULT_TOKEN_VALIDITY_DAYS, MAX_CONTACT_NAME_CHARS, MAX_EMAIL_CHARS,
+    RedeemedToken, TokenStatus, check_contact,
+};
 
 use crate::org::EmployeeId;
 use crate::period::Period;

@@ -34,7 +34,7 @@ pub use behaviour::{BehaviourInput, BehaviourRecord, check_behaviour};
 pub(crate) use publish::FROZEN_STAGES;
 pub use publish::result_of;
 pub use reminders::{InboxItem, OutboxMessage, OverdueStep};
-pub use tokens::{CustomerLink, IssuedToken, LinkQuestion};
+pub use tokens::{CustomerLink, IssuedToken, LinkQuestion, NewLink, RatingLink};
 
 use crate::audit::AuditEntry;
 use crate::sql::Sql;
@@ -334,6 +334,15 @@ impl Store {
         action: Action,
         today: NaiveDate,
     ) -> Result<Transition> {
+        // A customer's rating is recorded only by redeeming their link
+        // (`Store::redeem_customer_token`), never as a step someone takes.
+        if action.kind() == ActionKind::RecordCustomerRating {
+            return Err(refuse(
+                RefusalKind::WrongRole,
+                "客户评分只能由客户通过客户评分链接提交",
+                "a customer rating is recorded only by the customer through their rating link",
+            ));
+        }
         if action.kind() == ActionKind::Consolidate {
             return Err(StoreError::Invalid {
                 field: "action".into(),
