@@ -28,7 +28,7 @@ async fn viewer(store: &Store, name: &str) -> Viewer {
     kaohe::cycle::viewer(store, name).await.unwrap()
 }
 
-/// The people assessed by the performance × behaviour scheme in October, each driven to the
+/// The people assessed by a performance × behaviour scheme in October (the property consultants), each driven to the
 /// rating stage (targets agreed, raters assigned, self-review in).
 async fn consultants_in_rating(store: &Store) -> Vec<i64> {
     store
@@ -38,7 +38,7 @@ async fn consultants_in_rating(store: &Store) -> Vec<i64> {
     let all = store.cycles(&Viewer::system("test"), oct()).await.unwrap();
     let ids: Vec<i64> = all
         .iter()
-        .filter(|c| c.scheme_code == "sales_performance_behaviour")
+        .filter(|c| c.scheme_code == "property_consultant")
         .map(|c| c.employee_id)
         .take(6)
         .collect();
@@ -382,32 +382,20 @@ async fn the_behaviour_factor_is_given_through_form_api_cli_and_import_and_multi
     }
 }
 
-/// Each person sells something in October (imported as an order), so that their performance
-/// (sales plan completion) is above 0 and the factor visibly scales it.
+/// Each person brings a customer group to visit on invitation in October (邀约到访, imported
+/// as a visit), so that their performance (the consultant's card: signed contracts and invited
+/// visits) is above 0 and the factor visibly scales it.
 async fn sell_in_october(app: &TestApp, people: &[i64]) {
-    let (archive,): (String,) = app
-        .store
-        .fetch_optional(&Sql::new(
-            "SELECT archive_no FROM customers ORDER BY id LIMIT 1",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let mut csv = String::from(
-        "订单编号,客户档案编号,工号,接单时间,录入时间,录入截止时间,金额(元),承诺交期,状态\n",
-    );
-    for (i, id) in people.iter().enumerate() {
+    let mut csv = String::from("工号,拜访时间,拜访类型,邀约到访\n");
+    for id in people {
         let code = number(&app.store, *id).await;
-        let amount = 500 + 70 * i;
-        csv.push_str(&format!(
-            "BEH-{id},{archive},{code},2026-10-12 10:00,2026-10-12 11:00,2026-10-13 10:00,{amount},2026-10-20,completed\n"
-        ));
+        csv.push_str(&format!("{code},2026-10-12 10:00,follow_up,是\n"));
     }
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("orders.csv");
+    let file = dir.path().join("visits.csv");
     std::fs::write(&file, csv).unwrap();
     let out = kaohe(app)
-        .args(["import", "orders"])
+        .args(["import", "visits"])
         .arg(&file)
         .output()
         .unwrap();
