@@ -135,7 +135,7 @@ fn positions() -> Vec<Position> {
             "sales_director",
             "销售总监",
             "Sales Director",
-            None,
+            Some("sales_manager"),
         ),
         p(
             P_ASSISTANT,
@@ -149,14 +149,14 @@ fn positions() -> Vec<Position> {
             "sales_manager",
             "销售经理",
             "Sales Manager",
-            None,
+            Some("sales_manager"),
         ),
         p(
             P_TEL_LEADER,
             "telesales_leader",
             "电话销售组长",
             "Telesales Team Leader",
-            Some("telesales_specialist"),
+            Some("sales_supervisor"),
         ),
         p(
             P_TEL,
@@ -170,7 +170,7 @@ fn positions() -> Vec<Position> {
             "sales_rep_leader",
             "业务组长",
             "Sales Team Leader",
-            Some("sales_rep"),
+            Some("sales_supervisor"),
         ),
         p(
             P_REP,
@@ -212,14 +212,14 @@ fn positions() -> Vec<Position> {
             "cs_supervisor",
             "客服主管",
             "Customer Service Supervisor",
-            None,
+            Some("customer_service"),
         ),
         p(
             P_CS,
             "customer_service",
             "客服专员",
             "Customer Service Specialist",
-            None,
+            Some("customer_service"),
         ),
         p(
             P_HR_MANAGER,

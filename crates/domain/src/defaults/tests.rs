@@ -135,7 +135,7 @@ const SPEC_INDICATORS: [(&str, &str, Option<f64>); 41] = [
 #[test]
 fn the_defaults_load_validate_and_every_formula_type_checks() {
     let lib = load().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(lib.schemes().len(), 5);
+    assert_eq!(lib.schemes().len(), 9);
     assert!(lib.indicators().len() >= SPEC_INDICATORS.len());
     for ind in lib.indicators() {
         assert!(

@@ -19,6 +19,29 @@ pub enum PeriodOffset {
     Previous,
 }
 
+/// Whose records a measure adds up (SPEC §7a: team targets roll up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Over {
+    /// The person's own records.
+    #[default]
+    Own,
+    /// `team`: the members of the teams the person leads.
+    Team,
+    /// `department`: everyone in the person's department and the departments below it.
+    Department,
+}
+
+impl Over {
+    /// The formula keyword (`team`, `department`); empty for the person's own records.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Over::Own => "",
+            Over::Team => "team",
+            Over::Department => "department",
+        }
+    }
+}
+
 /// Which records of a person fall in the measured period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Window {
@@ -30,6 +53,8 @@ pub struct Window {
     /// `handled`: the records are credited to the person who handled them (the kind's
     /// handler field, the sales clerk), not to their owner.
     pub handled: bool,
+    /// `team` / `department`: the sum over the people the person leads.
+    pub over: Over,
 }
 
 /// One aggregate over one person's records of one kind in the period: the unit storage
@@ -72,6 +97,9 @@ impl Measure {
         if self.window.handled {
             s.push_str(" handled");
         }
+        if self.window.over != Over::Own {
+            let _ = write!(s, " {}", self.window.over.keyword());
+        }
         if self.window.field != self.kind.def().period_field {
             let _ = write!(s, " dated {}", self.window.field);
         }
@@ -83,6 +111,15 @@ impl Measure {
         }
         s.push(')');
         s
+    }
+
+    /// The same measure over the person's own records: what a `team` or `department` measure
+    /// adds up over the people led.
+    pub fn own(&self) -> Measure {
+        let mut m = self.clone();
+        m.window.over = Over::Own;
+        m.key = m.canonical().into();
+        m
     }
 
     /// The same measure over one period only, without `cumulative`: the unit that per-month
@@ -152,6 +189,9 @@ pub enum Expr {
     },
     /// `target()` (the indicator's own target for the person) or `target("code")`.
     Target(Option<String>),
+    /// `team_target("code")` / `department_target("code")`: the sum of the targets of the
+    /// people led.
+    GroupTarget(Over, String),
     /// `prev(code)`: another indicator's value in the previous period.
     PrevIndicator(String),
     /// `working_days()`: working days in the period.
@@ -633,6 +673,9 @@ fn write_expr_at(e: &Expr, min: u8, measures: &[Measure], out: &mut String) {
         Expr::Target(None) => out.push_str("target()"),
         Expr::Target(Some(code)) => {
             let _ = write!(out, "target({})", quote(code));
+        }
+        Expr::GroupTarget(over, code) => {
+            let _ = write!(out, "{}_target({})", over.keyword(), quote(code));
         }
         Expr::PrevIndicator(code) => {
             let _ = write!(out, "prev({})", quote(code));

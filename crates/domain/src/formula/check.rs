@@ -4,7 +4,9 @@
 //! inside `where` (one record's fields). Each refuses what belongs to the other, with a message
 //! that says so.
 
-use super::ast::{ArithOp, Cond, Expr, Filter, Literal, Measure, Operand, PeriodOffset, Window};
+use super::ast::{
+    ArithOp, Cond, Expr, Filter, Literal, Measure, Operand, Over, PeriodOffset, Window,
+};
 use super::error::{ErrorKind, FormulaError, NameHint, Span, TypeName, closest};
 use super::lexer::CmpOp;
 use super::syntax::{Aggregate, BinOp, DurationUnit, Node, SExpr, SMeasure};
@@ -12,7 +14,7 @@ use crate::catalogue::{FieldType, KINDS, RecordKind};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Functions usable at the indicator level, for suggestions.
-const FUNCTIONS: [&str; 14] = [
+const FUNCTIONS: [&str; 16] = [
     "count",
     "sum",
     "avg",
@@ -21,6 +23,8 @@ const FUNCTIONS: [&str; 14] = [
     "count_distinct",
     "credited_sum",
     "target",
+    "team_target",
+    "department_target",
     "prev",
     "working_days",
     "if",
@@ -286,6 +290,20 @@ impl Checker<'_> {
                     _ => Err(self.arg_count(name, "0 or 1", args.len(), span)),
                 }
             }
+            "team_target" | "department_target" => {
+                if self.in_prev {
+                    return Err(self.err(ErrorKind::TargetInPrev, span));
+                }
+                let over = if name == "team_target" {
+                    Over::Team
+                } else {
+                    Over::Department
+                };
+                match args {
+                    [code] => Ok(Expr::GroupTarget(over, self.code_arg(name, code)?)),
+                    _ => Err(self.arg_count(name, "1", args.len(), span)),
+                }
+            }
             "prev" => self.prev(args, span),
             "working_days" => match args.len() {
                 0 => Ok(Expr::WorkingDays(self.offset())),
@@ -496,6 +514,18 @@ impl Checker<'_> {
         {
             return Err(self.err(ErrorKind::NoHandler { kind }, at));
         }
+        if let Some((_, at)) = m.over {
+            let adds_up = matches!(
+                agg,
+                Aggregate::Count | Aggregate::Sum | Aggregate::CreditedSum
+            );
+            if !adds_up || m.handled.is_some() {
+                let kind = ErrorKind::GroupNeedsSum {
+                    aggregate: agg.as_str(),
+                };
+                return Err(self.err(kind, at));
+            }
+        }
         let window_field = match &m.dated {
             Some((name, dspan)) => {
                 let f = self.field(kind, name, *dspan)?;
@@ -524,6 +554,7 @@ impl Checker<'_> {
                 field: window_field,
                 cumulative: m.cumulative,
                 handled: m.handled.is_some(),
+                over: m.over.map_or(Over::Own, |(o, _)| o),
             },
             filter,
             key: "".into(),

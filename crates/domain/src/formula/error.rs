@@ -138,6 +138,8 @@ pub enum ErrorKind {
     NoSplitCredit { kind: RecordKind },
     /// `handled` on a kind that does not record who handled it.
     NoHandler { kind: RecordKind },
+    /// `team` / `department` with an aggregate that does not add up (an average, a minimum).
+    GroupNeedsSum { aggregate: &'static str },
     /// `dated <field>` with a field that is not a date.
     NotADateField { field: String },
     /// Comparing values of types that do not compare.
@@ -303,6 +305,9 @@ impl FormulaError {
             NoHandler { kind } => format!(
                 "`handled` needs records that name who handled them; {kind} do not (customers, orders and contracts do)"
             ),
+            GroupNeedsSum { aggregate } => format!(
+                "`team` and `department` add up the people led: use count, sum or credited_sum, not {aggregate}, and not with `handled`"
+            ),
             NotADateField { field } => {
                 format!("`dated` needs a date or timestamp field, but `{field}` is not one")
             }
@@ -422,6 +427,9 @@ impl FormulaError {
             NoHandler { kind } => {
                 format!("`handled` 需要记录注明经办人，{kind} 没有（客户档案、订单、合同有）")
             }
+            GroupNeedsSum { aggregate } => format!(
+                "`team`、`department` 对所带人员求和：请用 count、sum 或 credited_sum，不能用 {aggregate}，也不能与 `handled` 同用"
+            ),
             NotADateField { field } => format!("`dated` 需要日期或时间字段，`{field}` 不是"),
             NotComparable { op, left, right } => {
                 format!("不能用 `{op}` 比较{}与{}", left.zh(), right.zh())

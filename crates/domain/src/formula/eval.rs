@@ -1,6 +1,6 @@
 //! Evaluation: filters on one record at a time, expressions on a person's measure values.
 
-use super::ast::{ArithOp, Cond, Expr, Filter, Literal, Operand, PeriodOffset};
+use super::ast::{ArithOp, Cond, Expr, Filter, Literal, Operand, Over, PeriodOffset};
 use crate::calendar::Calendar;
 use crate::catalogue::{FieldAccess, Value};
 use std::cmp::Ordering;
@@ -230,6 +230,9 @@ pub struct EvalContext {
     pub target: Option<f64>,
     /// The person's targets for other indicators by code (`target("code")`).
     pub targets: BTreeMap<String, f64>,
+    /// The sums of the targets of the people the person leads (`team_target("code")`,
+    /// `department_target("code")`).
+    pub group_targets: BTreeMap<(Over, String), f64>,
     /// Other indicators' values in the previous period by code (`prev(code)`).
     pub prev_indicators: BTreeMap<String, f64>,
     /// Working days in the period (`working_days()`).
@@ -265,6 +268,9 @@ impl Expr {
             }
             Expr::Target(None) => env.ctx.target,
             Expr::Target(Some(code)) => env.ctx.targets.get(code).copied(),
+            Expr::GroupTarget(over, code) => {
+                env.ctx.group_targets.get(&(*over, code.clone())).copied()
+            }
             Expr::PrevIndicator(code) => env.ctx.prev_indicators.get(code).copied(),
             Expr::WorkingDays(PeriodOffset::Current) => env.ctx.working_days,
             Expr::WorkingDays(PeriodOffset::Previous) => env.ctx.prev_working_days,

@@ -37,7 +37,7 @@ mod eval;
 mod lexer;
 mod syntax;
 
-pub use ast::{ArithOp, Cond, Expr, Filter, Literal, Measure, Operand, PeriodOffset, Window};
+pub use ast::{ArithOp, Cond, Expr, Filter, Literal, Measure, Operand, Over, PeriodOffset, Window};
 pub use error::{ErrorKind, FormulaError, NameHint, Span, TypeName, closest};
 pub use eval::{EvalContext, Evaluation, MeasureValues};
 pub use lexer::CmpOp;
@@ -137,6 +137,21 @@ impl CompiledFormula {
                 && !out.contains(code)
             {
                 out.push(code.clone());
+            }
+        });
+        out
+    }
+
+    /// The targets of the people led that the formula reads (`team_target("code")`,
+    /// `department_target("code")`).
+    pub fn group_target_refs(&self) -> Vec<(Over, String)> {
+        let mut out = Vec::new();
+        self.expr.visit(&mut |e| {
+            if let Expr::GroupTarget(over, code) = e {
+                let r = (*over, code.clone());
+                if !out.contains(&r) {
+                    out.push(r);
+                }
             }
         });
         out

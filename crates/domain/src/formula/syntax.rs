@@ -16,7 +16,7 @@
 //! unary   := "-" unary | "+" unary | primary
 //! primary := number [unit] | string | "true" | "false" | "null"
 //!          | name | name "(" [args] ")" | aggregate "(" measure ")" | "(" expr ")"
-//! measure := kind ["." field] ["handled"] ["dated" field] ["cumulative"] ["where" expr]
+//! measure := kind ["." field] ["handled"] ["team" | "department"] ["dated" field] ["cumulative"] ["where" expr]
 //! unit    := "day" | "days" | "hour" | "hours" | "minute" | "minutes"
 //! ```
 //!
@@ -174,12 +174,14 @@ pub(crate) struct SMeasure {
     pub field: Option<(String, Span)>,
     /// `handled`: the records a person handled, not the ones they own.
     pub handled: Option<Span>,
+    /// `team` / `department`, where it stands.
+    pub over: Option<(super::ast::Over, Span)>,
     pub dated: Option<(String, Span)>,
     pub cumulative: bool,
     pub filter: Option<SExpr>,
 }
 
-const KEYWORDS: [&str; 13] = [
+const KEYWORDS: [&str; 15] = [
     "and",
     "or",
     "not",
@@ -193,6 +195,8 @@ const KEYWORDS: [&str; 13] = [
     "dated",
     "cumulative",
     "handled",
+    "team",
+    "department",
 ];
 
 fn is_keyword(s: &str) -> bool {
@@ -628,6 +632,14 @@ impl Parser<'_> {
         };
         let handled_at = self.span();
         let handled = self.eat_kw("handled").then_some(handled_at);
+        let over_at = self.span();
+        let over = if self.eat_kw("team") {
+            Some((super::ast::Over::Team, over_at))
+        } else if self.eat_kw("department") {
+            Some((super::ast::Over::Department, over_at))
+        } else {
+            None
+        };
         let dated = if self.eat_kw("dated") {
             Some(self.ident("a date field after `dated`", "`dated` 之后的日期字段")?)
         } else {
@@ -641,8 +653,8 @@ impl Parser<'_> {
         };
         if !matches!(self.peek(), Tok::RParen | Tok::Eof) {
             return Err(self.unexpected(
-                "`.field`, `handled`, `dated`, `cumulative`, `where` or `)`",
-                "`.字段`、`handled`、`dated`、`cumulative`、`where` 或 `)`",
+                "`.field`, `handled`, `team`, `department`, `dated`, `cumulative`, `where` or `)`",
+                "`.字段`、`handled`、`team`、`department`、`dated`、`cumulative`、`where` 或 `)`",
             ));
         }
         let close = self.expect_close(open)?;
@@ -651,6 +663,7 @@ impl Parser<'_> {
             kind,
             field,
             handled,
+            over,
             dated,
             cumulative,
             filter,

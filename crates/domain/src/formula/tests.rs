@@ -115,6 +115,7 @@ fn the_default_period_field_is_not_repeated_in_the_key() {
             field: "signed_day",
             cumulative: false,
             handled: false,
+            over: Over::Own,
         }
     );
 }
@@ -848,4 +849,55 @@ fn injection_attempts_and_huge_or_deep_formulas_are_refused_quickly_with_a_posit
     // Text that only looks like SQL is a string value, compared as a bound parameter.
     let f = ok("count(customers where name = \"x'; DROP TABLE calls; --\")");
     assert!(f.canonical().contains("DROP TABLE"), "kept as a value");
+}
+
+// ---- who did the work: handled, team, department ---------------------------------------------
+
+#[test]
+fn handled_team_and_department_measures_print_back_and_say_whose_records_they_read() {
+    let f = ok("count(orders handled where entry_errors > 0) / count(orders handled) * 100");
+    assert!(f.measures()[0].window.handled);
+    assert_eq!(ok(&f.canonical()).canonical(), f.canonical());
+    let t = ok(
+        "credited_sum(orders.amount_cents team where status != \"cancelled\") / team_target(\"sales_amount\") * 100",
+    );
+    assert_eq!(t.measures()[0].window.over, Over::Team);
+    assert_eq!(
+        t.measures()[0].own().key(),
+        "credited_sum(orders.amount_cents where status != \"cancelled\")"
+    );
+    assert_eq!(ok(&t.canonical()).canonical(), t.canonical());
+    let d = ok("count(customers department) - department_target(\"new_customers\")");
+    assert_eq!(d.measures()[0].window.over, Over::Department);
+    assert!(
+        d.canonical()
+            .contains("department_target(\"new_customers\")")
+    );
+    // The team target is the sum of the members' targets the store supplies.
+    let v = values(&[(&t.measures()[0], 300.0)]);
+    let ctx = EvalContext {
+        group_targets: [((Over::Team, "sales_amount".to_string()), 400.0)].into(),
+        ..Default::default()
+    };
+    assert_eq!(t.evaluate(&v, &ctx).value, Some(75.0));
+    assert_eq!(t.evaluate(&v, &EvalContext::default()).value, None);
+}
+
+#[test]
+fn a_team_measure_must_add_up_and_handled_needs_a_handler() {
+    let e = err("avg(orders.amount_cents team)");
+    assert_eq!(e.kind, ErrorKind::GroupNeedsSum { aggregate: "avg" });
+    assert_eq!(e.span.start, "avg(orders.amount_cents ".len());
+    assert!(matches!(
+        err("count(orders handled team)").kind,
+        ErrorKind::GroupNeedsSum { .. }
+    ));
+    let e = err("count(calls handled)");
+    assert_eq!(
+        e.kind,
+        ErrorKind::NoHandler {
+            kind: RecordKind::Calls
+        }
+    );
+    assert_eq!(e.span.start, "count(calls ".len());
 }

@@ -98,6 +98,10 @@ impl Store {
         let mut inputs = self
             .period_inputs(period, Some(employee), &prev_codes)
             .await?;
+        let group_refs = super::group_target_refs(lib, scheme).into_iter().collect();
+        inputs.group_targets = self
+            .group_targets(period, Some(employee), &group_refs)
+            .await?;
         super::fill_absences(&wanted, &computed, std::iter::once(employee), &mut inputs);
         let wd = cal.working_days_between(period.start(), period.end_exclusive());
         let pwd = cal.working_days_between(period.prev().start(), period.prev().end_exclusive());

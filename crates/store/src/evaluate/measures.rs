@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use futures_util::TryStreamExt;
 use kaohe_domain::calendar::Calendar;
 use kaohe_domain::catalogue::{FieldAccess, FieldType, RecordKind, Value};
-use kaohe_domain::formula::{Aggregate, Measure, PeriodOffset};
+use kaohe_domain::formula::{Aggregate, Measure, Over, PeriodOffset};
 use kaohe_domain::period::Period;
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
@@ -80,6 +80,11 @@ impl Computed {
             .values()
             .filter_map(|row| row.get(index).copied().flatten().flatten())
             .sum()
+    }
+
+    /// The people with a value.
+    fn people(&self) -> impl Iterator<Item = i64> + '_ {
+        self.values.keys().copied()
     }
 
     /// How many values are set.
@@ -180,7 +185,61 @@ pub enum Source {
 type Indexed<'a> = Vec<(usize, &'a Wanted)>;
 
 /// Computes `wanted` for `period` for everybody within `viewer`'s scope (or one `employee`).
+/// A `team` or `department` measure is the sum of the members' own values of the same
+/// measure ([`super::led`]); those are computed for everybody in scope, whoever is asked for.
 pub async fn compute(
+    store: &Store,
+    viewer: &Viewer,
+    wanted: &[Wanted],
+    period: Period,
+    employee: Option<i64>,
+    cal: &Calendar,
+    source: Source,
+) -> Result<Computed> {
+    if wanted.iter().all(|w| w.measure.window.over == Over::Own) {
+        return compute_own(store, viewer, wanted, period, employee, cal, source).await;
+    }
+    let (own, grouped): (Vec<_>, Vec<_>) = wanted
+        .iter()
+        .enumerate()
+        .partition(|(_, w)| w.measure.window.over == Over::Own);
+    let own_wanted: Vec<Wanted> = own.iter().map(|(_, w)| (*w).clone()).collect();
+    let bases: Vec<Wanted> = grouped
+        .iter()
+        .map(|(_, w)| Wanted {
+            measure: w.measure.own(),
+            offset: w.offset,
+        })
+        .collect();
+    let (mine, members, led) = futures_util::future::try_join3(
+        compute_own(store, viewer, &own_wanted, period, employee, cal, source),
+        compute_own(store, viewer, &bases, period, None, cal, source),
+        store.led(),
+    )
+    .await?;
+    let mut out = Computed::new(wanted.len());
+    out.rows_read = mine.rows_read + members.rows_read;
+    for (j, (i, w)) in own.iter().enumerate() {
+        for emp in mine.people() {
+            out.set(emp, *i, mine.get(emp, j, w));
+        }
+    }
+    for (j, (i, w)) in grouped.iter().enumerate() {
+        let base = &bases[j];
+        let sums = led.sums(w.measure.window.over, |m| {
+            members.get(m, j, base).unwrap_or(0.0)
+        });
+        for (emp, sum) in sums {
+            if employee.is_none_or(|e| e == emp) {
+                out.set(emp, *i, Some(sum));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// [`compute`] for measures over each person's own (or handled) records.
+async fn compute_own(
     store: &Store,
     viewer: &Viewer,
     wanted: &[Wanted],

@@ -11,6 +11,7 @@
 //!    upheld appeal.
 
 mod explain;
+mod led;
 pub mod lines;
 mod longer;
 pub mod measures;
@@ -28,7 +29,7 @@ use kaohe_domain::calendar::Calendar;
 use kaohe_domain::composition::{
     Behaviour, IndicatorOutcome, NaReason, Scorecard, ScorecardInput, combine_raters,
 };
-use kaohe_domain::formula::{EvalContext, Measure, MeasureValues, PeriodOffset};
+use kaohe_domain::formula::{EvalContext, Measure, MeasureValues, Over, PeriodOffset};
 use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
 use kaohe_domain::scheme::{RaterGroup, RaterMix, RaterWeight, Scheme, Weight};
@@ -306,11 +307,17 @@ impl Store {
             people.iter().map(|(_, s)| (s.code.as_str(), s)).collect();
         let prev_codes: BTreeSet<String> =
             schemes.values().flat_map(|s| prev_refs(lib, s)).collect();
-        let (computed, mut inputs) = futures_util::future::try_join(
+        let group_refs: BTreeSet<(Over, String)> = schemes
+            .values()
+            .flat_map(|s| group_target_refs(lib, s))
+            .collect();
+        let (computed, mut inputs, group_targets) = futures_util::future::try_join3(
             measures::compute(self, viewer, &wanted, req.period, req.employee, cal, source),
             self.period_inputs(req.period, req.employee, &prev_codes),
+            self.group_targets(req.period, req.employee, &group_refs),
         )
         .await?;
+        inputs.group_targets = group_targets;
         fill_absences(
             &wanted,
             &computed,
@@ -380,6 +387,7 @@ impl Store {
             prev_values,
             absent_days: HashMap::new(),
             behaviour,
+            group_targets: HashMap::new(),
         })
     }
 
@@ -446,6 +454,40 @@ impl Store {
             .collect())
     }
 
+    /// The sums of the targets of the people each person leads, for the `team_target` and
+    /// `department_target` references `refs` (every member's targets are read, whoever is
+    /// asked for).
+    async fn group_targets(
+        &self,
+        period: Period,
+        employee: Option<i64>,
+        refs: &BTreeSet<(Over, String)>,
+    ) -> Result<HashMap<i64, BTreeMap<(Over, String), f64>>> {
+        let mut out: HashMap<i64, BTreeMap<(Over, String), f64>> = HashMap::new();
+        if refs.is_empty() {
+            return Ok(out);
+        }
+        let (targets, led) =
+            futures_util::future::try_join(self.period_targets(period, None), self.led()).await?;
+        for (over, code) in refs {
+            let sums = led.sums(*over, |m| {
+                targets
+                    .get(&m)
+                    .and_then(|t| t.get(code))
+                    .copied()
+                    .unwrap_or(0.0)
+            });
+            for (person, sum) in sums {
+                if employee.is_none_or(|e| e == person) {
+                    out.entry(person)
+                        .or_default()
+                        .insert((*over, code.clone()), sum);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Last period's stored values of the indicators `codes`.
     async fn prev_values(
         &self,
@@ -489,6 +531,8 @@ struct PeriodInputs {
     prev_values: HashMap<i64, BTreeMap<String, f64>>,
     absent_days: HashMap<i64, u32>,
     behaviour: HashMap<i64, Behaviour>,
+    /// The targets of the people each person leads, summed (`team_target("code")`).
+    group_targets: HashMap<i64, BTreeMap<(Over, String), f64>>,
 }
 
 /// `f` of every item, in order, spread over the machine's cores when there are enough items
@@ -536,6 +580,19 @@ fn fill_prev_indicators(
     fill_prev_values_of(lib, prev_refs(lib, scheme), values, ctx);
 }
 
+/// The `team_target` / `department_target` references of the formulas of `scheme`.
+pub(crate) fn group_target_refs(lib: &Library, scheme: &Scheme) -> Vec<(Over, String)> {
+    scheme_indicator_codes(scheme)
+        .into_iter()
+        .flat_map(|code| {
+            lib.indicator(&code)
+                .and_then(|i| i.formula())
+                .map(|f| f.group_target_refs())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// The indicators whose last-period value the formulas of `scheme` reach with `prev(...)`.
 fn prev_refs<'a>(lib: &'a Library, scheme: &Scheme) -> impl Iterator<Item = String> + 'a {
     scheme_indicator_codes(scheme).into_iter().flat_map(|code| {
@@ -555,11 +612,8 @@ fn fill_prev_values_of(
 ) {
     let previous = values.shifted_back();
     let prev_ctx = EvalContext {
-        target: None,
-        targets: BTreeMap::new(),
-        prev_indicators: BTreeMap::new(),
         working_days: ctx.prev_working_days,
-        prev_working_days: None,
+        ..EvalContext::default()
     };
     for code in referenced {
         if ctx.prev_indicators.contains_key(&code) {
@@ -592,6 +646,11 @@ fn base_context(
             .unwrap_or_default(),
         working_days: Some(f64::from(working_days)),
         prev_working_days: Some(f64::from(prev_working_days)),
+        group_targets: inputs
+            .group_targets
+            .get(&employee)
+            .cloned()
+            .unwrap_or_default(),
     }
 }
 
@@ -630,7 +689,19 @@ fn fill_absences(
 
 /// The distinct (measure, period) pairs of every computed indicator of every scheme of `lib`.
 pub(crate) fn library_measures(lib: &Library) -> Vec<Wanted> {
-    wanted_measures(lib, lib.schemes().iter())
+    let mut out = wanted_measures(lib, lib.schemes().iter());
+    // A team's or department's measure is made from its members' own values: those are
+    // what the roll-ups keep.
+    let bases: Vec<Wanted> = out
+        .iter()
+        .filter(|w| w.measure.window.over != kaohe_domain::formula::Over::Own)
+        .map(|w| Wanted {
+            measure: w.measure.own(),
+            offset: w.offset,
+        })
+        .collect();
+    out.extend(bases);
+    out
 }
 
 /// The distinct (measure, period) pairs of every computed indicator of `schemes`.

@@ -66,7 +66,11 @@ pub(crate) fn rollable(m: &Measure) -> bool {
     );
     // Buckets are kept per owner; a `handled` measure groups by the handler, so it is read
     // from the records (the clerk's few indicators, one scan per group).
-    field_ok && !m.window.handled && m.filter.as_ref().is_none_or(supported)
+    // Buckets hold a person's own records; a team's sum is made from its members' own values.
+    field_ok
+        && !m.window.handled
+        && m.window.over == kaohe_domain::formula::Over::Own
+        && m.filter.as_ref().is_none_or(supported)
 }
 
 fn supported(f: &Filter) -> bool {
