@@ -374,6 +374,7 @@ async fn a_demo_month_runs_through_the_cycle_to_locked_with_hand_checked_awards_
         )
         .await;
         assert!(missing.is_empty(), "{b}: no total for {missing:?}");
+        demo_month_assesses_every_sales_role(&store, b).await;
         let factors: Vec<(i64, f64)> = rows(
             &store,
             "SELECT employee_id, factor FROM behaviour_assessments WHERE period = '2026-10'",
@@ -568,4 +569,70 @@ fn the_cycle_commands_take_steps_refuse_clearly_and_export_payroll_that_reads_ba
     assert!(!ok && err.contains("locked"), "{err}");
     let (ok, _, err) = run(db, &["bonus", "export", "--period", OCT, "-o", "x.pdf"]);
     assert!(!ok && err.contains(".csv or .xlsx"), "{err}");
+}
+
+/// The positions the seeds do not assess (management, HR, finance): everyone else has a
+/// scheme and a card.
+const NOT_ASSESSED: [&str; 7] = [
+    "gm",
+    "assistant",
+    "hr_manager",
+    "hr_specialist",
+    "finance_manager",
+    "accountant",
+    "cashier",
+];
+
+/// SPEC §5a on the demo's locked month: every position the seeds assess has a scheme, every
+/// person in one has a card, and no indicator is not applicable for a whole position (a card
+/// with half its weight N/A because of how the demo was generated).
+async fn demo_month_assesses_every_sales_role(store: &Store, b: &str) {
+    let positions: Vec<(String, Option<String>)> =
+        rows(store, "SELECT code, scheme_code FROM positions").await;
+    for (code, scheme) in &positions {
+        assert_eq!(
+            scheme.is_some(),
+            !NOT_ASSESSED.contains(&code.as_str()),
+            "{b}: position {code} has scheme {scheme:?}"
+        );
+    }
+    let people: Vec<(i64, String)> = rows(
+        store,
+        "SELECT e.id, p.code FROM employees e JOIN positions p ON p.id = e.position_id \
+         WHERE p.scheme_code IS NOT NULL AND e.hired_on <= '2026-10-01' \
+         AND (e.left_on IS NULL OR e.left_on > '2026-10-31')",
+    )
+    .await;
+    let cards = store
+        .scorecards(&Viewer::system("test"), "2026-10", None)
+        .await
+        .unwrap();
+    let position_of: BTreeMap<i64, &str> = people.iter().map(|(id, p)| (*id, p.as_str())).collect();
+    let carded: BTreeSet<i64> = cards.iter().map(|c| c.employee_id).collect();
+    let without: Vec<_> = position_of
+        .iter()
+        .filter(|(id, _)| !carded.contains(id))
+        .collect();
+    assert!(without.is_empty(), "{b}: no card for {without:?}");
+    // For each position, the indicators no holder has a value of.
+    let mut seen: BTreeMap<(&str, &str), bool> = BTreeMap::new();
+    for c in &cards {
+        let Some(position) = position_of.get(&c.employee_id) else {
+            continue;
+        };
+        for l in &c.lines {
+            *seen
+                .entry((position, l.indicator_code.as_str()))
+                .or_default() |= l.applicable;
+        }
+    }
+    let never: Vec<_> = seen
+        .iter()
+        .filter(|(_, any)| !**any)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        never.is_empty(),
+        "{b}: not applicable for a whole position: {never:?}"
+    );
 }
