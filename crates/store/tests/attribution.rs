@@ -2,16 +2,13 @@
 //! the ones they own — imported through the real import path with the 经办内勤工号 column, on a
 //! real SQLite file and a real PostgreSQL database, checked against values computed by hand.
 
-use chrono::FixedOffset;
-use kaohe_domain::import::files::CsvRows;
-use kaohe_domain::import::spec::{self, KindSpec};
+use kaohe_domain::import::spec;
 use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
 use kaohe_store::evaluate::{EvalRequest, Evaluation};
-use kaohe_store::records::ImportOptions;
 use kaohe_store::{Store, Viewer};
 use kaohe_testkit::every_backend;
-use kaohe_testkit::fixtures::{employee, organisation};
+use kaohe_testkit::fixtures::{employee, import_csv, organisation};
 
 const LIBRARY: &str = r#"
 [[indicators]]
@@ -79,26 +76,6 @@ DD-3,KH-2,E001,E002,2026-10-12 09:00,2026-10-12 11:00,2026-10-12 12:00,1000,2026
 DD-4,KH-2,E001,,2026-10-13 09:00,2026-10-13 15:00,2026-10-13 12:00,1000,2026-10-20,open
 ";
 
-async fn import(store: &Store, spec: &'static KindSpec, csv: &str) {
-    let zone = FixedOffset::east_opt(8 * 3600).unwrap();
-    let opts = ImportOptions {
-        file_name: "test.csv",
-        sha256: None,
-        dry_run: false,
-        zone: &zone,
-        progress: &|_| {},
-    };
-    store
-        .import(
-            &Viewer::system("test"),
-            spec,
-            &mut CsvRows::new(csv.as_bytes()),
-            &opts,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e:?}", spec.kind));
-}
-
 async fn october(store: &Store) -> Evaluation {
     let req = EvalRequest {
         period: Period::parse("2026-10").unwrap(),
@@ -124,8 +101,8 @@ async fn a_clerk_is_scored_on_the_records_they_handled_not_on_the_ones_they_own(
             employee(3, "钱多"),
         ];
         organisation(&store, "clerk", &people).await;
-        import(&store, &spec::CUSTOMERS, CUSTOMERS).await;
-        import(&store, &spec::ORDERS, ORDERS).await;
+        import_csv(&store, &spec::CUSTOMERS, CUSTOMERS).await;
+        import_csv(&store, &spec::ORDERS, ORDERS).await;
 
         let e = october(&store).await;
         let card = |id: i64| {

@@ -3,17 +3,15 @@
 //! below it, against the sum of the members' targets — imported through the real import
 //! path, on a real SQLite file and a real PostgreSQL database, checked by hand.
 
-use chrono::{FixedOffset, Utc};
-use kaohe_domain::import::files::CsvRows;
-use kaohe_domain::import::spec::{self, KindSpec};
+use chrono::Utc;
+use kaohe_domain::import::spec;
 use kaohe_domain::library::Library;
 use kaohe_domain::org::{Department, Employee, Position, Team};
 use kaohe_domain::period::Period;
 use kaohe_store::evaluate::{EvalRequest, Evaluation};
-use kaohe_store::records::ImportOptions;
 use kaohe_store::{Sql, Store, Viewer};
 use kaohe_testkit::every_backend;
-use kaohe_testkit::fixtures::employee;
+use kaohe_testkit::fixtures::{employee, import_csv};
 
 const LIBRARY: &str = r#"
 [[indicators]]
@@ -150,23 +148,6 @@ DD-4,KH-1,E005,2026-10-13 09:00,2026-10-13 10:00,2026-10-13 12:00,500,2026-10-20
 DD-5,KH-1,E002,2026-10-14 09:00,2026-10-14 10:00,2026-10-14 12:00,9000,2026-10-20,cancelled
 ";
 
-async fn import(store: &Store, spec: &'static KindSpec, csv: &str) {
-    let zone = FixedOffset::east_opt(8 * 3600).unwrap();
-    let opts = ImportOptions {
-        file_name: "test.csv",
-        sha256: None,
-        dry_run: false,
-        zone: &zone,
-        progress: &|_| {},
-    };
-    let viewer = Viewer::system("test");
-    let mut rows = CsvRows::new(csv.as_bytes());
-    store
-        .import(&viewer, spec, &mut rows, &opts)
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e:?}", spec.kind));
-}
-
 async fn october(store: &Store, employee: Option<i64>) -> Evaluation {
     let req = EvalRequest {
         period: Period::parse("2026-10").unwrap(),
@@ -196,8 +177,8 @@ async fn a_leaders_and_a_managers_measures_sum_the_people_they_lead_on_every_bac
             .await
             .unwrap();
         organisation(&store).await;
-        import(&store, &spec::CUSTOMERS, CUSTOMERS).await;
-        import(&store, &spec::ORDERS, ORDERS).await;
+        import_csv(&store, &spec::CUSTOMERS, CUSTOMERS).await;
+        import_csv(&store, &spec::ORDERS, ORDERS).await;
 
         let e = october(&store, None).await;
         let team = "team_sales_completion";

@@ -159,6 +159,29 @@ pub mod fixtures {
         }
     }
 
+    /// Imports `csv` as records of `spec` as the system, through the store's import (the
+    /// path `kaohe import` and the web upload take), in the company's UTC+8; panics with the
+    /// report when the file is refused.
+    pub async fn import_csv(
+        store: &Store,
+        spec: &'static kaohe_domain::import::spec::KindSpec,
+        csv: &str,
+    ) {
+        let zone = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+        let opts = kaohe_store::records::ImportOptions {
+            file_name: "test.csv",
+            sha256: None,
+            dry_run: false,
+            zone: &zone,
+            progress: &|_| {},
+        };
+        let mut rows = kaohe_domain::import::files::CsvRows::new(csv.as_bytes());
+        let viewer = kaohe_store::Viewer::system("test");
+        if let Err(e) = store.import(&viewer, spec, &mut rows, &opts).await {
+            panic!("{}: {e:?}", spec.kind);
+        }
+    }
+
     /// Inserts department 1, position 1 (with `scheme`) and `people`, in one transaction.
     pub async fn organisation(store: &Store, scheme: &str, people: &[Employee]) {
         let mut tx = store.begin().await.expect("a transaction");
