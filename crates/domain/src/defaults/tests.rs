@@ -273,6 +273,8 @@ fn the_sales_clerk_scheme_has_the_seed_weights() {
                     ("document_filing_timeliness", 5)
                 ]
             ),
+            // What the related departments rate; it counts through their share of the month.
+            ("cooperation", 0, &[("cooperation", 0)]),
         ])
     );
     let s = lib.scheme("sales_clerk").unwrap();
@@ -284,8 +286,8 @@ fn the_sales_clerk_scheme_has_the_seed_weights() {
     assert_eq!(
         raters,
         [
-            (RaterGroup::Superior, 10_000),
-            (RaterGroup::RelatedDepartments, 0),
+            (RaterGroup::Superior, 8_000),
+            (RaterGroup::RelatedDepartments, 2_000),
             (RaterGroup::Customers, 0)
         ]
     );
