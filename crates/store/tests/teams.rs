@@ -44,6 +44,21 @@ target = 100
 formula = "credited_sum(orders.amount_cents department where status != \"cancelled\") / department_target(\"sales_amount\") * 100"
 scoring = { rule = "ratio", cap = 120 }
 
+[[indicators]]
+code = "subordinates_results"
+name_zh = "下属业绩"
+name_en = "Subordinates' results"
+category = "team"
+definition_zh = "团队成员得分平均"
+definition_en = "The members' mean score"
+source = "hr"
+period = "month"
+direction = "higher"
+unit = "points"
+target = 100
+formula = "team_score()"
+scoring = { rule = "ratio" }
+
 [[schemes]]
 code = "lead"
 version = 1
@@ -58,8 +73,9 @@ name_zh = "全部"
 name_en = "All"
 weight = 100
 items = [
-  { indicator = "team_sales_completion", weight = 50 },
-  { indicator = "department_sales_completion", weight = 50 },
+  { indicator = "team_sales_completion", weight = 40 },
+  { indicator = "department_sales_completion", weight = 40 },
+  { indicator = "subordinates_results", weight = 20 },
 ]
 "#;
 
@@ -208,11 +224,45 @@ async fn a_leaders_and_a_managers_measures_sum_the_people_they_lead_on_every_bac
                 .unwrap()
                 .scorecard
         };
-        assert!(close(card(1).total, 0.5 * 40.0 + 0.5 * 62.5), "{b}");
-        assert!(close(card(6).total, 62.5), "{b}");
+        // The members lead nobody: their month is the department's 62.5 (the team and
+        // subordinates' indicators not applicable). A leader's subordinates' results are their
+        // members' mean, the leader left out: team 1 (62.5 + 62.5) / 2, team 2 E005's 100.
+        for id in [2, 3, 6] {
+            assert!(
+                close(card(id).total, 62.5),
+                "{b}: {id}: {:?}",
+                card(id).total
+            );
+        }
+        let subs = "subordinates_results";
+        assert!(
+            close(value(&e, 1, subs), 62.5),
+            "{b}: {:?}",
+            value(&e, 1, subs)
+        );
+        assert!(
+            close(value(&e, 4, subs), 100.0),
+            "{b}: {:?}",
+            value(&e, 4, subs)
+        );
+        assert_eq!(value(&e, 6, subs), None, "{b}");
+        let want = 0.4 * 40.0 + 0.4 * 62.5 + 0.2 * 62.5;
+        assert!(close(card(1).total, want), "{b}: {:?}", card(1).total);
 
-        // One person's live card (the leader's own scorecard page) sums the same members.
+        // One person's live card (the leader's own scorecard page) sums the same members, and
+        // reads their stored results.
+        let req = EvalRequest {
+            period: Period::parse("2026-10").unwrap(),
+            scheme: None,
+            employee: None,
+        };
+        store.evaluate(&Viewer::system("test"), &req).await.unwrap();
         let one = october(&store, Some(1)).await;
+        assert!(
+            close(value(&one, 1, subs), 62.5),
+            "{b}: {:?}",
+            value(&one, 1, subs)
+        );
         assert_eq!(one.results.len(), 1);
         assert!(
             close(value(&one, 1, team), 40.0),

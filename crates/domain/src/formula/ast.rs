@@ -42,6 +42,16 @@ impl Over {
     }
 }
 
+/// What a leader's formula reads of the results of the people they lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MemberStat {
+    /// The mean of their period totals (`team_score()`).
+    Mean,
+    /// The percentage of them whose total reaches 60, rounded to 2 decimals
+    /// (`team_pass_share()`).
+    PassShare,
+}
+
 /// Which records of a person fall in the measured period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Window {
@@ -192,6 +202,9 @@ pub enum Expr {
     /// `team_target("code")` / `department_target("code")`: the sum of the targets of the
     /// people led.
     GroupTarget(Over, String),
+    /// `team_score()`, `team_pass_share()`, `department_score()`,
+    /// `department_pass_share()`: the results of the people led (the leader left out).
+    MemberResults(Over, MemberStat),
     /// `prev(code)`: another indicator's value in the previous period.
     PrevIndicator(String),
     /// `working_days()`: working days in the period.
@@ -676,6 +689,13 @@ fn write_expr_at(e: &Expr, min: u8, measures: &[Measure], out: &mut String) {
         }
         Expr::GroupTarget(over, code) => {
             let _ = write!(out, "{}_target({})", over.keyword(), quote(code));
+        }
+        Expr::MemberResults(over, stat) => {
+            let what = match stat {
+                MemberStat::Mean => "score",
+                MemberStat::PassShare => "pass_share",
+            };
+            let _ = write!(out, "{}_{what}()", over.keyword());
         }
         Expr::PrevIndicator(code) => {
             let _ = write!(out, "prev({})", quote(code));

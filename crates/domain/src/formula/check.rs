@@ -5,7 +5,7 @@
 //! that says so.
 
 use super::ast::{
-    ArithOp, Cond, Expr, Filter, Literal, Measure, Operand, Over, PeriodOffset, Window,
+    ArithOp, Cond, Expr, Filter, Literal, Measure, MemberStat, Operand, Over, PeriodOffset, Window,
 };
 use super::error::{ErrorKind, FormulaError, NameHint, Span, TypeName, closest};
 use super::lexer::CmpOp;
@@ -14,7 +14,7 @@ use crate::catalogue::{FieldType, KINDS, RecordKind};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Functions usable at the indicator level, for suggestions.
-const FUNCTIONS: [&str; 16] = [
+const FUNCTIONS: [&str; 20] = [
     "count",
     "sum",
     "avg",
@@ -25,6 +25,10 @@ const FUNCTIONS: [&str; 16] = [
     "target",
     "team_target",
     "department_target",
+    "team_score",
+    "team_pass_share",
+    "department_score",
+    "department_pass_share",
     "prev",
     "working_days",
     "if",
@@ -303,6 +307,25 @@ impl Checker<'_> {
                     [code] => Ok(Expr::GroupTarget(over, self.code_arg(name, code)?)),
                     _ => Err(self.arg_count(name, "1", args.len(), span)),
                 }
+            }
+            "team_score" | "team_pass_share" | "department_score" | "department_pass_share" => {
+                if self.in_prev {
+                    return Err(self.err(ErrorKind::TargetInPrev, span));
+                }
+                if !args.is_empty() {
+                    return Err(self.arg_count(name, "0", args.len(), span));
+                }
+                let over = if name.starts_with("team") {
+                    Over::Team
+                } else {
+                    Over::Department
+                };
+                let stat = if name.ends_with("score") {
+                    MemberStat::Mean
+                } else {
+                    MemberStat::PassShare
+                };
+                Ok(Expr::MemberResults(over, stat))
             }
             "prev" => self.prev(args, span),
             "working_days" => match args.len() {

@@ -1,6 +1,6 @@
 //! Evaluation: filters on one record at a time, expressions on a person's measure values.
 
-use super::ast::{ArithOp, Cond, Expr, Filter, Literal, Operand, Over, PeriodOffset};
+use super::ast::{ArithOp, Cond, Expr, Filter, Literal, MemberStat, Operand, Over, PeriodOffset};
 use crate::calendar::Calendar;
 use crate::catalogue::{FieldAccess, Value};
 use std::cmp::Ordering;
@@ -233,6 +233,8 @@ pub struct EvalContext {
     /// The sums of the targets of the people the person leads (`team_target("code")`,
     /// `department_target("code")`).
     pub group_targets: BTreeMap<(Over, String), f64>,
+    /// The results of the people the person leads (`team_score()`, `team_pass_share()`, …).
+    pub member_results: BTreeMap<(Over, MemberStat), f64>,
     /// Other indicators' values in the previous period by code (`prev(code)`).
     pub prev_indicators: BTreeMap<String, f64>,
     /// Working days in the period (`working_days()`).
@@ -268,6 +270,7 @@ impl Expr {
             }
             Expr::Target(None) => env.ctx.target,
             Expr::Target(Some(code)) => env.ctx.targets.get(code).copied(),
+            Expr::MemberResults(over, stat) => env.ctx.member_results.get(&(*over, *stat)).copied(),
             Expr::GroupTarget(over, code) => {
                 env.ctx.group_targets.get(&(*over, code.clone())).copied()
             }

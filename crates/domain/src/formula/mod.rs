@@ -37,7 +37,9 @@ mod eval;
 mod lexer;
 mod syntax;
 
-pub use ast::{ArithOp, Cond, Expr, Filter, Literal, Measure, Operand, Over, PeriodOffset, Window};
+pub use ast::{
+    ArithOp, Cond, Expr, Filter, Literal, Measure, MemberStat, Operand, Over, PeriodOffset, Window,
+};
 pub use error::{ErrorKind, FormulaError, NameHint, Span, TypeName, closest};
 pub use eval::{EvalContext, Evaluation, MeasureValues};
 pub use lexer::CmpOp;
@@ -155,6 +157,15 @@ impl CompiledFormula {
             }
         });
         out
+    }
+
+    /// Whether the formula reads the results of the people led (`team_score()`, …): such an
+    /// indicator is scored after those people's own results.
+    pub fn reads_member_results(&self) -> bool {
+        let mut found = false;
+        self.expr
+            .visit(&mut |e| found |= matches!(e, Expr::MemberResults(..)));
+        found
     }
 
     /// The canonical text: same meaning, same text.

@@ -901,3 +901,27 @@ fn a_team_measure_must_add_up_and_handled_needs_a_handler() {
     );
     assert_eq!(e.span.start, "count(calls ".len());
 }
+
+#[test]
+fn a_leaders_formula_reads_the_results_of_the_people_led() {
+    let f = ok("team_score()");
+    assert!(f.reads_member_results());
+    assert!(!ok("count(orders team)").reads_member_results());
+    let g = ok("department_pass_share() * 0.5 + team_pass_share() * 0.5");
+    assert_eq!(ok(&g.canonical()).canonical(), g.canonical());
+    let ctx = EvalContext {
+        member_results: [
+            ((Over::Department, MemberStat::PassShare), 80.0),
+            ((Over::Team, MemberStat::PassShare), 60.0),
+        ]
+        .into(),
+        ..Default::default()
+    };
+    assert_eq!(g.evaluate(&MeasureValues::new(), &ctx).value, Some(70.0));
+    // Nobody led: not applicable.
+    assert_eq!(f.evaluate(&MeasureValues::new(), &ctx).value, None);
+    assert!(matches!(
+        err("team_score(1)").kind,
+        ErrorKind::ArgCount { .. }
+    ));
+}

@@ -6,7 +6,9 @@
 
 use crate::sql::Sql;
 use crate::{Result, Store};
-use kaohe_domain::formula::Over;
+use kaohe_domain::composition::round2;
+use kaohe_domain::formula::{MemberStat, Over};
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 
 /// Who belongs where, read once per evaluation.
@@ -45,6 +47,94 @@ impl Store {
 }
 
 impl Led {
+    /// For every person, the mean of the `totals` of the people they lead and the percentage
+    /// of those whose total reaches 60 (rounded to 2 decimals), by team and by department —
+    /// the person themself left out. People without a total do not count; a person leading
+    /// nobody with one has no value.
+    pub(crate) fn member_results(
+        &self,
+        totals: &HashMap<i64, f64>,
+    ) -> HashMap<i64, BTreeMap<(Over, MemberStat), f64>> {
+        let total = |m: i64| totals.get(&m).copied();
+        let team_of: HashMap<i64, Option<i64>> = self.people.iter().map(|p| (p.0, p.1)).collect();
+        let mut out: HashMap<i64, BTreeMap<(Over, MemberStat), f64>> = HashMap::new();
+        for over in [Over::Team, Over::Department] {
+            let sum = self.sums(over, |m| total(m).unwrap_or(0.0));
+            let count = self.sums(over, |m| if total(m).is_some() { 1.0 } else { 0.0 });
+            let passing = self.sums(over, |m| match total(m) {
+                Some(t) if round2(t) >= 60.0 => 1.0,
+                _ => 0.0,
+            });
+            for (person, n) in &count {
+                let mine = if self.in_own(over, *person, &team_of) {
+                    total(*person)
+                } else {
+                    None
+                };
+                let (n, s, p) = match mine {
+                    Some(t) => (
+                        n - 1.0,
+                        sum[person] - t,
+                        passing[person] - if round2(t) >= 60.0 { 1.0 } else { 0.0 },
+                    ),
+                    None => (*n, sum[person], passing[person]),
+                };
+                if n >= 1.0 {
+                    let stats = out.entry(*person).or_default();
+                    stats.insert((over, MemberStat::Mean), s / n);
+                    stats.insert((over, MemberStat::PassShare), p / n * 100.0);
+                }
+            }
+        }
+        out
+    }
+
+    /// Everyone `person` leads, by team or by department, themself left out.
+    pub(crate) fn people_led(&self, person: i64) -> Vec<i64> {
+        let teams: Vec<i64> = self
+            .team_leader
+            .iter()
+            .filter(|(_, l)| **l == person)
+            .map(|(t, _)| *t)
+            .collect();
+        let Some(dept) = self.people.iter().find(|p| p.0 == person).map(|p| p.2) else {
+            return Vec::new();
+        };
+        self.people
+            .iter()
+            .filter(|(id, team, d)| {
+                *id != person && (team.is_some_and(|t| teams.contains(&t)) || self.below(*d, dept))
+            })
+            .map(|p| p.0)
+            .collect()
+    }
+
+    /// Whether department `d` is `top` or below it.
+    fn below(&self, d: i64, top: i64) -> bool {
+        let mut at = Some(d);
+        for _ in 0..=self.parent.len() {
+            match at {
+                Some(x) if x == top => return true,
+                Some(x) => at = self.parent.get(&x).copied().flatten(),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// Whether `person` is among the people they lead by `over` (a leader in their own team;
+    /// everyone in their own department).
+    fn in_own(&self, over: Over, person: i64, team_of: &HashMap<i64, Option<i64>>) -> bool {
+        match over {
+            Over::Own | Over::Department => true,
+            Over::Team => team_of
+                .get(&person)
+                .copied()
+                .flatten()
+                .is_some_and(|team| self.team_leader.get(&team) == Some(&person)),
+        }
+    }
+
     /// For every person, the sum of `value` over the people they lead by `over` (people who
     /// lead nobody are absent from a team sum). `value` of a member without one is 0.
     pub(crate) fn sums(&self, over: Over, value: impl Fn(i64) -> f64) -> HashMap<i64, f64> {

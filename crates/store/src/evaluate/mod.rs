@@ -328,9 +328,10 @@ impl Store {
         let working_days = cal.working_days_between(req.period.start(), req.period.end_exclusive());
         let prev_working_days =
             cal.working_days_between(req.period.prev().start(), req.period.prev().end_exclusive());
-        let score = |(person, scheme): &(Person, Scheme)| {
+        let score = |(person, scheme): &(Person, Scheme), members: &MemberResults| {
             let values = person_values(&wanted, &computed, person.id);
             let mut ctx_base = base_context(&inputs, person.id, working_days, prev_working_days);
+            ctx_base.member_results = members.clone();
             fill_prev_indicators(lib, scheme, &values, &mut ctx_base);
             let input = scorecard_input(lib, scheme, &values, ctx_base, &inputs, person.id);
             PersonResult {
@@ -340,7 +341,38 @@ impl Store {
                 scorecard: Scorecard::compute(scheme, &input),
             }
         };
-        let results = on_every_core(&people, score);
+        let mut results = on_every_core(&people, |p| score(p, &MemberResults::new()));
+        // Leaders whose cards read the results of the people they lead are scored again from
+        // those results; a manager's department holds supervisors whose results hold their
+        // members', so a few rounds settle it.
+        let leaders: Vec<usize> = (0..people.len())
+            .filter(|i| reads_member_results(lib, &people[*i].1))
+            .collect();
+        if !leaders.is_empty() {
+            let led = self.led().await?;
+            let mut totals = self
+                .member_totals(viewer, req, source, &led, &people, &leaders)
+                .await?;
+            for _ in 0..4 {
+                for r in &results {
+                    match r.scorecard.total {
+                        Some(t) => totals.insert(r.employee_id, t),
+                        None => totals.remove(&r.employee_id),
+                    };
+                }
+                let stats = led.member_results(&totals);
+                let mut changed = false;
+                for &i in &leaders {
+                    let mine = stats.get(&people[i].0.id).cloned().unwrap_or_default();
+                    let again = score(&people[i], &mine);
+                    changed |= again.scorecard.total != results[i].scorecard.total;
+                    results[i] = again;
+                }
+                if !changed {
+                    break;
+                }
+            }
+        }
         tracing::debug!(
             measures = wanted.len(),
             rows_read = computed.rows_read,
@@ -488,6 +520,56 @@ impl Store {
         Ok(out)
     }
 
+    /// The totals of the people the `leaders` lead, when this evaluation scores only one
+    /// person: their stored results, or — when one of them has none yet (a leader consolidated
+    /// before the team) — everyone's live result, as the whole period's evaluation gives it.
+    async fn member_totals(
+        &self,
+        viewer: &Viewer,
+        req: &EvalRequest,
+        source: Source,
+        led: &led::Led,
+        people: &[(Person, Scheme)],
+        leaders: &[usize],
+    ) -> Result<HashMap<i64, f64>> {
+        let stored = self.stored_totals(req.period).await?;
+        if req.employee.is_none() {
+            return Ok(stored);
+        }
+        let complete = leaders.iter().all(|i| {
+            led.people_led(people[*i].0.id)
+                .iter()
+                .all(|m| stored.contains_key(m))
+        });
+        if complete {
+            return Ok(stored);
+        }
+        let everyone = EvalRequest {
+            employee: None,
+            ..req.clone()
+        };
+        let live = Box::pin(self.preview_from(viewer, &everyone, source)).await?;
+        Ok(live
+            .results
+            .iter()
+            .filter_map(|r| Some((r.employee_id, r.scorecard.total?)))
+            .collect())
+    }
+
+    /// Everyone's current stored total of `period`: the results of people led whom this
+    /// evaluation does not score (one person's live card).
+    async fn stored_totals(&self, period: Period) -> Result<HashMap<i64, f64>> {
+        let mut sql = Sql::new(
+            "SELECT employee_id, total FROM scorecards WHERE current = TRUE AND total IS NOT NULL AND period = ",
+        );
+        sql.bind(period.to_string());
+        Ok(self
+            .fetch_all::<(i64, f64)>(&sql)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     /// Last period's stored values of the indicators `codes`.
     async fn prev_values(
         &self,
@@ -580,6 +662,18 @@ fn fill_prev_indicators(
     fill_prev_values_of(lib, prev_refs(lib, scheme), values, ctx);
 }
 
+/// The results of the people a person leads, as formulas read them.
+type MemberResults = BTreeMap<(Over, kaohe_domain::formula::MemberStat), f64>;
+
+/// Whether a formula of `scheme` reads the results of the people led.
+fn reads_member_results(lib: &Library, scheme: &Scheme) -> bool {
+    scheme_indicator_codes(scheme).iter().any(|code| {
+        lib.indicator(code)
+            .and_then(|i| i.formula())
+            .is_some_and(|f| f.reads_member_results())
+    })
+}
+
 /// The `team_target` / `department_target` references of the formulas of `scheme`.
 pub(crate) fn group_target_refs(lib: &Library, scheme: &Scheme) -> Vec<(Over, String)> {
     scheme_indicator_codes(scheme)
@@ -651,6 +745,7 @@ fn base_context(
             .get(&employee)
             .cloned()
             .unwrap_or_default(),
+        member_results: BTreeMap::new(),
     }
 }
 
