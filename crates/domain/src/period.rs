@@ -219,16 +219,7 @@ impl Period {
         if kind > self.kind() {
             return Vec::new();
         }
-        let first = match kind {
-            PeriodKind::Month => Period::month_of(self.start()),
-            PeriodKind::Quarter => Period::Quarter {
-                year: self.start().year(),
-                quarter: self.start().month0() / 3 + 1,
-            },
-            PeriodKind::Year => Period::Year {
-                year: self.start().year(),
-            },
-        };
+        let first = self.start_of(kind);
         let mut out = Vec::new();
         let mut p = first;
         while p.start() < self.end_exclusive() {
@@ -236,6 +227,34 @@ impl Period {
             p = p.next();
         }
         out
+    }
+
+    /// The period of `kind` this one lies in (itself for its own kind); `None` for a shorter
+    /// kind.
+    pub fn within(self, kind: PeriodKind) -> Option<Period> {
+        (kind >= self.kind()).then(|| self.start_of(kind))
+    }
+
+    /// The longer periods made from this one's result: a month's quarter and year, a
+    /// quarter's year.
+    pub fn enclosing(self) -> Vec<Period> {
+        [PeriodKind::Quarter, PeriodKind::Year]
+            .into_iter()
+            .filter(|k| *k > self.kind())
+            .map(|k| self.start_of(k))
+            .collect()
+    }
+
+    fn start_of(self, kind: PeriodKind) -> Period {
+        let start = self.start();
+        match kind {
+            PeriodKind::Month => Period::month_of(start),
+            PeriodKind::Quarter => Period::Quarter {
+                year: start.year(),
+                quarter: start.month0() / 3 + 1,
+            },
+            PeriodKind::Year => Period::Year { year: start.year() },
+        }
     }
 
     /// The months a period covers, in order.
@@ -286,6 +305,19 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_month_lies_in_its_quarter_and_year() {
+        let p = |t: &str| Period::parse(t).unwrap();
+        assert_eq!(p("2026-10").enclosing(), [p("2026-Q4"), p("2026")]);
+        assert_eq!(p("2026-03").enclosing(), [p("2026-Q1"), p("2026")]);
+        assert_eq!(p("2026-04").enclosing(), [p("2026-Q2"), p("2026")]);
+        assert_eq!(p("2026-Q3").enclosing(), [p("2026")]);
+        assert!(p("2026").enclosing().is_empty());
+        assert_eq!(p("2026-12").within(PeriodKind::Quarter), Some(p("2026-Q4")));
+        assert_eq!(p("2026-12").within(PeriodKind::Month), Some(p("2026-12")));
+        assert_eq!(p("2026").within(PeriodKind::Month), None);
     }
 
     #[test]

@@ -419,6 +419,11 @@ pub struct Scheme {
     /// How the year's score is made.
     #[serde(default, skip_serializing_if = "is_default")]
     pub annual: AnnualRule,
+    /// The period whose result pays the performance bonus: each assessed period when absent,
+    /// else the quarter's result (the supervisor's quarterly reward) or the year's (the
+    /// manager's year-end bonus, seed 003).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bonus_period: Option<PeriodKind>,
     /// Grade bands, best first.
     #[serde(default = "default_grades", skip_serializing_if = "is_default_grades")]
     pub grades: Vec<GradeBand>,
@@ -448,6 +453,12 @@ fn valid_code(code: &str) -> bool {
 }
 
 impl Scheme {
+    /// Whether the performance bonus is paid from this scheme's result for `period`: the
+    /// bonus period's results only (each assessed period when the scheme names none).
+    pub fn pays_bonus_for(&self, period: crate::period::Period) -> bool {
+        period.kind() == self.bonus_period.unwrap_or(self.period)
+    }
+
     /// Every indicator code on the scorecard, in order.
     pub fn indicator_codes(&self) -> impl Iterator<Item = &str> {
         self.groups
@@ -642,6 +653,21 @@ impl Scheme {
                 }
             }
         }
+        if let Some(kind) = self.bonus_period.filter(|k| *k < self.period) {
+            out.push(Problem::new(
+                "bonus_period",
+                format!(
+                    "奖金周期 `{}` 短于考核周期 `{}`",
+                    kind.as_str(),
+                    self.period.as_str()
+                ),
+                format!(
+                    "the bonus period `{}` is shorter than the assessed period `{}`",
+                    kind.as_str(),
+                    self.period.as_str()
+                ),
+            ));
+        }
         if let AnnualRule::Parts {
             performance,
             attitude,
@@ -774,6 +800,7 @@ mod tests {
             not_applicable: NotApplicable::Redistribute,
             composition: Composition::Weighted,
             annual: AnnualRule::MeanOfMonths,
+            bonus_period: None,
             grades: default_grades(),
             bonus: default_bonus(),
             groups,

@@ -1,5 +1,6 @@
 //! Performance bonuses (绩效奖金 = base × coefficient, SPEC §5/§7) per person and period, from
-//! the published result of each cycle, and the payroll rows finance pays from.
+//! the published result of each cycle or, for a scheme paid quarterly or yearly, from the
+//! quarter's or year's stored result; and the payroll rows finance pays from.
 
 use crate::audit::AuditEntry;
 use crate::cycle::require_role;
@@ -7,8 +8,9 @@ use crate::sql::Sql;
 use crate::{Result, Store, StoreError, Viewer};
 use chrono::Utc;
 use kaohe_domain::awards::ConfirmedAward;
-use kaohe_domain::bonus::{BonusLine, Payee, PayrollRow, payroll_rows};
+use kaohe_domain::bonus::{BonusLine, Payee, PayrollRow, payroll_rows, performance_bonus};
 use kaohe_domain::cycle::{CycleState, Stage};
+use kaohe_domain::library::Library;
 use kaohe_domain::money::Cents;
 use kaohe_domain::period::Period;
 use kaohe_domain::roles::Role;
@@ -19,9 +21,13 @@ use std::collections::BTreeMap;
 pub const DEFAULT_BONUS_BASE_CENTS: i64 = 200_000;
 
 impl Store {
-    /// Computes every performance bonus of a period from the current result of each published
-    /// or locked cycle (HR, finance or an administrator) and stores them, replacing earlier
-    /// computations: a result corrected by an appeal gives its new amount and version.
+    /// Computes every performance bonus of a period (HR, finance or an administrator) and
+    /// stores them, replacing earlier computations: a result corrected by an appeal gives its
+    /// new amount and version. Each person is paid from the result of their scheme's bonus
+    /// period only: a month's from the current result of each published or locked cycle of
+    /// the month; a quarter's or a year's (the supervisor's quarterly reward, the manager's
+    /// year-end bonus) from the stored result of that quarter or year, once every month in it
+    /// is published. A person with a month still open is refused by name.
     pub async fn compute_bonuses(&self, viewer: &Viewer, period: Period) -> Result<Vec<BonusLine>> {
         require_role(
             viewer,
@@ -35,32 +41,10 @@ impl Store {
             })?,
             None => DEFAULT_BONUS_BASE_CENTS,
         };
-        let mut sql = Sql::new(
-            "SELECT c.employee_id, e.code, e.name, c.snapshot, b.base_cents FROM cycles c \
-             JOIN employees e ON e.id = c.employee_id LEFT JOIN bonus_bases b ON b.employee_id = c.employee_id \
-             WHERE c.state IN ('published', 'locked') AND c.period = ",
-        );
-        sql.bind(period.to_string()).push(" ORDER BY e.code");
-        let rows: Vec<(i64, String, String, String, Option<i64>)> = self.fetch_all(&sql).await?;
-        let mut lines = Vec::new();
-        for (id, code, name, snapshot, base) in rows {
-            let state: CycleState =
-                serde_json::from_str(&snapshot).map_err(|e| StoreError::Invalid {
-                    field: format!("cycle of employee {id}"),
-                    message: e.to_string(),
-                })?;
-            debug_assert!(matches!(state.stage(), Stage::Published | Stage::Locked));
-            let Some(result) = state.current_result() else {
-                continue;
-            };
-            let payee = Payee {
-                employee_id: id,
-                employee_no: code,
-                name,
-            };
-            let base = Cents(base.unwrap_or(default_base));
-            lines.extend(BonusLine::from_result(payee, period, result, base));
-        }
+        let lib = self.library().await?.library;
+        let mut lines = self.bonuses_from_cycles(period, default_base, &lib).await?;
+        lines.extend(self.bonuses_from_longer(period, default_base, &lib).await?);
+        lines.sort_by(|a, b| a.payee.employee_no.cmp(&b.payee.employee_no));
         let mut tx = self.begin().await?;
         let now = Utc::now();
         for l in &lines {
@@ -103,6 +87,150 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        Ok(lines)
+    }
+
+    /// The bonuses paid from the published or locked cycles of `period` itself.
+    async fn bonuses_from_cycles(
+        &self,
+        period: Period,
+        default_base: i64,
+        lib: &Library,
+    ) -> Result<Vec<BonusLine>> {
+        let mut sql = Sql::new(
+            "SELECT c.employee_id, e.code, e.name, c.scheme_code, c.snapshot, b.base_cents FROM cycles c \
+             JOIN employees e ON e.id = c.employee_id LEFT JOIN bonus_bases b ON b.employee_id = c.employee_id \
+             WHERE c.state IN ('published', 'locked') AND c.period = ",
+        );
+        sql.bind(period.to_string()).push(" ORDER BY e.code");
+        type CycleRow = (i64, String, String, String, String, Option<i64>);
+        let rows: Vec<CycleRow> = self.fetch_all(&sql).await?;
+        let mut lines = Vec::new();
+        for (id, code, name, scheme, snapshot, base) in rows {
+            // A scheme paid over a longer period is paid from that period's result.
+            if lib
+                .scheme(&scheme)
+                .is_some_and(|s| !s.pays_bonus_for(period))
+            {
+                continue;
+            }
+            let state: CycleState =
+                serde_json::from_str(&snapshot).map_err(|e| StoreError::Invalid {
+                    field: format!("cycle of employee {id}"),
+                    message: e.to_string(),
+                })?;
+            debug_assert!(matches!(state.stage(), Stage::Published | Stage::Locked));
+            let Some(result) = state.current_result() else {
+                continue;
+            };
+            let payee = Payee {
+                employee_id: id,
+                employee_no: code,
+                name,
+            };
+            let base = Cents(base.unwrap_or(default_base));
+            lines.extend(BonusLine::from_result(payee, period, result, base));
+        }
+        Ok(lines)
+    }
+
+    /// The bonuses paid from the stored quarter or year results of schemes assessed over
+    /// shorter periods whose bonus period is `period`'s kind. Refused, naming the people and
+    /// months, while a month inside with a cycle is not yet published.
+    async fn bonuses_from_longer(
+        &self,
+        period: Period,
+        default_base: i64,
+        lib: &Library,
+    ) -> Result<Vec<BonusLine>> {
+        let schemes: Vec<&str> = lib
+            .schemes()
+            .iter()
+            .filter(|s| s.period < period.kind() && s.pays_bonus_for(period))
+            .map(|s| s.code.as_str())
+            .collect();
+        if schemes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(
+            "SELECT s.employee_id, e.code, e.name, s.version, s.total, s.grade, s.bonus_coefficient, b.base_cents \
+             FROM scorecards s JOIN employees e ON e.id = s.employee_id \
+             LEFT JOIN bonus_bases b ON b.employee_id = s.employee_id \
+             WHERE s.current = TRUE AND s.total IS NOT NULL AND s.period = ",
+        );
+        sql.bind(period.to_string())
+            .push(" AND s.scheme_code IN ")
+            .bind_list(schemes.iter().map(|s| s.to_string()))
+            .push(" ORDER BY e.code");
+        type CardRow = (
+            i64,
+            String,
+            String,
+            i32,
+            f64,
+            Option<String>,
+            Option<f64>,
+            Option<i64>,
+        );
+        let cards: Vec<CardRow> = self.fetch_all(&sql).await?;
+        if cards.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut open = Sql::new(
+            "SELECT e.name, c.period FROM cycles c JOIN employees e ON e.id = c.employee_id \
+             WHERE c.state NOT IN ('published', 'locked') AND c.period IN ",
+        );
+        open.bind_list(period.months().iter().map(|m| m.to_string()))
+            .push(" AND c.employee_id IN ")
+            .bind_list(cards.iter().map(|c| c.0))
+            .push(" ORDER BY c.period, e.code");
+        let unpublished: Vec<(String, String)> = self.fetch_all(&open).await?;
+        if !unpublished.is_empty() {
+            let shown: Vec<String> = unpublished
+                .iter()
+                .take(10)
+                .map(|(name, month)| format!("{name} {month}"))
+                .collect();
+            let more = unpublished.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" (+{more})")
+            } else {
+                String::new()
+            };
+            return Err(StoreError::Invalid {
+                field: "period".into(),
+                message: format!(
+                    "{period} 的奖金要等其中各月结果发布后才能计算，尚未发布：{}{more} / \
+                     the bonus of {period} waits for its months to be published; not yet: {}{more}",
+                    shown.join("、"),
+                    shown.join(", "),
+                ),
+            });
+        }
+        let mut lines = Vec::new();
+        for (id, code, name, version, total, grade, coefficient, base) in cards {
+            let (Some(grade), Some(coefficient)) = (grade, coefficient) else {
+                continue;
+            };
+            let base = Cents(base.unwrap_or(default_base));
+            let Some(bonus) = performance_bonus(base, coefficient) else {
+                continue;
+            };
+            lines.push(BonusLine {
+                payee: Payee {
+                    employee_id: id,
+                    employee_no: code,
+                    name,
+                },
+                period,
+                result_version: u32::try_from(version).unwrap_or(0),
+                score: kaohe_domain::composition::round2(total),
+                grade,
+                coefficient,
+                base,
+                bonus,
+            });
+        }
         Ok(lines)
     }
 

@@ -100,7 +100,11 @@ fn staff(id: i64, supervisor: Option<i64>, position: i64) -> Employee {
 }
 
 async fn setup(store: Store) -> T {
-    let lib = Library::from_toml(LIBRARY).expect("the test library is valid");
+    setup_with(store, LIBRARY).await
+}
+
+async fn setup_with(store: Store, library: &str) -> T {
+    let lib = Library::from_toml(library).expect("the test library is valid");
     store
         .save_library(&Viewer::system("test"), &lib)
         .await
@@ -1119,6 +1123,130 @@ async fn a_locked_result_changes_only_through_an_upheld_appeal_and_keeps_its_his
             (b[0].bonus.0, b[0].result_version, b[0].coefficient),
             (450_000, 2, 1.5)
         );
+    }
+}
+
+/// Scheme `t` paid quarterly (the supervisor's quarterly reward, seed 003): the month pays
+/// nothing itself; the quarter pays from its stored result once its months are published, and
+/// follows an upheld appeal against one of them.
+#[tokio::test]
+async fn a_quarterly_reward_is_paid_from_the_quarter_and_follows_an_upheld_appeal() {
+    let quarterly = LIBRARY.replace(
+        "positions = [\"tele\"]",
+        "positions = [\"tele\"]\nbonus_period = \"quarter\"",
+    );
+    let q4 = Period::parse("2026-Q4").unwrap();
+    let year = Period::parse("2026").unwrap();
+    for db in every_backend().await {
+        let backend = db.backend;
+        let t = setup_with(db.open().await, &quarterly).await;
+        t.to_locked().await;
+        assert!(
+            t.store
+                .compute_bonuses(&t.hr, oct())
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}: a quarterly scheme pays nothing for the month"
+        );
+        for p in [q4, year] {
+            let req = EvalRequest {
+                period: p,
+                scheme: None,
+                employee: None,
+            };
+            t.store.evaluate(&Viewer::system("t"), &req).await.unwrap();
+        }
+        // October alone is recorded: the quarter is its 91.5 (excellent, 1.5 × 2,000 yuan).
+        let b = t.store.compute_bonuses(&t.hr, q4).await.unwrap();
+        assert_eq!(b.len(), 1, "{backend}");
+        assert_eq!(
+            (
+                b[0].score,
+                b[0].grade.as_str(),
+                b[0].coefficient,
+                b[0].bonus.0
+            ),
+            (91.5, "excellent", 1.5, 300_000),
+            "{backend}"
+        );
+        assert_eq!(b[0].result_version, 1);
+        assert!(
+            t.store
+                .compute_bonuses(&t.hr, year)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // An upheld appeal against October: knowledge 70 → 0.5 × 100 + 0.5 × 70 = 85.
+        let id = t
+            .store
+            .file_appeal(
+                &t.subject,
+                oct(),
+                "the peer rated another person",
+                &[],
+                day(11, 17),
+            )
+            .await
+            .unwrap();
+        t.store.accept_appeal(&t.hr, id, day(11, 18)).await.unwrap();
+        t.store
+            .investigate_appeal(&t.hr, id, "checked", "knowledge 70", day(11, 19))
+            .await
+            .unwrap();
+        let fix = Correction {
+            score: 85.0,
+            lines: vec![("product_knowledge".into(), Some(70.0))],
+            compensation: None,
+        };
+        t.store
+            .rule_appeal(&t.committee, id, Some(fix), "upheld", day(11, 20))
+            .await
+            .unwrap();
+        for p in [q4, year] {
+            let v = t.store.scorecard_versions(&t.hr, p, 1).await.unwrap();
+            assert_eq!(v.len(), 2, "{backend} {p}: {v:?}");
+            assert_eq!(
+                (v[0].0, v[0].1, v[0].3),
+                (1, Some(91.5), false),
+                "{backend} {p}"
+            );
+            assert_eq!(
+                (v[1].0, v[1].1, v[1].3),
+                (2, Some(85.0), true),
+                "{backend} {p}"
+            );
+            assert!(
+                v[1].4.starts_with(&format!("appeal {id} on 2026-10")),
+                "{backend} {p}: {}",
+                v[1].4
+            );
+        }
+        let audited = t
+            .count("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE entity = 'scorecards' AND entity_id = '2026-Q4/1'")
+            .await;
+        assert_eq!(audited, 1, "{backend}");
+        // good, 1.2 × 2,000 yuan, from the quarter's second version.
+        let b = t.store.compute_bonuses(&t.hr, q4).await.unwrap();
+        assert_eq!(
+            (
+                b[0].score,
+                b[0].grade.as_str(),
+                b[0].coefficient,
+                b[0].bonus.0,
+                b[0].result_version
+            ),
+            (85.0, "good", 1.2, 240_000, 2),
+            "{backend}"
+        );
+        // November opened and not yet published: the quarter's bonus waits, naming who.
+        t.store
+            .open_cycles(&t.hr, Period::parse("2026-11").unwrap())
+            .await
+            .unwrap();
+        let e = t.store.compute_bonuses(&t.hr, q4).await.unwrap_err();
+        assert!(e.to_string().contains("P1 2026-11"), "{backend}: {e}");
     }
 }
 

@@ -25,6 +25,7 @@ fn scheme(items: &[(&str, u32)]) -> Scheme {
         not_applicable: NotApplicable::Redistribute,
         composition: Composition::Weighted,
         annual: AnnualRule::MeanOfMonths,
+        bonus_period: None,
         grades: default_grades(),
         bonus: default_bonus(),
         groups: vec![IndicatorGroup {

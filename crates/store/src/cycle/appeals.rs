@@ -316,7 +316,21 @@ impl Store {
         }
         audit(&mut tx, viewer, &next, "decide").await?;
         close_link(&mut tx, &link(id)).await?;
-        tx.commit().await
+        tx.commit().await?;
+        if correction.is_some() {
+            // The quarter and year made from this month follow its corrected result. After the
+            // ruling's commit: they read the month's new version.
+            let why = format!("appeal {id} on {}: {reason}", appeal.period);
+            // The ruling stands whatever happens here; a failure leaves the longer result as it
+            // was until the next `kaohe evaluate --period` of it, and says so.
+            if let Err(e) = self
+                .rederive_enclosing(viewer, appeal.subject_id, appeal.period, &why)
+                .await
+            {
+                tracing::warn!(error = %e, appeal = id, "the quarter and year results were not made again");
+            }
+        }
+        Ok(())
     }
 
     /// Appeals of a period within the viewer's scope.

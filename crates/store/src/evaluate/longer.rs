@@ -3,15 +3,99 @@
 //! current (appeal-corrected) monthly scorecards — never the monthly card re-run over a year
 //! of records against monthly targets.
 
-use super::{Person, PersonResult, lines, only};
+use super::save::CardRow;
+use super::{EvalRequest, Person, PersonResult, lines, only};
+use crate::audit::AuditEntry;
 use crate::sql::Sql;
-use crate::{Result, Store};
+use crate::{Result, Store, Viewer};
+use chrono::Utc;
 use kaohe_domain::composition::{LongerInput, PartLine, PartResult, Scorecard, combine_raters};
 use kaohe_domain::period::{Period, PeriodKind};
 use kaohe_domain::scheme::{AnnualRule, Scheme};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 impl Store {
+    /// Makes the stored quarter and year results that contain `part` again for one person
+    /// whose result of `part` changed (an upheld appeal): each gets a new version from the
+    /// current months, the old one kept, `why` as its reason, audited under `viewer`. Periods
+    /// never evaluated for the person, and a scheme assessed over the longer period itself,
+    /// are left alone. Returns the periods made again.
+    pub(crate) async fn rederive_enclosing(
+        &self,
+        viewer: &Viewer,
+        employee: i64,
+        part: Period,
+        why: &str,
+    ) -> Result<Vec<Period>> {
+        let mut done = Vec::new();
+        for period in part.enclosing() {
+            let mut q = Sql::new(
+                "SELECT id, version, scheme_code FROM scorecards WHERE current = TRUE AND period = ",
+            );
+            q.bind(period.to_string())
+                .push(" AND employee_id = ")
+                .bind(employee);
+            let Some((old_id, version, scheme)) =
+                self.fetch_optional::<(i64, i32, String)>(&q).await?
+            else {
+                continue;
+            };
+            let lib = self.library().await?;
+            if lib
+                .library
+                .scheme(&scheme)
+                .is_none_or(|s| s.period >= period.kind())
+            {
+                continue;
+            }
+            let req = EvalRequest {
+                period,
+                scheme: None,
+                employee: Some(employee),
+            };
+            let evaluation = self.preview(&Viewer::system("appeal"), &req).await?;
+            let Some(result) = evaluation
+                .results
+                .iter()
+                .find(|r| r.employee_id == employee)
+            else {
+                continue;
+            };
+            let code = period.to_string();
+            let row = CardRow::new(&code, result, &evaluation, Utc::now()).after(version);
+            let mut tx = self.begin().await?;
+            tx.insert_rows(std::slice::from_ref(&row)).await?;
+            let mut reason = Sql::new("UPDATE scorecards SET reason = ");
+            reason
+                .bind(why)
+                .push(" WHERE period = ")
+                .bind(code.as_str())
+                .push(" AND employee_id = ")
+                .bind(employee)
+                .push(" AND version = ")
+                .bind(version + 1);
+            tx.run(&reason).await?;
+            let mut off = Sql::new("UPDATE scorecards SET current = FALSE WHERE id = ");
+            off.bind(old_id);
+            tx.run(&off).await?;
+            let entry = AuditEntry {
+                action: "update",
+                entity: "scorecards",
+                entity_id: format!("{code}/{employee}"),
+                before: Some(serde_json::json!({ "version": version })),
+                after: Some(serde_json::json!({
+                    "version": version + 1,
+                    "total": result.scorecard.total,
+                    "reason": why,
+                })),
+            };
+            tx.audit(viewer, entry).await?;
+            tx.commit().await?;
+            done.push(period);
+        }
+        Ok(done)
+    }
+
     /// The results for `period` of `people`, whose schemes are assessed over shorter periods:
     /// one read of the stored cards of every shorter period inside it, one of the ratings
     /// given for `period` itself (the year's attitude).

@@ -59,8 +59,10 @@ pub struct StoredLine {
     pub na_reason: Option<String>,
 }
 
-struct CardRow<'a> {
+pub(super) struct CardRow<'a> {
     period: String,
+    /// The result version: 1 for an evaluation, the next one for a re-derivation.
+    version: i64,
     employee_id: i64,
     card: &'a Scorecard,
     detail: String,
@@ -70,18 +72,32 @@ struct CardRow<'a> {
 }
 
 impl<'a> CardRow<'a> {
-    fn new(period: &str, r: &'a PersonResult, e: &Evaluation, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(
+        period: &str,
+        r: &'a PersonResult,
+        e: &Evaluation,
+        now: DateTime<Utc>,
+    ) -> Self {
         let detail = detail_json(&r.scorecard, e);
         let lines = super::lines::pack(&r.scorecard.lines);
         let fingerprint = fingerprint(&r.scorecard, &detail, &lines);
         CardRow {
             period: period.to_string(),
+            version: 1,
             employee_id: r.employee_id,
             card: &r.scorecard,
             detail,
             lines,
             fingerprint,
             created_at: now,
+        }
+    }
+
+    /// The same card as the version after `previous`.
+    pub(super) fn after(self, previous: i32) -> Self {
+        CardRow {
+            version: i64::from(previous) + 1,
+            ..self
         }
     }
 }
@@ -138,7 +154,7 @@ impl Row for CardRow<'_> {
             self.employee_id.into(),
             self.card.scheme.as_str().into(),
             i64::from(self.card.version).into(),
-            1_i64.into(),
+            self.version.into(),
             self.card.total.into(),
             self.card.grade.as_ref().map(|g| g.code.clone()).into(),
             self.card.bonus_coefficient.into(),
