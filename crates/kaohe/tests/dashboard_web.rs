@@ -175,6 +175,54 @@ async fn a_rep_sees_their_own_dashboard_and_a_leader_the_board_of_their_team() {
         assert!(html.contains("部门看板"));
         assert!(linked_people(&html).len() > listed.len(), "{html}");
 
+        // The year: the mean of the stored months, on the board and in the score table.
+        let year = EvalRequest {
+            period: Period::parse("2026").unwrap(),
+            scheme: None,
+            employee: None,
+        };
+        app.store.evaluate(&system, &year).await.unwrap();
+        let (status, html) = get(&leader, app.url("/board?period=2026")).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("2026年度"), "{html}");
+        let yearly = linked_people(&html);
+        assert!(
+            !yearly.is_empty() && yearly.is_subset(&team),
+            "{yearly:?} beyond the team {team:?}"
+        );
+        let member = *yearly.iter().next().unwrap();
+        let cards = app
+            .store
+            .scorecards(&system, "2026", Some(member))
+            .await
+            .unwrap();
+        // By hand: the mean of the member's stored monthly totals.
+        let mut months = Vec::new();
+        for p in Period::parse("2026").unwrap().months() {
+            let stored = app
+                .store
+                .scorecards(&system, &p.to_string(), Some(member))
+                .await
+                .unwrap();
+            months.extend(stored.iter().filter_map(|c| c.total));
+        }
+        assert!(!months.is_empty());
+        let mean = months.iter().sum::<f64>() / months.len() as f64;
+        let total = cards[0]
+            .total
+            .expect("a year with stored months has a total");
+        assert!((total - mean).abs() < 1e-9, "{total} ≠ mean of {months:?}");
+        let (status, html) = get(
+            &leader,
+            app.url(&format!("/scoretable?period=2026&employee={member}")),
+        )
+        .await;
+        assert_eq!(status, 200, "{html}");
+        assert!(
+            html.contains(&format!("{:.2}", kaohe_domain::composition::round2(total))),
+            "{total}: {html}"
+        );
+
         // A malformed period is a 400 that names the parameter.
         for bad in ["2026-13", "abc", "2026-10-01"] {
             let resp = leader

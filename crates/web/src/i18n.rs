@@ -572,7 +572,10 @@ pub fn period(lang: Lang, p: kaohe_domain::period::Period) -> String {
         (Period::Month { year, month }, Lang::En) => {
             format!("{} {year}", MONTHS[(month as usize + 11) % 12])
         }
-        _ => p.to_string(),
+        (Period::Quarter { year, quarter }, Lang::Zh) => format!("{year}年第{quarter}季度"),
+        (Period::Quarter { year, quarter }, Lang::En) => format!("Q{quarter} {year}"),
+        (Period::Year { year }, Lang::Zh) => format!("{year}年度"),
+        (Period::Year { year }, Lang::En) => format!("Year {year}"),
     }
 }
 
