@@ -270,5 +270,23 @@ async fn a_leaders_and_a_managers_measures_sum_the_people_they_lead_on_every_bac
             value(&one, 1, team)
         );
         assert!(close(value(&one, 1, dept), 62.5), "{b}");
+
+        // The formula editor's preview reads the same: the team's targets summed, the
+        // members' stored results.
+        let admin = Viewer::system("test");
+        let oct = Period::parse("2026-10").unwrap();
+        for (text, want) in [
+            ("team_target(\"sales_amount\")", 100_000.0),
+            ("department_target(\"sales_amount\")", 160_000.0),
+            ("team_score()", 62.5),
+            ("team_pass_share()", 100.0),
+        ] {
+            let f = kaohe_domain::formula::compile(text).unwrap();
+            let p = store
+                .preview_formula(&admin, &f, None, oct, 1)
+                .await
+                .unwrap();
+            assert!(close(p.value, want), "{b}: {text}: {:?}", p.value);
+        }
     }
 }

@@ -162,10 +162,21 @@ impl CompiledFormula {
     /// Whether the formula reads the results of the people led (`team_score()`, …): such an
     /// indicator is scored after those people's own results.
     pub fn reads_member_results(&self) -> bool {
-        let mut found = false;
-        self.expr
-            .visit(&mut |e| found |= matches!(e, Expr::MemberResults(..)));
-        found
+        !self.member_result_scopes().is_empty()
+    }
+
+    /// Whose results the formula reads (`team` for `team_score()`, `department` for
+    /// `department_pass_share()`), each once.
+    pub fn member_result_scopes(&self) -> Vec<Over> {
+        let mut out = Vec::new();
+        self.expr.visit(&mut |e| {
+            if let Expr::MemberResults(over, _) = e
+                && !out.contains(over)
+            {
+                out.push(*over);
+            }
+        });
+        out
     }
 
     /// The canonical text: same meaning, same text.

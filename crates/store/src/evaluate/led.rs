@@ -89,8 +89,11 @@ impl Led {
         out
     }
 
-    /// Everyone `person` leads, by team or by department, themself left out.
-    pub(crate) fn people_led(&self, person: i64) -> Vec<i64> {
+    /// Everyone `person` leads by the `scopes` given (the members of the teams they lead,
+    /// everyone in their department and below), themself left out.
+    pub(crate) fn people_led(&self, person: i64, scopes: &[Over]) -> Vec<i64> {
+        let by_team = scopes.contains(&Over::Team);
+        let by_department = scopes.contains(&Over::Department);
         let teams: Vec<i64> = self
             .team_leader
             .iter()
@@ -103,7 +106,9 @@ impl Led {
         self.people
             .iter()
             .filter(|(id, team, d)| {
-                *id != person && (team.is_some_and(|t| teams.contains(&t)) || self.below(*d, dept))
+                *id != person
+                    && ((by_team && team.is_some_and(|t| teams.contains(&t)))
+                        || (by_department && self.below(*d, dept)))
             })
             .map(|p| p.0)
             .collect()

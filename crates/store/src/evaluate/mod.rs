@@ -346,12 +346,16 @@ impl Store {
         // those results; a manager's department holds supervisors whose results hold their
         // members', so a few rounds settle it.
         let leaders: Vec<usize> = (0..people.len())
-            .filter(|i| reads_member_results(lib, &people[*i].1))
+            .filter(|i| !member_scopes(lib, &people[*i].1).is_empty())
             .collect();
         if !leaders.is_empty() {
             let led = self.led().await?;
+            let reading: Vec<(i64, Vec<Over>)> = leaders
+                .iter()
+                .map(|i| (people[*i].0.id, member_scopes(lib, &people[*i].1)))
+                .collect();
             let mut totals = self
-                .member_totals(viewer, req, source, &led, &people, &leaders)
+                .member_totals(viewer, req, source, &led, &reading)
                 .await?;
             for _ in 0..4 {
                 for r in &results {
@@ -520,24 +524,24 @@ impl Store {
         Ok(out)
     }
 
-    /// The totals of the people the `leaders` lead, when this evaluation scores only one
-    /// person: their stored results, or — when one of them has none yet (a leader consolidated
-    /// before the team) — everyone's live result, as the whole period's evaluation gives it.
-    async fn member_totals(
+    /// The totals of the people the `leaders` lead (each by the scopes its formulas read),
+    /// when this evaluation scores only one person: their stored results, or — when one of
+    /// them has none yet (a leader consolidated before the team) — everyone's live result, as
+    /// the whole period's evaluation gives it.
+    pub(super) async fn member_totals(
         &self,
         viewer: &Viewer,
         req: &EvalRequest,
         source: Source,
         led: &led::Led,
-        people: &[(Person, Scheme)],
-        leaders: &[usize],
+        leaders: &[(i64, Vec<Over>)],
     ) -> Result<HashMap<i64, f64>> {
         let stored = self.stored_totals(req.period).await?;
         if req.employee.is_none() {
             return Ok(stored);
         }
-        let complete = leaders.iter().all(|i| {
-            led.people_led(people[*i].0.id)
+        let complete = leaders.iter().all(|(leader, scopes)| {
+            led.people_led(*leader, scopes)
                 .iter()
                 .all(|m| stored.contains_key(m))
         });
@@ -665,13 +669,22 @@ fn fill_prev_indicators(
 /// The results of the people a person leads, as formulas read them.
 type MemberResults = BTreeMap<(Over, kaohe_domain::formula::MemberStat), f64>;
 
-/// Whether a formula of `scheme` reads the results of the people led.
-fn reads_member_results(lib: &Library, scheme: &Scheme) -> bool {
-    scheme_indicator_codes(scheme).iter().any(|code| {
-        lib.indicator(code)
+/// Whose results the formulas of `scheme` read (empty: nobody's but the person's own).
+fn member_scopes(lib: &Library, scheme: &Scheme) -> Vec<Over> {
+    let mut out = Vec::new();
+    for code in scheme_indicator_codes(scheme) {
+        let scopes = lib
+            .indicator(&code)
             .and_then(|i| i.formula())
-            .is_some_and(|f| f.reads_member_results())
-    })
+            .map(|f| f.member_result_scopes())
+            .unwrap_or_default();
+        for over in scopes {
+            if !out.contains(&over) {
+                out.push(over);
+            }
+        }
+    }
+    out
 }
 
 /// The `team_target` / `department_target` references of the formulas of `scheme`.

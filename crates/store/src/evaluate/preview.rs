@@ -4,7 +4,7 @@
 //! its measures are read from the person's records (a preview registers no roll-up).
 
 use super::measures::{self, Source, Wanted};
-use super::{base_context, fill_prev_values_of, person_values};
+use super::{EvalRequest, base_context, fill_prev_values_of, person_values};
 use crate::{Result, Store, StoreError, Viewer};
 use kaohe_domain::formula::{CompiledFormula, PeriodOffset};
 use kaohe_domain::period::Period;
@@ -91,13 +91,35 @@ impl Store {
         )
         .await?;
         let prev_codes = referenced.iter().cloned().collect();
-        let inputs = self
+        let mut inputs = self
             .period_inputs(period, Some(employee), &prev_codes)
+            .await?;
+        let group_refs = formula.group_target_refs().into_iter().collect();
+        inputs.group_targets = self
+            .group_targets(period, Some(employee), &group_refs)
             .await?;
         let wd = cal.working_days_between(period.start(), period.end_exclusive());
         let pwd = cal.working_days_between(period.prev().start(), period.prev().end_exclusive());
         let values = person_values(&wanted, &computed, employee);
         let mut ctx = base_context(&inputs, employee, wd, pwd);
+        let scopes = formula.member_result_scopes();
+        if !scopes.is_empty() {
+            // As on the leader's own card: the stored results of the people led, or everyone's
+            // live ones when one of them has none.
+            let led = self.led().await?;
+            let req = EvalRequest {
+                period,
+                scheme: None,
+                employee: Some(employee),
+            };
+            let totals = self
+                .member_totals(viewer, &req, Source::Rollups, &led, &[(employee, scopes)])
+                .await?;
+            ctx.member_results = led
+                .member_results(&totals)
+                .remove(&employee)
+                .unwrap_or_default();
+        }
         // As on a scorecard: a value of last period's stored scorecard first, else the
         // referenced indicator's formula over last period's records.
         fill_prev_values_of(&lib, referenced, &values, &mut ctx);
