@@ -211,23 +211,33 @@ pub async fn compute(
             offset: w.offset,
         })
         .collect();
+    // Everybody's own values are computed for the sums anyway: for a whole evaluation, the
+    // people's own measures and the bases of the sums are one computation, each measure once.
+    let whole = employee.is_none();
+    let (everybody, base_at) = if whole {
+        merged(&own_wanted, &bases)
+    } else {
+        (bases.clone(), (0..bases.len()).collect())
+    };
+    let just_mine = if whole { Vec::new() } else { own_wanted };
     let (mine, members, led) = futures_util::future::try_join3(
-        compute_own(store, viewer, &own_wanted, period, employee, cal, source),
-        compute_own(store, viewer, &bases, period, None, cal, source),
+        compute_own(store, viewer, &just_mine, period, employee, cal, source),
+        compute_own(store, viewer, &everybody, period, None, cal, source),
         store.led(),
     )
     .await?;
     let mut out = Computed::new(wanted.len());
     out.rows_read = mine.rows_read + members.rows_read;
+    let own_values = if whole { &members } else { &mine };
     for (j, (i, w)) in own.iter().enumerate() {
-        for emp in mine.people() {
-            out.set(emp, *i, mine.get(emp, j, w));
+        for emp in own_values.people() {
+            out.set(emp, *i, own_values.get(emp, j, w));
         }
     }
     for (j, (i, w)) in grouped.iter().enumerate() {
         let base = &bases[j];
         let sums = led.sums(w.measure.window.over, |m| {
-            members.get(m, j, base).unwrap_or(0.0)
+            members.get(m, base_at[j], base).unwrap_or(0.0)
         });
         for (emp, sum) in sums {
             if employee.is_none_or(|e| e == emp) {
@@ -236,6 +246,22 @@ pub async fn compute(
         }
     }
     Ok(out)
+}
+
+/// `own` followed by the `bases` not already in it, and where each base is in the result.
+fn merged(own: &[Wanted], bases: &[Wanted]) -> (Vec<Wanted>, Vec<usize>) {
+    let mut all = own.to_vec();
+    let mut at = Vec::with_capacity(bases.len());
+    for b in bases {
+        let found = all
+            .iter()
+            .position(|x| x.offset == b.offset && x.measure.key() == b.measure.key());
+        at.push(found.unwrap_or_else(|| {
+            all.push(b.clone());
+            all.len() - 1
+        }));
+    }
+    (all, at)
 }
 
 /// [`compute`] for measures over each person's own (or handled) records.
