@@ -389,14 +389,30 @@ async fn a_demo_month_runs_through_the_cycle_to_locked_with_hand_checked_awards_
             );
         }
 
-        // Bonuses: 2,000 yuan × the coefficient of the locked score, for everyone.
+        // Bonuses: 2,000 yuan × the coefficient of the locked score, for everyone paid
+        // monthly; managers and supervisors are paid from the year's and the quarter's result.
         let bonus: Vec<(i64, f64, i64)> = rows(
             &store,
             "SELECT s.employee_id, s.total, b.amount_cents FROM scorecards s JOIN bonuses b \
              ON b.employee_id = s.employee_id AND b.period = s.period WHERE s.current = TRUE AND s.period = '2026-10'",
         )
         .await;
-        assert_eq!(bonus.len(), r.cycles, "{b}");
+        let longer: Vec<(i64,)> = rows(
+            &store,
+            "SELECT employee_id FROM cycles WHERE period = '2026-10' AND scheme_code IN ('sales_manager', 'sales_supervisor')",
+        )
+        .await;
+        assert!(
+            !longer.is_empty(),
+            "{b}: the demo has managers and supervisors"
+        );
+        assert_eq!(bonus.len(), r.cycles - longer.len(), "{b}");
+        for (id,) in &longer {
+            assert!(
+                bonus.iter().all(|x| x.0 != *id),
+                "{b}: {id} is paid from the quarter or the year, not the month"
+            );
+        }
         for (id, total, cents) in &bonus {
             let want = (200_000.0 * coefficient(*total)).round() as i64;
             assert_eq!(*cents, want, "{b}: bonus of {id} (score {total})");
