@@ -932,3 +932,151 @@ async fn awards_and_ladder_recommendations_are_decided_in_the_browser() {
     .await;
     b.close().await;
 }
+
+/// A behaviour factor, a customer rating link and a leader's team card, through the pages:
+/// HR gives a consultant's factor (1.3 refused on the form, 1.1 with its acts kept), issues a
+/// rep's customer link (shown once) and revokes it (the link then answers 410), and the team
+/// leader's own card reads the team's results.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_behaviour_factor_a_customer_link_and_a_team_card_are_handled_in_the_browser() {
+    let driver = Driver::start();
+    let app = spawn_demo(kaohe_testkit::sqlite()).await;
+    let hr = viewer(&app.store, "hr").await;
+    app.store.open_cycles(&hr, oct()).await.unwrap();
+    let cycles = app
+        .store
+        .cycles(&Viewer::system("test"), oct())
+        .await
+        .unwrap();
+    let consultant = cycles
+        .iter()
+        .find(|c| c.scheme_code == "property_consultant")
+        .expect("the demo has consultants")
+        .employee_id;
+    let (rep_id, _, _) = person(&app.store, "rep").await;
+    for id in [consultant, rep_id] {
+        kaohe::demo_cycle::drive_person(&app.store, oct(), id, Stage::Rating)
+            .await
+            .unwrap();
+    }
+    app.clock.set(Some(day(11, 3)));
+    let b = driver.session(DESKTOP).await;
+    sign_in(&app, &b, "hr").await;
+
+    // The behaviour factor: 1.3 is refused on the page and stores nothing; 1.1 with the acts.
+    let page = format!("/cycle/{OCT}/{consultant}");
+    b.goto(&app.url(&page)).await;
+    let form = "form.behaviour-form";
+    b.fill(&format!("{form} input[name=factor]"), "1.3").await;
+    b.fill(&format!("{form} textarea[name=acts]"), "本月签约额第一")
+        .await;
+    // The browser itself refuses 1.3 (the field's max); without that check (an old browser, a
+    // hand-made request) the server refuses it and says why.
+    let valid = b
+        .eval("return document.querySelector('form.behaviour-form input[name=factor]').checkValidity()")
+        .await;
+    assert_eq!(
+        valid,
+        serde_json::Value::Bool(false),
+        "1.3 is above the field's max"
+    );
+    b.eval("document.querySelector('form.behaviour-form input[name=factor]').removeAttribute('max'); return null")
+        .await;
+    b.click_and_wait(&format!("{form} button")).await;
+    let refused = b.source().await;
+    assert!(
+        refused.contains("行为系数 1.3 超出允许范围 0–1.2"),
+        "the refusal is on the page"
+    );
+    let stored = app.store.behaviour(&hr, oct(), consultant).await.unwrap();
+    assert!(
+        stored.is_none(),
+        "a refused factor stores nothing: {stored:?}"
+    );
+    b.goto(&app.url(&page)).await;
+    b.fill(&format!("{form} input[name=factor]"), "1.1").await;
+    b.fill(&format!("{form} textarea[name=acts]"), "本月签约额第一")
+        .await;
+    b.click_and_wait(&format!("{form} button")).await;
+    b.goto(&app.url(&page)).await;
+    let given = b
+        .find("[data-factor]")
+        .await
+        .attr("data-factor")
+        .await
+        .unwrap();
+    assert_eq!(given.as_deref(), Some("1.1"));
+    screens(
+        &app,
+        &b,
+        "hr",
+        "behaviour-factor",
+        &page,
+        "section.behaviour",
+    )
+    .await;
+
+    // A customer's rating link for the rep: shown once, listed unused, then revoked.
+    let page = format!("/cycle/{OCT}/{rep_id}");
+    b.goto(&app.url(&page)).await;
+    let customer = b
+        .eval("return document.querySelector('#link-customers option').value")
+        .await;
+    let links = "section.rating-links form.step";
+    b.fill(
+        &format!("{links} input[name=customer]"),
+        customer.as_str().expect("the rep has customers"),
+    )
+    .await;
+    b.fill(&format!("{links} input[name=contact_name]"), "张经理")
+        .await;
+    b.fill(&format!("{links} input[name=contact]"), "13800000000")
+        .await;
+    b.click_and_wait(&format!("{links} button")).await;
+    let url = b.text("#new-link").await;
+    assert!(url.contains("/rate/"), "the new link is shown: {url}");
+    let path = &url[url.find("/rate/").unwrap()..];
+    assert_eq!(status_of(&b, path).await, 200, "an unused link opens");
+    assert_eq!(
+        b.find("tr[data-link]")
+            .await
+            .attr("data-state")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("unused")
+    );
+    screens(&app, &b, "hr", "rating-link", &page, "section.rating-links").await;
+    b.goto(&app.url(&page)).await;
+    assert!(
+        !b.exists("#new-link").await,
+        "the link is shown once, not on the next visit"
+    );
+    b.click_and_wait("tr[data-link] form.inline button").await;
+    assert_eq!(
+        b.find("tr[data-link]")
+            .await
+            .attr("data-state")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("revoked")
+    );
+    assert_eq!(status_of(&b, path).await, 410, "a revoked link is gone");
+    sign_out(&b).await;
+
+    // The team leader's own card: the team's completion read from the members' records.
+    sign_in(&app, &b, "leader").await;
+    let card = format!("/scorecard?period={OCT}");
+    b.goto(&app.url(&card)).await;
+    let team = b
+        .text("tr[data-indicator=team_sales_completion] td.num")
+        .await;
+    assert!(
+        team.trim().parse::<f64>().is_ok(),
+        "the team's completion has a value: {team}"
+    );
+    assert!(b.source().await.contains("下属业绩"));
+    screens(&app, &b, "leader", "team-card", &card, "table.card").await;
+    b.close().await;
+}
