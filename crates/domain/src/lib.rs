@@ -28,6 +28,7 @@
 pub mod appeal;
 pub mod awards;
 pub mod bonus;
+pub mod bonus_base;
 pub mod calendar;
 pub mod catalogue;
 pub mod composition;

@@ -144,6 +144,8 @@ const WRITERS: &[(&str, &[Role])] = {
         ("training_results", PEOPLE),
         // The behaviour factor: HR and the superiors (the store checks each row's person).
         ("behaviour", LEADERS),
+        // Bonus bases: HR (the store checks each row as the page does).
+        ("bonus_bases", PEOPLE),
     ]
 };
 

@@ -4,7 +4,7 @@
 //! on the web.
 
 use crate::assess::employee_id;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use kaohe_domain::cycle::Action;
@@ -311,6 +311,32 @@ pub enum BonusCommand {
         /// Output file: .csv or .xlsx
         #[arg(long, short)]
         output: PathBuf,
+        #[arg(long = "as", value_name = "USER")]
+        as_user: Option<String>,
+    },
+    /// Set a bonus base (绩效奖金基数) from a month on: for the company, a position, a level or
+    /// one person (HR or an administrator)
+    SetBase {
+        /// company, position, level or person (公司/岗位/职级/个人)
+        #[arg(long)]
+        scope: String,
+        /// The position or level code or the employee number (工号); none for the company
+        #[arg(long, default_value = "")]
+        subject: String,
+        /// The first month it applies to, e.g. 2026-10
+        #[arg(long)]
+        from: String,
+        /// The base in yuan, e.g. 3000 or 2500.50
+        #[arg(long)]
+        amount: String,
+        /// Why (kept with the rule)
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long = "as", value_name = "USER")]
+        as_user: Option<String>,
+    },
+    /// List the bonus bases set (HR, finance or an administrator)
+    Bases {
         #[arg(long = "as", value_name = "USER")]
         as_user: Option<String>,
     },
@@ -747,13 +773,55 @@ pub async fn awards(store: &Store, cmd: &AwardsCommand, today: NaiveDate) -> Res
     Ok(())
 }
 
-/// Runs `kaohe bonus export`.
+/// Runs `kaohe bonus …`.
 pub async fn bonus(store: &Store, cmd: &BonusCommand) -> Result<()> {
-    let BonusCommand::Export {
-        period: p,
-        output,
-        as_user,
-    } = cmd;
+    let (p, output, as_user) = match cmd {
+        BonusCommand::Export {
+            period,
+            output,
+            as_user,
+        } => (period, output, as_user),
+        BonusCommand::SetBase {
+            scope,
+            subject,
+            from,
+            amount,
+            note,
+            as_user,
+        } => {
+            let v = viewer_or_system(store, as_user.as_deref()).await?;
+            let rule = kaohe_domain::bonus_base::BaseRule {
+                scope: kaohe_domain::bonus_base::BaseScope::parse(scope)
+                    .map_err(|e| anyhow!("--scope: {e}"))?,
+                subject: subject.clone(),
+                from: period(from).context("--from")?,
+                base: kaohe_domain::import::cell::parse_money(amount)
+                    .map_err(|e| anyhow!("--amount: {e}"))?,
+            };
+            store.set_bonus_bases(&v, &[rule], note).await?;
+            println!("kaohe: bonus base set");
+            return Ok(());
+        }
+        BonusCommand::Bases { as_user } => {
+            let v = viewer_or_system(store, as_user.as_deref()).await?;
+            println!(
+                "{:<9} {:<20} {:<8} {:>12}  {:<12} note",
+                "scope", "subject", "from", "base (yuan)", "set by"
+            );
+            for r in store.bonus_base_rules(&v).await? {
+                println!(
+                    "{:<9} {:<20} {:<8} {:>12}  {:<12} {}",
+                    r.rule.scope.as_str(),
+                    r.rule.subject,
+                    r.rule.from,
+                    r.rule.base,
+                    r.set_by,
+                    r.note
+                );
+            }
+            return Ok(());
+        }
+    };
     let v = viewer_or_system(store, as_user.as_deref()).await?;
     let p = period(p)?;
     let lines = store.compute_bonuses(&v, p).await?;

@@ -65,6 +65,9 @@ pub async fn load(
     insert_targets(&mut tx, &months)
         .await
         .context("setting the monthly targets")?;
+    insert_bonus_bases(&mut tx, months[0])
+        .await
+        .context("setting the bonus bases")?;
     tx.sync_id_sequences(ID_TABLES).await?;
     tx.commit().await.context("committing the generated data")?;
     let rollups = progress_bar(0, "building KPI roll-ups");
@@ -257,6 +260,37 @@ async fn insert_targets(tx: &mut Tx, months: &[Period]) -> Result<()> {
             sql.push(", 'approved', ").bind(now).push(")");
             tx.run(&sql).await?;
         }
+    }
+    Ok(())
+}
+
+/// The demo company's bonus bases (绩效奖金基数), from the first generated month: 2,000 yuan
+/// for everyone, 3,000 for team leaders (paid quarterly), 5,000 for the sales manager and
+/// director (paid at the year's end), as HR would set them on the bonus base page.
+async fn insert_bonus_bases(tx: &mut Tx, from: Period) -> Result<()> {
+    let rules = [
+        ("company", "", 200_000_i64),
+        ("position", "telesales_leader", 300_000),
+        ("position", "sales_rep_leader", 300_000),
+        ("position", "sales_manager", 500_000),
+        ("position", "sales_director", 500_000),
+    ];
+    let now = chrono::Utc::now();
+    for (scope, subject, cents) in rules {
+        let mut sql = Sql::new(
+            "INSERT INTO bonus_base_rules (scope, subject, effective_from, base_cents, note, set_by, set_at) VALUES (",
+        );
+        sql.bind(scope)
+            .push(", ")
+            .bind(subject)
+            .push(", ")
+            .bind(from.to_string())
+            .push(", ")
+            .bind(cents);
+        sql.push(", '演示数据 / demo data', 'kaohe demo', ")
+            .bind(now)
+            .push(")");
+        tx.run(&sql).await?;
     }
     Ok(())
 }

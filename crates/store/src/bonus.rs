@@ -16,10 +16,6 @@ use kaohe_domain::period::Period;
 use kaohe_domain::roles::Role;
 use std::collections::BTreeMap;
 
-/// The bonus base of people without a `bonus_bases` row when the `bonus_base_cents` setting
-/// is not set: 2,000 yuan (kaohe's default; the seeds name no amount).
-pub const DEFAULT_BONUS_BASE_CENTS: i64 = 200_000;
-
 impl Store {
     /// Computes every performance bonus of a period (HR, finance or an administrator) and
     /// stores them, replacing earlier computations: a result corrected by an appeal gives its
@@ -34,16 +30,9 @@ impl Store {
             &[Role::Hr, Role::Finance, Role::Admin],
             "compute bonuses",
         )?;
-        let default_base = match self.setting("bonus_base_cents").await? {
-            Some(t) => t.trim().parse::<i64>().map_err(|e| StoreError::Invalid {
-                field: "bonus_base_cents".into(),
-                message: e.to_string(),
-            })?,
-            None => DEFAULT_BONUS_BASE_CENTS,
-        };
         let lib = self.library().await?.library;
-        let mut lines = self.bonuses_from_cycles(period, default_base, &lib).await?;
-        lines.extend(self.bonuses_from_longer(period, default_base, &lib).await?);
+        let mut lines = self.bonuses_from_cycles(period, &lib).await?;
+        lines.extend(self.bonuses_from_longer(period, &lib).await?);
         lines.sort_by(|a, b| a.payee.employee_no.cmp(&b.payee.employee_no));
         let mut tx = self.begin().await?;
         let now = Utc::now();
@@ -91,31 +80,27 @@ impl Store {
     }
 
     /// The bonuses paid from the published or locked cycles of `period` itself.
-    async fn bonuses_from_cycles(
-        &self,
-        period: Period,
-        default_base: i64,
-        lib: &Library,
-    ) -> Result<Vec<BonusLine>> {
+    async fn bonuses_from_cycles(&self, period: Period, lib: &Library) -> Result<Vec<BonusLine>> {
         let mut sql = Sql::new(
-            "SELECT c.employee_id, e.code, e.name, c.scheme_code, c.snapshot, b.base_cents FROM cycles c \
-             JOIN employees e ON e.id = c.employee_id LEFT JOIN bonus_bases b ON b.employee_id = c.employee_id \
+            "SELECT c.employee_id, e.code, e.name, c.scheme_code, c.snapshot FROM cycles c \
+             JOIN employees e ON e.id = c.employee_id \
              WHERE c.state IN ('published', 'locked') AND c.period = ",
         );
         sql.bind(period.to_string()).push(" ORDER BY e.code");
-        type CycleRow = (i64, String, String, String, String, Option<i64>);
+        type CycleRow = (i64, String, String, String, String);
         let rows: Vec<CycleRow> = self.fetch_all(&sql).await?;
-        let mut lines = Vec::new();
-        for (id, code, name, scheme, snapshot, base) in rows {
+        let paid: Vec<&CycleRow> = rows
+            .iter()
             // A scheme paid over a longer period is paid from that period's result.
-            if lib
-                .scheme(&scheme)
-                .is_some_and(|s| !s.pays_bonus_for(period))
-            {
-                continue;
-            }
+            .filter(|r| lib.scheme(&r.3).is_none_or(|s| s.pays_bonus_for(period)))
+            .collect();
+        let ids: Vec<i64> = paid.iter().map(|r| r.0).collect();
+        let bases = self.bases_in_force(period, &ids).await?;
+        let mut lines = Vec::new();
+        for (id, code, name, _, snapshot) in paid {
+            let id = *id;
             let state: CycleState =
-                serde_json::from_str(&snapshot).map_err(|e| StoreError::Invalid {
+                serde_json::from_str(snapshot).map_err(|e| StoreError::Invalid {
                     field: format!("cycle of employee {id}"),
                     message: e.to_string(),
                 })?;
@@ -125,11 +110,10 @@ impl Store {
             };
             let payee = Payee {
                 employee_id: id,
-                employee_no: code,
-                name,
+                employee_no: code.clone(),
+                name: name.clone(),
             };
-            let base = Cents(base.unwrap_or(default_base));
-            lines.extend(BonusLine::from_result(payee, period, result, base));
+            lines.extend(BonusLine::from_result(payee, period, result, bases[&id]));
         }
         Ok(lines)
     }
@@ -137,12 +121,7 @@ impl Store {
     /// The bonuses paid from the stored quarter or year results of schemes assessed over
     /// shorter periods whose bonus period is `period`'s kind. Refused, naming the people and
     /// months, while a month inside with a cycle is not yet published.
-    async fn bonuses_from_longer(
-        &self,
-        period: Period,
-        default_base: i64,
-        lib: &Library,
-    ) -> Result<Vec<BonusLine>> {
+    async fn bonuses_from_longer(&self, period: Period, lib: &Library) -> Result<Vec<BonusLine>> {
         let schemes: Vec<&str> = lib
             .schemes()
             .iter()
@@ -153,25 +132,15 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut sql = Sql::new(
-            "SELECT s.employee_id, e.code, e.name, s.version, s.total, s.grade, s.bonus_coefficient, b.base_cents \
+            "SELECT s.employee_id, e.code, e.name, s.version, s.total, s.grade, s.bonus_coefficient \
              FROM scorecards s JOIN employees e ON e.id = s.employee_id \
-             LEFT JOIN bonus_bases b ON b.employee_id = s.employee_id \
              WHERE s.current = TRUE AND s.total IS NOT NULL AND s.period = ",
         );
         sql.bind(period.to_string())
             .push(" AND s.scheme_code IN ")
             .bind_list(schemes.iter().map(|s| s.to_string()))
             .push(" ORDER BY e.code");
-        type CardRow = (
-            i64,
-            String,
-            String,
-            i32,
-            f64,
-            Option<String>,
-            Option<f64>,
-            Option<i64>,
-        );
+        type CardRow = (i64, String, String, i32, f64, Option<String>, Option<f64>);
         let cards: Vec<CardRow> = self.fetch_all(&sql).await?;
         if cards.is_empty() {
             return Ok(Vec::new());
@@ -207,12 +176,14 @@ impl Store {
                 ),
             });
         }
+        let ids: Vec<i64> = cards.iter().map(|c| c.0).collect();
+        let bases = self.bases_in_force(period, &ids).await?;
         let mut lines = Vec::new();
-        for (id, code, name, version, total, grade, coefficient, base) in cards {
+        for (id, code, name, version, total, grade, coefficient) in cards {
             let (Some(grade), Some(coefficient)) = (grade, coefficient) else {
                 continue;
             };
-            let base = Cents(base.unwrap_or(default_base));
+            let base = bases[&id];
             let Some(bonus) = performance_bonus(base, coefficient) else {
                 continue;
             };

@@ -4,9 +4,11 @@
 //! worked out by hand in the comments.
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use kaohe_domain::bonus_base::{BaseRule, BaseScope};
 use kaohe_domain::cycle::{Action, CycleState, PlanItemInput, Refusal, RefusalKind, Stage, Target};
 use kaohe_domain::ladder::Decision;
 use kaohe_domain::library::Library;
+use kaohe_domain::money::Cents;
 use kaohe_domain::org::{Employee, Level, Position};
 use kaohe_domain::period::Period;
 use kaohe_domain::roles::Role;
@@ -164,6 +166,20 @@ async fn setup_with(store: Store, library: &str) -> T {
         peer: next(),
         other: next(),
     }
+}
+
+/// HR sets a bonus base from January.
+async fn set_base(t: &T, scope: BaseScope, subject: &str, yuan: i64) {
+    let rule = BaseRule {
+        scope,
+        subject: subject.into(),
+        from: Period::parse("2026-01").unwrap(),
+        base: Cents::yuan(yuan),
+    };
+    t.store
+        .set_bonus_bases(&t.hr, &[rule], "test")
+        .await
+        .unwrap();
 }
 
 impl T {
@@ -1107,13 +1123,11 @@ async fn a_locked_result_changes_only_through_an_upheld_appeal_and_keeps_its_his
         // The current scorecard the web reads is the new version.
         let cards = t.store.scorecards(&t.hr, "2026-10", Some(1)).await.unwrap();
         assert_eq!((cards[0].version, cards[0].total), (2, Some(97.5)));
-        // The bonus follows the corrected version: base 3,000 yuan × 1.5 = 4,500 yuan.
-        t.store
-            .execute(&Sql::new(
-                "INSERT INTO bonus_bases (employee_id, base_cents) VALUES (1, 300000)",
-            ))
-            .await
-            .unwrap();
+        // The bonus follows the corrected version: base 3,000 yuan × 1.5 = 4,500 yuan. Without
+        // a base it is refused, naming the person.
+        let e = t.store.compute_bonuses(&t.hr, oct()).await.unwrap_err();
+        assert!(e.to_string().contains("P1（E001）"), "{backend}: {e}");
+        set_base(&t, BaseScope::Person, "E001", 3000).await;
         assert!(
             t.store.compute_bonuses(&t.subject, oct()).await.is_err(),
             "not for a rep"
@@ -1157,6 +1171,7 @@ async fn a_quarterly_reward_is_paid_from_the_quarter_and_follows_an_upheld_appea
             };
             t.store.evaluate(&Viewer::system("t"), &req).await.unwrap();
         }
+        set_base(&t, BaseScope::Company, "", 2000).await;
         // October alone is recorded: the quarter is its 91.5 (excellent, 1.5 × 2,000 yuan).
         let b = t.store.compute_bonuses(&t.hr, q4).await.unwrap();
         assert_eq!(b.len(), 1, "{backend}");

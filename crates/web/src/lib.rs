@@ -9,6 +9,7 @@ pub mod auth;
 pub mod awards;
 pub mod behaviour;
 pub mod boards;
+pub mod bonus_bases;
 pub mod cache;
 pub mod charts;
 pub mod cycle;
@@ -343,6 +344,14 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/tokens/revoke", post(admin::revoke_token))
         .route("/admin/calendar", get(admin::calendar_page).post(admin::add_day))
         .route("/admin/calendar/remove", post(admin::remove_day))
+        .route(
+            "/admin/bonus-bases",
+            get(bonus_bases::page).post(bonus_bases::set_form),
+        )
+        .route(
+            "/api/bonus-bases",
+            get(bonus_bases::list_api).post(bonus_bases::set_api),
+        )
         .route("/admin/library", get(admin::library_page))
         .route("/admin/library/{code}", get(admin::formula_page).post(admin::save_formula))
         .route("/admin/library/schemes/{code}", post(admin::save_weights))

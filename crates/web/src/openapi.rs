@@ -104,6 +104,8 @@ pub struct RecordErrors {
         crate::cycle::api_act,
         crate::behaviour::api_get,
         crate::behaviour::api_post,
+        crate::bonus_bases::list_api,
+        crate::bonus_bases::set_api,
         crate::links::list_api,
         crate::links::issue_api,
         crate::links::revoke_api,
@@ -140,6 +142,7 @@ pub struct RecordErrors {
         (name = "training", description = "Training, meetings and customer credit"),
         (name = "library", description = "The indicator library: formulas checked and previewed (HR and administrators)"),
         (name = "awards", description = "Monthly awards and career-ladder decisions"),
+        (name = "bonus", description = "Bonus bases (HR sets, finance reads)"),
         (name = "meta", description = "This document"),
     )
 )]

@@ -1533,9 +1533,31 @@ pub static BEHAVIOUR: KindSpec = KindSpec {
     ],
 };
 
+/// Bonus bases (绩效奖金基数) HR sets: for the company, a position, a level or one person, from
+/// a month on. Imported only (the bonus base page lists them): the whole file is checked as the
+/// page checks one rule, and written all or nothing.
+///
+/// 绩效奖金基数（仅导入）.
+pub static BONUS_BASES: KindSpec = KindSpec {
+    kind: "bonus_bases",
+    zh: "绩效奖金基数",
+    table: "bonus_base_rules",
+    owner: "",
+    parent: None,
+    key: None,
+    day: None,
+    columns: &[
+        col("scope", "适用范围", "scope", Ty::Text, Required),
+        col("subject", "对象", "subject", Ty::Text, TEXT),
+        col("effective_from", "生效月份", "from", Ty::Text, Required),
+        col("base_cents", "基数(元)", "amount", Ty::Money, Required),
+        col("note", "备注", "note", Ty::Text, TEXT),
+    ],
+};
+
 /// Kinds that are imported but are no records of their own (no list, export or form): their
 /// rows are steps of another workflow.
-pub static IMPORT_ONLY: &[&KindSpec] = &[&BEHAVIOUR];
+pub static IMPORT_ONLY: &[&KindSpec] = &[&BEHAVIOUR, &BONUS_BASES];
 
 /// The kind named `name` for an import: a record kind or an [`IMPORT_ONLY`] one.
 pub fn import_kind(name: &str) -> Result<&'static KindSpec, String> {

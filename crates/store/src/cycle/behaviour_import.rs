@@ -3,10 +3,10 @@
 //! is written, in one transaction. The report names each refused row, column and reason.
 
 use super::behaviour::{Checked, write_behaviour};
+use crate::records::import_only;
 use crate::records::{ImportFailure, ImportOptions, ImportOutcome};
 use crate::sql::Sql;
 use crate::{Result, Store, StoreError, Viewer};
-use chrono::Utc;
 use kaohe_domain::import::files::RowSource;
 use kaohe_domain::import::spec::BEHAVIOUR;
 use kaohe_domain::import::{Cell, ErrorReport, HeaderMap};
@@ -31,7 +31,7 @@ impl Store {
     ) -> std::result::Result<ImportOutcome, ImportFailure> {
         Store::may_import(viewer, &BEHAVIOUR)?;
         let mut report = ErrorReport::new(opts.file_name);
-        let (rows, map) = read_rows(source, opts, &mut report);
+        let (rows, map) = import_only::read_rows(&BEHAVIOUR, source, opts, &mut report, to_row);
         let mut checked = Vec::with_capacity(rows.len());
         let mut seen: HashMap<(Period, i64), u64> = HashMap::new();
         for row in &rows {
@@ -113,11 +113,7 @@ fn row_reason(e: StoreError) -> Result<String> {
 
 /// The file's header of `field` (its Chinese header when the file has no header row).
 fn header(map: &Option<HeaderMap>, field: &str) -> String {
-    let i = BEHAVIOUR.column(field).map_or(0, |(i, _)| i);
-    map.as_ref().map_or_else(
-        || BEHAVIOUR.columns[i].zh.to_string(),
-        |m| m.header(i).to_string(),
-    )
+    import_only::header(&BEHAVIOUR, map, field)
 }
 
 /// The row's text of `field`, for the report.
@@ -130,57 +126,9 @@ fn value(row: &Row, field: &str) -> String {
     }
 }
 
-/// Reads the header and every row, parsing cells; bad cells go to `report`.
-fn read_rows(
-    source: &mut (dyn RowSource + Send),
-    opts: &ImportOptions<'_>,
-    report: &mut ErrorReport,
-) -> (Vec<Row>, Option<HeaderMap>) {
-    let mut buf = Vec::new();
-    let map = match source.next_row(&mut buf) {
-        Ok(true) => HeaderMap::new(&BEHAVIOUR, &buf, report),
-        Ok(false) => {
-            report.push(1, "", "", "the file is empty (no header row)");
-            None
-        }
-        Err(e) => {
-            report.push(1, "", "", e);
-            None
-        }
-    };
-    let Some(m) = map.as_ref() else {
-        return (Vec::new(), map);
-    };
-    let (now, mut rows, mut no) = (Utc::now(), Vec::new(), 1u64);
-    loop {
-        match source.next_row(&mut buf) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                report.push(no + 1, "", "", e);
-                break;
-            }
-        }
-        no += 1;
-        if buf.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let Some(cells) = m.parse(no, &buf, opts.zone, now, report) else {
-            continue;
-        };
-        if let Some(row) = to_row(m, no, &cells, report) {
-            rows.push(row);
-        }
-    }
-    (rows, map)
-}
-
 /// A parsed row's cells as a [`Row`]; a period that is not a month such as 2026-10 is refused.
 fn to_row(m: &HeaderMap, no: u64, cells: &[Cell], report: &mut ErrorReport) -> Option<Row> {
-    let text = |i: usize| match &cells[i] {
-        Cell::Text(t) => t.trim().to_string(),
-        _ => String::new(),
-    };
+    let text = |i: usize| import_only::text(cells, i);
     let period_text = text(0);
     let period = match Period::parse(&period_text) {
         Ok(p @ Period::Month { .. }) => p,

@@ -88,6 +88,9 @@ impl Store {
         if spec.kind == kaohe_domain::import::spec::BEHAVIOUR.kind {
             return self.import_behaviour(viewer, source, opts).await;
         }
+        if spec.kind == kaohe_domain::import::spec::BONUS_BASES.kind {
+            return self.import_bonus_bases(viewer, source, opts).await;
+        }
         crate::with_record_type!(spec, T => Importer::<T>::run(self, viewer, source, opts).await)
     }
 }

@@ -15,6 +15,7 @@ mod children;
 mod class;
 mod filter;
 mod import;
+pub(crate) mod import_only;
 mod steps;
 mod write;
 mod zone;
