@@ -109,22 +109,13 @@ impl Store {
     /// [`Store::set_bonus_bases`] with a note per rule (an import's rows).
     async fn set_noted_bases(&self, viewer: &Viewer, rules: &[(BaseRule, &str)]) -> Result<usize> {
         require_role(viewer, &[Role::Hr, Role::Admin], "set bonus bases")?;
-        let known = self.base_subjects().await?;
-        let mut problems = Vec::new();
-        let mut seen = HashMap::new();
-        for (i, (r, _)) in rules.iter().enumerate() {
-            let is_known = |scope: BaseScope, s: &str| known.contains(&(scope, s.to_string()));
-            for (_, p) in r.problems(&is_known) {
-                problems.push(format!("rule {}: {p}", i + 1));
-            }
-            let key = (r.scope, r.subject.trim().to_string(), r.from);
-            if let Some(first) = seen.insert(key, i + 1) {
-                problems.push(format!(
-                    "rule {}: the same scope, subject and month as rule {first} (重复)",
-                    i + 1
-                ));
-            }
-        }
+        let plain: Vec<BaseRule> = rules.iter().map(|(r, _)| r.clone()).collect();
+        let problems: Vec<String> = self
+            .bonus_base_problems(&plain)
+            .await?
+            .into_iter()
+            .map(|(i, p)| format!("rule {}: {p}", i + 1))
+            .collect();
         if !problems.is_empty() {
             return Err(StoreError::Invalid {
                 field: "bonus_bases".into(),
@@ -174,6 +165,24 @@ impl Store {
         }
         tx.commit().await?;
         Ok(rules.len())
+    }
+
+    /// Every problem of `rules`, each with the index of its rule: unknown subjects, bad months
+    /// or amounts, and the same scope, subject and month twice.
+    pub async fn bonus_base_problems(&self, rules: &[BaseRule]) -> Result<Vec<(usize, String)>> {
+        let known = self.base_subjects().await?;
+        let is_known = |scope: BaseScope, s: &str| known.contains(&(scope, s.to_string()));
+        let mut problems = Vec::new();
+        let mut seen = HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            problems.extend(r.problems(&is_known).into_iter().map(|(_, p)| (i, p)));
+            let key = (r.scope, r.subject.trim().to_string(), r.from);
+            if let Some(first) = seen.insert(key, i + 1) {
+                let p = format!("the same scope, subject and month as rule {first} (重复)");
+                problems.push((i, p));
+            }
+        }
+        Ok(problems)
     }
 
     /// Every rule (HR, finance or an administrator), by scope, subject and month.

@@ -209,14 +209,27 @@ pub async fn set_api(
 ) -> Result<Json<Value>, WebError> {
     me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let mut rules = Vec::with_capacity(req.rules.len());
+    let mut numbers = Vec::with_capacity(req.rules.len());
     let mut problems = Vec::new();
     for (i, r) in req.rules.iter().enumerate() {
         match rule_of(&r.scope, &r.subject, &r.from, &r.amount) {
-            Ok(rule) => rules.push(rule),
-            Err(e) => problems.push(format!("rule {}: {}", i + 1, e.message())),
+            Ok(rule) => {
+                rules.push(rule);
+                numbers.push(i);
+            }
+            Err(e) => problems.push((i, e.message())),
         }
     }
     if !problems.is_empty() {
+        // The rules that parsed are checked too, so that every problem is named at once.
+        for (j, p) in state.store.bonus_base_problems(&rules).await? {
+            problems.push((numbers[j], p));
+        }
+        problems.sort_by_key(|(i, _)| *i);
+        let problems: Vec<String> = problems
+            .into_iter()
+            .map(|(i, p)| format!("rule {}: {p}", i + 1))
+            .collect();
         return Err(WebError::Invalid {
             field: "rules".into(),
             message: problems.join("; "),
