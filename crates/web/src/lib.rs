@@ -12,6 +12,7 @@ pub mod boards;
 pub mod cache;
 pub mod charts;
 pub mod cycle;
+pub(crate) mod cycle_forms;
 pub mod error;
 pub mod extract;
 pub mod forms;
