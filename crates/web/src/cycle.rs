@@ -411,6 +411,15 @@ fn target_of(
     }
 }
 
+/// A number as people write it: `100`, not `100.0`.
+fn whole(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        json!(x as i64)
+    } else {
+        json!(x)
+    }
+}
+
 /// The rating form's rows: each rated indicator with its scale, its target, and the value to
 /// show in the input (what was typed into a refused form, else what the viewer gave already,
 /// else a training score's pre-fill).
@@ -434,12 +443,12 @@ fn rating_rows(
     for r in &mut rows {
         let code = r["code"].as_str().unwrap_or_default().to_string();
         r["min"] = json!(0);
-        r["max"] = json!(v.cycle.setup().rating_cap);
+        r["max"] = whole(v.cycle.setup().rating_cap);
         let (target, default) = target_of(&v.cycle, lib, &code);
         r["target"] = json!(target);
         r["target_default"] = json!(default);
         if let Some(p) = prefills.iter().find(|p| p.indicator == code) {
-            r["value"] = json!(p.value);
+            r["value"] = whole(p.value);
             r["prefill_from"] = json!(format!("{} {}", p.course, p.held_on));
         }
         let given = v.cycle.ratings().iter().find(|x| {
@@ -448,7 +457,7 @@ fn rating_rows(
                 && group.as_deref() == Some(x.group.as_str())
         });
         if let Some(g) = given {
-            r["value"] = json!(g.value);
+            r["value"] = whole(g.value);
             r["given"] = json!(true);
         }
         if let Some(f) = typed {

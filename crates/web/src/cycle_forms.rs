@@ -85,7 +85,21 @@ pub(crate) async fn action(
     f: &Fields,
 ) -> Result<Option<Action>, WebError> {
     let lang = me.lang;
-    Ok(Some(match field(f, "action").as_str() {
+    let name = field(f, "action");
+    let Some(kind) = KINDS.into_iter().find(|k| k.as_str() == name) else {
+        return Ok(None);
+    };
+    // A step the viewer may not take now is refused by the domain, saying why (stage or role)
+    // and what they may do, before its fields are read.
+    let allowed = match state.store.allowed_now(&me.viewer, period, employee).await {
+        Ok(a) => a,
+        Err(StoreError::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    if !allowed.contains(&kind) {
+        return Ok(Some(placeholder(kind, employee, state.today())));
+    }
+    Ok(Some(match name.as_str() {
         "assign_rater" => assignment(state, me, period, employee, f).await?,
         "extend_rating" => Action::ExtendRating {
             until: date(f, "until", lang)?,
@@ -108,6 +122,40 @@ pub(crate) async fn action(
         },
         _ => return Ok(None),
     }))
+}
+
+/// The steps whose forms this module reads.
+const KINDS: [ActionKind; 5] = [
+    ActionKind::AssignRater,
+    ActionKind::ExtendRating,
+    ActionKind::RecordInterview,
+    ActionKind::SetImprovementPlan,
+    ActionKind::FollowUp,
+];
+
+/// A step of `kind` without data, for the domain to refuse on stage or role.
+fn placeholder(kind: ActionKind, employee: i64, today: NaiveDate) -> Action {
+    match kind {
+        ActionKind::AssignRater => Action::AssignRater {
+            rater_id: employee,
+            group: RaterGroup::Peers,
+        },
+        ActionKind::ExtendRating => Action::ExtendRating {
+            until: today,
+            reason: String::new(),
+        },
+        ActionKind::RecordInterview => Action::RecordInterview {
+            strengths: Vec::new(),
+            shortfalls: Vec::new(),
+            employee_comments: String::new(),
+        },
+        ActionKind::SetImprovementPlan => Action::SetImprovementPlan { items: Vec::new() },
+        _ => Action::FollowUp {
+            item: 0,
+            note: String::new(),
+            done: false,
+        },
+    }
 }
 
 /// One text a line, blank lines dropped.

@@ -24,7 +24,8 @@ pub struct RaterCandidate {
 /// The people a rater of a person may be chosen from.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RaterCandidates {
-    /// The person's team (their department when they are in no team), without them.
+    /// The person's team (their department when they are in no team), without them and
+    /// their superiors.
     pub peers: Vec<RaterCandidate>,
     /// People of the other departments (related departments' raters).
     pub others: Vec<RaterCandidate>,
@@ -99,6 +100,11 @@ impl Store {
             Some(t) => peers.push(" AND e.team_id = ").bind(t),
             None => peers.push(" AND e.department_id = ").bind(department),
         };
+        // The person's superiors rate as superiors, not as peers.
+        let chain = self.supervisor_chain(employee).await?;
+        if !chain.is_empty() {
+            peers.push(" AND e.id NOT IN ").bind_list(chain);
+        }
         peers.push(&format!(" ORDER BY e.code LIMIT {MAX_CANDIDATES}"));
         let mut others = Sql::new(select);
         others

@@ -51,5 +51,5 @@ pub(super) const STRINGS: &[(&str, &str, &str)] = &[
     ("result_published", "已发布", "published"),
     ("result_locked", "已锁定", "locked"),
     ("result_version", "结果版本", "result version"),
-    ("published_note", "显示已发布的考核结果，不再实时计算。", "The published result, not recomputed."),
+    ("published_note", "显示已发布的考核结果，不重新计算", "The published result, not recomputed"),
 ];
