@@ -333,6 +333,9 @@ async fn rate_all_or_nothing(app: &TestApp, leader: &reqwest::Client, rep_id: i6
         "the scale: {html}"
     );
     assert!(html.contains("0–100"), "{html}");
+    // The targets read the library's where the leader kept them, not "—".
+    let targets = &html[..html.find("id=\"step-").unwrap()];
+    assert!(targets.contains("（指标库默认）"), "{targets}");
     for (_, v) in fields.iter_mut().skip(2) {
         *v = "88";
     }

@@ -394,17 +394,20 @@ pub(crate) async fn render_cycle(
     render_typed(state, me, period, employee, error, new_link, None).await
 }
 
-/// The effective target of each indicator: the cycle's own value, else the library's default
-/// (flagged, so the page can say where it came from).
+/// The effective target of each indicator: the cycle's own value, else the person's target
+/// of the period (imported), else the library's default (flagged, so the page can say where
+/// it came from).
 fn target_of(
     cycle: &CycleState,
+    stored: &HashMap<String, f64>,
     lib: &kaohe_domain::library::Library,
     code: &str,
 ) -> (Option<f64>, bool) {
     let own = cycle
         .targets()
         .and_then(|t| t.targets.iter().find(|x| x.indicator == code))
-        .and_then(|x| x.value);
+        .and_then(|x| x.value)
+        .or_else(|| stored.get(code).copied());
     match own {
         Some(v) => (Some(v), false),
         None => (lib.indicator(code).and_then(|i| i.target), true),
@@ -430,6 +433,7 @@ fn rating_rows(
     me: &CurrentUser,
     typed: Option<&Fields>,
     prefills: &[kaohe_domain::training::Prefill],
+    stored: &HashMap<String, f64>,
 ) -> Vec<Value> {
     let mine = me
         .viewer
@@ -444,9 +448,9 @@ fn rating_rows(
         let code = r["code"].as_str().unwrap_or_default().to_string();
         r["min"] = json!(0);
         r["max"] = whole(v.cycle.setup().rating_cap);
-        let (target, default) = target_of(&v.cycle, lib, &code);
+        let (target, default) = target_of(&v.cycle, stored, lib, &code);
         r["target"] = json!(target);
-        r["target_default"] = json!(default);
+        r["target_default"] = json!(default && target.is_some());
         if let Some(p) = prefills.iter().find(|p| p.indicator == code) {
             r["value"] = whole(p.value);
             r["prefill_from"] = json!(format!("{} {}", p.course, p.held_on));
@@ -492,21 +496,28 @@ pub(crate) async fn render_typed(
         .map(|g| json!({ "code": g.as_str(), "name": if lang == Lang::Zh { g.name_zh() } else { g.as_str() } }))
         .collect();
     let stage = v.cycle.stage();
+    let stored = state
+        .store
+        .person_targets(&me.viewer, period, employee)
+        .await?;
     let targets = v.cycle.targets().map(|t| {
         let codes: Vec<String> = t.targets.iter().map(|x| x.indicator.clone()).collect();
         let names = indicator_names(&codes, &lib.library, lang);
-        let values: Vec<Option<f64>> = codes
+        let values: Vec<(Option<f64>, bool)> = codes
             .iter()
-            .map(|c| target_of(&v.cycle, &lib.library, c).0)
+            .map(|c| target_of(&v.cycle, &stored, &lib.library, c))
             .collect();
-        let defaults: Vec<bool> = t.targets.iter().map(|x| x.value.is_none()).collect();
+        let (values, defaults): (Vec<Option<f64>>, Vec<bool>) = values
+            .into_iter()
+            .map(|(v, d)| (v, d && v.is_some()))
+            .unzip();
         json!({ "basis": t.basis, "names": names, "values": values, "defaults": defaults })
     });
     let is_subject = me.viewer.employee_id == Some(employee);
     let names = actor_names(state, &v.cycle).await?;
     // A training exam score pre-fills the indicator it concerns; the form shows where from.
     let prefills = state.store.rating_prefills(period, employee).await?;
-    let rated = rating_rows(&v, &lib.library, lang, me, typed, &prefills);
+    let rated = rating_rows(&v, &lib.library, lang, me, typed, &prefills, &stored);
     let steps = crate::cycle_forms::section(
         state,
         me,

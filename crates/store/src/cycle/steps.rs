@@ -71,6 +71,25 @@ impl Store {
         Ok(outcomes.into_iter().map(|o| o.transition).collect())
     }
 
+    /// A person's targets of a period as the evaluation reads them (proposed or imported, not
+    /// disputed), by indicator code; within the viewer's scope.
+    pub async fn person_targets(
+        &self,
+        viewer: &Viewer,
+        period: Period,
+        employee: i64,
+    ) -> Result<std::collections::HashMap<String, f64>> {
+        let mut sql = Sql::new(
+            "SELECT indicator_code, value FROM targets WHERE status <> 'disputed' AND period = ",
+        );
+        sql.bind(period.to_string())
+            .push(" AND employee_id = ")
+            .bind(employee);
+        viewer.restrict(&mut sql, "employee_id");
+        let rows: Vec<(String, f64)> = self.fetch_all(&sql).await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// The people the viewer may assign as raters of `employee`: only for someone who may
     /// assign raters in that cycle now (HR or the person's superior), otherwise `Forbidden`.
     pub async fn rater_candidates(
