@@ -133,7 +133,8 @@ pub struct ActBody {
     /// The step: `propose_targets`, `confirm_targets`, `dispute_targets`,
     /// `approve_targets_hr`, `return_targets_hr`, `approve_targets_committee`,
     /// `return_targets_committee`, `submit_self_review`, `close_self_review`,
-    /// `submit_rating`, `consolidate`, `approve_result`, `return_result`, `lock`, `appeal`.
+    /// `submit_rating`, `assign_rater`, `extend_rating`, `consolidate`, `approve_result`,
+    /// `return_result`, `record_interview`, `set_improvement_plan`, `follow_up`, `lock`, `appeal`.
     pub action: String,
     /// A reason (returns, disputes, appeals).
     pub reason: Option<String>,
@@ -145,6 +146,25 @@ pub struct ActBody {
     pub group: Option<String>,
     /// `appeal`: one piece of evidence a line.
     pub evidence: Option<String>,
+    /// `assign_rater`: the rater's database id (with `group` `peers` or `related_departments`).
+    pub rater: Option<String>,
+    /// `extend_rating`: the new last day for ratings, `2026-11-08` (with `reason`).
+    pub until: Option<String>,
+    /// `record_interview`: one strength a line.
+    pub strengths: Option<String>,
+    /// `record_interview`: one shortfall a line.
+    pub shortfalls: Option<String>,
+    /// `record_interview`: the employee's comments (required; "无" when none).
+    pub employee_comments: Option<String>,
+    /// `set_improvement_plan`: how many rows follow, each as `item_N`, `owner_N` (the
+    /// person's or the superior's id) and `due_N` (a date), N from 1.
+    pub rows: Option<String>,
+    /// `follow_up`: the plan item's index, from 0.
+    pub item: Option<String>,
+    /// `follow_up`: what was found.
+    pub note: Option<String>,
+    /// `follow_up`: any non-empty value marks the item done.
+    pub done: Option<String>,
 }
 
 /// What a step did: the transitions, or `{"appeal": id}`.
@@ -860,8 +880,9 @@ pub async fn api_state(
 
 /// `POST /api/cycle/act` with `X-CSRF-Token`: `{"period": "2026-10", "employee": 12,
 /// "action": "confirm_targets"}`, plus the step's fields (`reason`, `work_report`,
-/// `self_evaluation`, `group` and `rating_<indicator>`, `evidence`). Actions: those of the
-/// cycle page, `submit_rating`, `consolidate` and `appeal`.
+/// `self_evaluation`, `group` and `rating_<indicator>`, `evidence`, and those of the later
+/// steps, see [`ActBody`]). Actions: those of the cycle page, `submit_rating` (all of a
+/// submission's ratings are stored or none), `consolidate` and `appeal`.
 #[utoipa::path(post, path = "/api/cycle/act", tag = "cycle",
     request_body(content = ActBody, description = "The step and its fields; ratings as `rating_<indicator>`: number"),
     responses(

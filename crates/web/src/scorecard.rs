@@ -1,5 +1,6 @@
 //! Scorecards on the web: the live score of an open period (computed on each request from
-//! the records, never stored) and the stored result of a closed one.
+//! the records, never stored) and the published result of a published or locked cycle (its
+//! current result version, never recomputed).
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -264,10 +265,11 @@ pub struct ExplanationBody {
     pub explanation: serde_json::Value,
 }
 
-/// `GET /api/scorecard`: the live scorecard (JSON).
+/// `GET /api/scorecard`: the live scorecard (JSON); once the person's cycle of the period is
+/// published or locked, its published result version (`published`, `live: false`).
 #[utoipa::path(get, path = "/api/scorecard", tag = "scorecards", params(ScorecardQuery),
     responses(
-        (status = 200, description = "The live scorecard", body = ScorecardBody),
+        (status = 200, description = "The live scorecard, or the published result of a published or locked cycle", body = ScorecardBody),
         (status = 404, description = "No such person in scope, or no scheme assesses them", body = ErrorBody),
         (status = 422, description = "A malformed period", body = ErrorBody),
     ))]
@@ -284,7 +286,8 @@ pub async fn api(
     }
 }
 
-/// `GET /scorecard`: the live scorecard page.
+/// `GET /scorecard`: the scorecard page: live while the period is open, the published result
+/// version once the person's cycle is published or locked.
 pub async fn page(
     State(state): State<AppState>,
     me: CurrentUser,
