@@ -15,9 +15,13 @@ use serde::Serialize;
 /// Someone who may be assigned as a rater, as a select list shows them.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct RaterCandidate {
+    /// The person's database id (what the form sends).
     pub id: i64,
+    /// 工号.
     pub code: String,
+    /// Name.
     pub name: String,
+    /// Their department's name.
     pub department: String,
 }
 
