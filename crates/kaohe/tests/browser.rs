@@ -428,7 +428,8 @@ async fn one_cycle_is_walked_in_the_browser_from_targets_to_an_answered_appeal()
     sign_in(&app, &b, "rep").await;
     screens(&app, &b, "rep", "inbox", "/inbox", "").await;
     b.goto(&app.url("/inbox")).await;
-    b.click_and_wait(&format!("a[href='{link}']")).await;
+    b.click_and_wait(&format!("a[href='{link}#step-confirm_targets']"))
+        .await;
     assert_eq!(stage(&b).await, Stage::TargetsProposed.as_str());
     screens(&app, &b, "rep", "cycle", &link, "").await;
     b.goto(&app.url(&link)).await;

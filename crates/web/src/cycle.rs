@@ -38,6 +38,8 @@ pub struct InboxEntry {
     pub title: String,
     /// Past its due date.
     pub overdue: bool,
+    /// Where the item leads: its page, at the form of its step.
+    pub href: String,
 }
 
 /// Picks one language out of a stored "中文 / English" text.
@@ -68,6 +70,7 @@ pub async fn listed(state: &AppState, me: &CurrentUser) -> Result<Vec<InboxEntry
         .map(|item| InboxEntry {
             title: in_lang(&item.subject, me.lang),
             overdue: item.due_on.is_some_and(|d| d < today),
+            href: crate::cycle_forms::inbox_href(&item.link, &item.kind),
             item,
         })
         .collect())
@@ -130,7 +133,8 @@ pub struct ActBody {
     /// The step: `propose_targets`, `confirm_targets`, `dispute_targets`,
     /// `approve_targets_hr`, `return_targets_hr`, `approve_targets_committee`,
     /// `return_targets_committee`, `submit_self_review`, `close_self_review`,
-    /// `submit_rating`, `consolidate`, `approve_result`, `return_result`, `lock`, `appeal`.
+    /// `submit_rating`, `assign_rater`, `extend_rating`, `consolidate`, `approve_result`,
+    /// `return_result`, `record_interview`, `set_improvement_plan`, `follow_up`, `lock`, `appeal`.
     pub action: String,
     /// A reason (returns, disputes, appeals).
     pub reason: Option<String>,
@@ -142,6 +146,25 @@ pub struct ActBody {
     pub group: Option<String>,
     /// `appeal`: one piece of evidence a line.
     pub evidence: Option<String>,
+    /// `assign_rater`: the rater's database id (with `group` `peers` or `related_departments`).
+    pub rater: Option<String>,
+    /// `extend_rating`: the new last day for ratings, `2026-11-08` (with `reason`).
+    pub until: Option<String>,
+    /// `record_interview`: one strength a line.
+    pub strengths: Option<String>,
+    /// `record_interview`: one shortfall a line.
+    pub shortfalls: Option<String>,
+    /// `record_interview`: the employee's comments (required; "无" when none).
+    pub employee_comments: Option<String>,
+    /// `set_improvement_plan`: how many rows follow, each as `item_N`, `owner_N` (the
+    /// person's or the superior's id) and `due_N` (a date), N from 1.
+    pub rows: Option<String>,
+    /// `follow_up`: the plan item's index, from 0.
+    pub item: Option<String>,
+    /// `follow_up`: what was found.
+    pub note: Option<String>,
+    /// `follow_up`: any non-empty value marks the item done.
+    pub done: Option<String>,
 }
 
 /// What a step did: the transitions, or `{"appeal": id}`.
@@ -388,6 +411,96 @@ pub(crate) async fn render_cycle(
     error: Option<String>,
     new_link: Option<String>,
 ) -> Result<Html<String>, WebError> {
+    render_typed(state, me, period, employee, error, new_link, None).await
+}
+
+/// The effective target of each indicator: the cycle's own value, else the person's target
+/// of the period (imported), else the library's default (flagged, so the page can say where
+/// it came from).
+fn target_of(
+    cycle: &CycleState,
+    stored: &HashMap<String, f64>,
+    lib: &kaohe_domain::library::Library,
+    code: &str,
+) -> (Option<f64>, bool) {
+    let own = cycle
+        .targets()
+        .and_then(|t| t.targets.iter().find(|x| x.indicator == code))
+        .and_then(|x| x.value)
+        .or_else(|| stored.get(code).copied());
+    match own {
+        Some(v) => (Some(v), false),
+        None => (lib.indicator(code).and_then(|i| i.target), true),
+    }
+}
+
+/// A number as people write it: `100`, not `100.0`.
+fn whole(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        json!(x as i64)
+    } else {
+        json!(x)
+    }
+}
+
+/// The rating form's rows: each rated indicator with its scale, its target, and the value to
+/// show in the input (what was typed into a refused form, else what the viewer gave already,
+/// else a training score's pre-fill).
+fn rating_rows(
+    v: &View,
+    lib: &kaohe_domain::library::Library,
+    lang: Lang,
+    me: &CurrentUser,
+    typed: Option<&Fields>,
+    prefills: &[kaohe_domain::training::Prefill],
+    stored: &HashMap<String, f64>,
+) -> Vec<Value> {
+    let mine = me
+        .viewer
+        .employee_id
+        .map(kaohe_domain::cycle::RaterId::Employee);
+    let typed = typed.filter(|f| field(f, "action") == "submit_rating");
+    let group = typed
+        .map(|f| field(f, "group"))
+        .or_else(|| v.groups.first().map(|g| g.as_str().to_string()));
+    let mut rows = indicator_names(&v.cycle.setup().rated_indicators, lib, lang);
+    for r in &mut rows {
+        let code = r["code"].as_str().unwrap_or_default().to_string();
+        r["min"] = json!(0);
+        r["max"] = whole(v.cycle.setup().rating_cap);
+        let (target, default) = target_of(&v.cycle, stored, lib, &code);
+        r["target"] = json!(target);
+        r["target_default"] = json!(default && target.is_some());
+        if let Some(p) = prefills.iter().find(|p| p.indicator == code) {
+            r["value"] = whole(p.value);
+            r["prefill_from"] = json!(format!("{} {}", p.course, p.held_on));
+        }
+        let given = v.cycle.ratings().iter().find(|x| {
+            Some(x.rater) == mine
+                && x.indicator == code
+                && group.as_deref() == Some(x.group.as_str())
+        });
+        if let Some(g) = given {
+            r["value"] = whole(g.value);
+            r["given"] = json!(true);
+        }
+        if let Some(f) = typed {
+            r["value"] = json!(field(f, &format!("rating_{code}")));
+        }
+    }
+    rows
+}
+
+/// The cycle page with what was typed into a refused form (`typed`) kept in that form.
+pub(crate) async fn render_typed(
+    state: &AppState,
+    me: &CurrentUser,
+    period: Period,
+    employee: i64,
+    error: Option<String>,
+    new_link: Option<String>,
+    typed: Option<&Fields>,
+) -> Result<Html<String>, WebError> {
     let v = load(state, me, period, employee).await?;
     let lang = me.lang;
     let lib = state.store.library().await?;
@@ -403,23 +516,46 @@ pub(crate) async fn render_cycle(
         .map(|g| json!({ "code": g.as_str(), "name": if lang == Lang::Zh { g.name_zh() } else { g.as_str() } }))
         .collect();
     let stage = v.cycle.stage();
+    let stored = state
+        .store
+        .person_targets(&me.viewer, period, employee)
+        .await?;
     let targets = v.cycle.targets().map(|t| {
         let codes: Vec<String> = t.targets.iter().map(|x| x.indicator.clone()).collect();
         let names = indicator_names(&codes, &lib.library, lang);
-        let values: Vec<Option<f64>> = t.targets.iter().map(|x| x.value).collect();
-        json!({ "basis": t.basis, "names": names, "values": values })
+        let values: Vec<(Option<f64>, bool)> = codes
+            .iter()
+            .map(|c| target_of(&v.cycle, &stored, &lib.library, c))
+            .collect();
+        let (values, defaults): (Vec<Option<f64>>, Vec<bool>) = values
+            .into_iter()
+            .map(|(v, d)| (v, d && v.is_some()))
+            .unzip();
+        json!({ "basis": t.basis, "names": names, "values": values, "defaults": defaults })
     });
     let is_subject = me.viewer.employee_id == Some(employee);
     let names = actor_names(state, &v.cycle).await?;
     // A training exam score pre-fills the indicator it concerns; the form shows where from.
     let prefills = state.store.rating_prefills(period, employee).await?;
-    let mut rated = indicator_names(&v.cycle.setup().rated_indicators, &lib.library, lang);
-    for r in &mut rated {
-        if let Some(p) = prefills.iter().find(|p| r["code"] == p.indicator.as_str()) {
-            r["prefill"] = json!(p.value);
-            r["prefill_from"] = json!(format!("{} {}", p.course, p.held_on));
-        }
-    }
+    let rated = rating_rows(&v, &lib.library, lang, me, typed, &prefills, &stored);
+    let steps = crate::cycle_forms::section(
+        state,
+        me,
+        crate::cycle_forms::Section {
+            period,
+            employee,
+            cycle: &v.cycle,
+            allowed: &v.allowed,
+            superior: v.superior,
+            typed,
+        },
+    )
+    .await?;
+    // A refused form shows its reason in place; other refusals at the top of the page.
+    let failed = typed.map(|f| field(f, "action")).unwrap_or_default();
+    let inline_error = error.is_some()
+        && codes.contains(&failed.as_str())
+        && crate::cycle_forms::INLINE_FORMS.contains(&failed.as_str());
     let appeals: Vec<Value> = state
         .store
         .appeals(&me.viewer, period)
@@ -470,7 +606,7 @@ pub(crate) async fn render_cycle(
         period => period.to_string(), employee, name => v.name, code => v.code,
         stage => stage.as_str(), stage_name => stage_name(stage, lang),
         history => history(&v.cycle, &names, lang), allowed, codes, groups, targets,
-        rated,
+        rated, steps, failed, inline_error,
         self_review => v.cycle.self_review(),
         result => v.cycle.current_result().map(|r| &r.result),
         may_appeal => is_subject && matches!(stage, Stage::Published | Stage::Locked),
@@ -590,20 +726,20 @@ async fn rate(
             message: "enter at least one rating".into(),
         });
     }
-    let mut done = Vec::new();
-    for (indicator, value) in answers {
-        let action = Action::SubmitRating {
+    // One form, one decision: every value is checked before any is stored.
+    let actions = answers
+        .into_iter()
+        .map(|(indicator, value)| Action::SubmitRating {
             group,
             indicator,
             value,
             comment: field(f, "comment"),
-        };
-        let t = state
-            .store
-            .act(&me.viewer, period, employee, action, state.today())
-            .await?;
-        done.push(t);
-    }
+        })
+        .collect();
+    let done = state
+        .store
+        .act_all(&me.viewer, period, employee, actions, state.today())
+        .await?;
     Ok(Done::Steps(done))
 }
 
@@ -648,6 +784,10 @@ async fn take(
 ) -> Result<Done, WebError> {
     let today = state.today();
     let v = &me.viewer;
+    if let Some(action) = crate::cycle_forms::action(state, me, period, employee, f).await? {
+        let done = state.store.act(v, period, employee, action, today).await?;
+        return Ok(Done::Steps(vec![done]));
+    }
     let done = match field(f, "action").as_str() {
         "submit_rating" => return rate(state, me, period, employee, f).await,
         "appeal" => return appeal(state, me, period, employee, f).await,
@@ -675,6 +815,11 @@ pub async fn form(
     me.check_csrf(f.get("csrf").map(String::as_str))?;
     let period = parse_period(&period)?;
     state.store.cycle(&me.viewer, period, employee).await?;
+    // "Add a row" of the plan form takes no step: the page again, one row more, kept typed.
+    if f.contains_key("add_row") {
+        let html = render_typed(&state, &me, period, employee, None, None, Some(&f)).await?;
+        return Ok(html.into_response());
+    }
     match take(&state, &me, period, employee, &f).await {
         // A filed appeal continues on its own page, where HR answers it.
         Ok(Done::Appeal { appeal }) => {
@@ -690,7 +835,16 @@ pub async fn form(
             | WebError::Conflict { .. }),
         ) => {
             let e = e.in_lang(me.lang);
-            let html = render_cycle(&state, &me, period, employee, Some(e.message()), None).await?;
+            let html = render_typed(
+                &state,
+                &me,
+                period,
+                employee,
+                Some(e.message()),
+                None,
+                Some(&f),
+            )
+            .await?;
             Ok((e.status(), html).into_response())
         }
         Err(e) => Err(e),
@@ -726,8 +880,9 @@ pub async fn api_state(
 
 /// `POST /api/cycle/act` with `X-CSRF-Token`: `{"period": "2026-10", "employee": 12,
 /// "action": "confirm_targets"}`, plus the step's fields (`reason`, `work_report`,
-/// `self_evaluation`, `group` and `rating_<indicator>`, `evidence`). Actions: those of the
-/// cycle page, `submit_rating`, `consolidate` and `appeal`.
+/// `self_evaluation`, `group` and `rating_<indicator>`, `evidence`, and those of the later
+/// steps, see [`ActBody`]). Actions: those of the cycle page, `submit_rating` (all of a
+/// submission's ratings are stored or none), `consolidate` and `appeal`.
 #[utoipa::path(post, path = "/api/cycle/act", tag = "cycle",
     request_body(content = ActBody, description = "The step and its fields; ratings as `rating_<indicator>`: number"),
     responses(

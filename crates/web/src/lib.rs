@@ -13,6 +13,7 @@ pub mod bonus_bases;
 pub mod cache;
 pub mod charts;
 pub mod cycle;
+pub(crate) mod cycle_forms;
 pub mod error;
 pub mod extract;
 pub mod forms;

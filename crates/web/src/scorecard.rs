@@ -1,5 +1,6 @@
 //! Scorecards on the web: the live score of an open period (computed on each request from
-//! the records, never stored) and the stored result of a closed one.
+//! the records, never stored) and the published result of a published or locked cycle (its
+//! current result version, never recomputed).
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -55,6 +56,124 @@ pub struct CardView {
     pub grade_name: Option<String>,
     pub bonus_coefficient: Option<f64>,
     pub lines: Vec<LineView>,
+    /// The published (or locked) result version shown instead of a live evaluation.
+    pub published: Option<PublishedView>,
+}
+
+/// Which published result a card shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedView {
+    /// The result version (1, then one more per upheld appeal).
+    pub version: u32,
+    /// `published` or `locked`.
+    pub stage: String,
+    /// When the version was made.
+    pub made_on: chrono::NaiveDate,
+}
+
+/// The card of a published or locked cycle: its current result version (scores, total,
+/// grade), with the values and weights of the scorecard HR consolidated. `None` while the
+/// cycle is not published (or the person has no cycle that period): the card is live then.
+async fn published_card(
+    state: &AppState,
+    me: &CurrentUser,
+    period: Period,
+    employee: i64,
+    lib: &kaohe_domain::library::Library,
+) -> Result<Option<CardView>, WebError> {
+    use kaohe_domain::cycle::Stage;
+    let cycle = match state.store.cycle(&me.viewer, period, employee).await {
+        Ok(c) => c,
+        Err(kaohe_store::StoreError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let stage = cycle.stage();
+    let Some(version) = cycle.current_result() else {
+        return Ok(None);
+    };
+    if !matches!(stage, Stage::Published | Stage::Locked) {
+        return Ok(None);
+    }
+    let stored = state
+        .store
+        .scorecards(&me.viewer, &period.to_string(), Some(employee))
+        .await?
+        .into_iter()
+        .next();
+    let person = state.store.employee(&me.viewer, employee).await?;
+    let r = &version.result;
+    let score_of = |code: &str| {
+        r.lines
+            .iter()
+            .find(|l| l.indicator == code)
+            .and_then(|l| l.score)
+    };
+    let lines = match &stored {
+        Some(c) => c
+            .lines
+            .iter()
+            .map(|l| LineView {
+                code: l.indicator_code.clone(),
+                name: indicator_name(lib, me.lang, &l.indicator_code),
+                value: l.value,
+                score: score_of(&l.indicator_code),
+                weight: l.weight,
+                effective_weight: l.effective_weight,
+                applicable: l.applicable,
+            })
+            .collect(),
+        None => r
+            .lines
+            .iter()
+            .map(|l| LineView {
+                code: l.indicator.clone(),
+                name: indicator_name(lib, me.lang, &l.indicator),
+                value: None,
+                score: l.score,
+                weight: 0.0,
+                effective_weight: 0.0,
+                applicable: l.score.is_some(),
+            })
+            .collect(),
+    };
+    Ok(Some(CardView {
+        period: period.to_string(),
+        live: false,
+        employee_id: employee,
+        employee_code: person.code,
+        name: person.name,
+        scheme: cycle.setup().scheme_code.clone(),
+        total: Some((r.score * 100.0).round() / 100.0),
+        grade_name: Some(grade_name(lib, me.lang, &r.grade)),
+        grade: Some(r.grade.clone()),
+        bonus_coefficient: Some(r.coefficient),
+        lines,
+        published: Some(PublishedView {
+            version: version.version,
+            stage: stage.as_str().to_string(),
+            made_on: version.made_on,
+        }),
+    }))
+}
+
+fn indicator_name(lib: &kaohe_domain::library::Library, lang: Lang, code: &str) -> String {
+    lib.indicator(code)
+        .map_or(code.to_string(), |i| match lang {
+            Lang::Zh => i.name_zh.clone(),
+            Lang::En => i.name_en.clone(),
+        })
+}
+
+/// A grade's name from the schemes' bands (grades are data, not code).
+fn grade_name(lib: &kaohe_domain::library::Library, lang: Lang, code: &str) -> String {
+    lib.schemes()
+        .iter()
+        .flat_map(|s| s.grades.iter())
+        .find(|g| g.code == code)
+        .map_or(code.to_string(), |g| match lang {
+            Lang::Zh => g.name_zh.clone(),
+            Lang::En => g.name_en.clone(),
+        })
 }
 
 pub(crate) async fn load(
@@ -74,13 +193,17 @@ pub(crate) async fn load(
     };
     // The scope check comes first: a person outside the viewer's scope is "not found".
     state.store.employee(&me.viewer, employee).await?;
+    let lib = state.store.library().await?.library;
+    // A published result is what counts: never recompute it live.
+    if let Some(card) = published_card(state, me, period, employee, &lib).await? {
+        return Ok(Some(card));
+    }
     let req = EvalRequest {
         period,
         scheme: None,
         employee: Some(employee),
     };
     let e = state.store.preview(&me.viewer, &req).await?;
-    let lib = state.store.library().await?.library;
     let Some(r) = e.results.into_iter().next() else {
         return Ok(None);
     };
@@ -125,6 +248,7 @@ pub(crate) async fn load(
         }),
         bonus_coefficient: c.bonus_coefficient,
         lines,
+        published: None,
     }))
 }
 
@@ -141,10 +265,11 @@ pub struct ExplanationBody {
     pub explanation: serde_json::Value,
 }
 
-/// `GET /api/scorecard`: the live scorecard (JSON).
+/// `GET /api/scorecard`: the live scorecard (JSON); once the person's cycle of the period is
+/// published or locked, its published result version (`published`, `live: false`).
 #[utoipa::path(get, path = "/api/scorecard", tag = "scorecards", params(ScorecardQuery),
     responses(
-        (status = 200, description = "The live scorecard", body = ScorecardBody),
+        (status = 200, description = "The live scorecard, or the published result of a published or locked cycle", body = ScorecardBody),
         (status = 404, description = "No such person in scope, or no scheme assesses them", body = ErrorBody),
         (status = 422, description = "A malformed period", body = ErrorBody),
     ))]
@@ -161,7 +286,8 @@ pub async fn api(
     }
 }
 
-/// `GET /scorecard`: the live scorecard page.
+/// `GET /scorecard`: the scorecard page: live while the period is open, the published result
+/// version once the person's cycle is published or locked.
 pub async fn page(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -98,6 +98,7 @@ fn stored_card(c: StoredScorecard, library: &Library, lang: Lang) -> CardView {
         grade: c.grade,
         bonus_coefficient: c.bonus_coefficient,
         lines,
+        published: None,
     }
 }
 

@@ -27,6 +27,7 @@ mod behaviour_import;
 mod project;
 mod publish;
 pub(crate) mod reminders;
+mod steps;
 mod tokens;
 
 pub use appeals::{AppealRow, Correction, compensation};
@@ -34,6 +35,7 @@ pub use behaviour::{BehaviourInput, BehaviourRecord, check_behaviour};
 pub(crate) use publish::FROZEN_STAGES;
 pub use publish::result_of;
 pub use reminders::{InboxItem, OutboxMessage, OverdueStep};
+pub use steps::{RaterCandidate, RaterCandidates};
 pub use tokens::{CustomerLink, IssuedToken, LinkQuestion, NewLink, RatingLink};
 
 use crate::audit::AuditEntry;
@@ -334,6 +336,24 @@ impl Store {
         action: Action,
         today: NaiveDate,
     ) -> Result<Transition> {
+        self.check_action(viewer, period, employee, &action).await?;
+        let actor = self.actor_for(viewer, employee).await?;
+        self.step(viewer, period, employee, today, |state, deadlines, cal| {
+            apply(state, action, &actor, today, deadlines, cal)
+        })
+        .await
+    }
+
+    /// The store's own checks of a step before the domain applies it: customer ratings and
+    /// consolidation have their own ways in, a rating that differs from a training score needs
+    /// a reason, and nobody approves a result they consolidated.
+    async fn check_action(
+        &self,
+        viewer: &Viewer,
+        period: Period,
+        employee: i64,
+        action: &Action,
+    ) -> Result<()> {
         // A customer's rating is recorded only by redeeming their link
         // (`Store::redeem_customer_token`), never as a step someone takes.
         if action.kind() == ActionKind::RecordCustomerRating {
@@ -356,21 +376,17 @@ impl Store {
             value,
             comment,
             ..
-        } = &action
+        } = action
         {
             let prefill = self.rating_prefill(period, employee, indicator).await?;
             kaohe_domain::training::check_adjustment(prefill.as_ref(), *value, comment)
                 .map_err(|r| StoreError::Refused(Box::new(r)))?;
         }
-        let actor = self.actor_for(viewer, employee).await?;
         if action.kind() == ActionKind::ApproveResult {
             self.refuse_approving_own_consolidation(viewer, period, employee)
                 .await?;
         }
-        self.step(viewer, period, employee, today, |state, deadlines, cal| {
-            apply(state, action, &actor, today, deadlines, cal)
-        })
-        .await
+        Ok(())
     }
 
     /// Nobody approves a result they consolidated: not the same account, nor another account
