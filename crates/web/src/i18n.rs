@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 mod admin;
+mod close;
 
 /// A UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -491,7 +492,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
 
 /// Every (key, Chinese, English): the main table, then the administration screens'.
 fn every() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    STRINGS.iter().chain(admin::STRINGS)
+    STRINGS.iter().chain(admin::STRINGS).chain(close::STRINGS)
 }
 
 /// All strings of one language, keyed for templates.
