@@ -320,6 +320,23 @@ impl Store {
         today: NaiveDate,
         cal: &kaohe_domain::calendar::Calendar,
     ) -> Result<AssessmentResult> {
+        // The domain first (ratings still due, the wrong stage or role): its reason is what HR
+        // can act on; a card stored or not comes after.
+        let probe = match card.map(super::result_of) {
+            Some(Ok(r)) => r,
+            _ => AssessmentResult {
+                score: 0.0,
+                grade: "pending".into(),
+                coefficient: 0.0,
+                lines: Vec::new(),
+            },
+        };
+        let actor = self.actor_for(viewer, l.row.employee_id).await?;
+        let deadlines = self.deadlines(&l.row.scheme_code).await?;
+        let action = Action::Consolidate {
+            result: probe.clone(),
+        };
+        apply(&l.state, action, &actor, today, &deadlines, cal)?;
         let Some(card) = card else {
             return Err(super::refuse(
                 kaohe_domain::cycle::RefusalKind::Invalid,
@@ -328,12 +345,6 @@ impl Store {
             ));
         };
         let result = super::result_of(card)?;
-        let actor = self.actor_for(viewer, l.row.employee_id).await?;
-        let deadlines = self.deadlines(&l.row.scheme_code).await?;
-        let action = Action::Consolidate {
-            result: result.clone(),
-        };
-        apply(&l.state, action, &actor, today, &deadlines, cal)?;
         Ok(result)
     }
 
