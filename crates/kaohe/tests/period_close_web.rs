@@ -386,3 +386,71 @@ async fn hr_closes_a_month_in_bulk_with_exceptions_listed_and_steps_restartable(
         assert_eq!(stage(&store, ready[4]).await, Stage::Locked, "{b}");
     }
 }
+
+#[tokio::test]
+async fn hr_evaluates_the_month_from_the_page_with_its_progress_polled() {
+    for db in kaohe_testkit::every_backend().await {
+        let b = db.backend;
+        let app = spawn_small_demo(db).await;
+        let hr = app.sign_in("hr", "kaohe-demo").await;
+        // The form starts the job and shows the page with its progress bar.
+        let (_, html) = get(&hr, app.url(&format!("/periods/{OCT}"))).await;
+        let csrf = hidden_csrf(&html);
+        let resp = hr
+            .post(app.url(&format!("/periods/{OCT}/evaluate")))
+            .form(&[("csrf", csrf)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "{b}");
+        let to = resp.headers()["location"].to_str().unwrap().to_string();
+        assert!(to.starts_with(&format!("/periods/{OCT}?job=")), "{b}: {to}");
+        let job: i64 = to
+            .split("job=")
+            .nth(1)
+            .unwrap()
+            .split('#')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let (status, html) = get(&hr, app.url(&to)).await;
+        assert_eq!(status, 200, "{b}");
+        assert!(html.contains("<progress id=\"evaluate-bar\""), "{b}");
+        // The API's progress until done: every scheme evaluated, the cards stored.
+        let mut last = Value::Null;
+        for _ in 0..600 {
+            let (status, j) = get(&hr, app.url(&format!("/api/evaluations/{job}"))).await;
+            assert_eq!(status, 200, "{b}: {j}");
+            last = serde_json::from_str(&j).unwrap();
+            if last["state"] != "running" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(last["state"], "done", "{b}: {last}");
+        assert_eq!(last["done"], last["total"], "{b}: {last}");
+        let stored = app
+            .store
+            .scorecards(&Viewer::system("t"), OCT, None)
+            .await
+            .unwrap()
+            .len();
+        assert!(stored > 0, "{b}");
+        assert_eq!(
+            last["scorecards"].as_u64(),
+            Some(stored as u64),
+            "{b}: {last}"
+        );
+        // Another person's job is not theirs to read; a rep may not start one.
+        let rep = app.sign_in("rep", "kaohe-demo").await;
+        assert_eq!(
+            get(&rep, app.url(&format!("/api/evaluations/{job}")))
+                .await
+                .0,
+            404,
+            "{b}"
+        );
+        assert_eq!(api(&app, &rep, "evaluate").await.0, 403, "{b}");
+    }
+}
