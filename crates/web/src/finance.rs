@@ -49,9 +49,10 @@ pub struct FinanceView {
     pub period: String,
     #[schema(value_type = Vec<Object>)]
     pub bonuses: Vec<FinanceBonus>,
-    /// Confirmed and paid awards in the viewer's scope, with the department they count to.
+    /// Confirmed and paid awards in the viewer's scope, with the department they count to
+    /// and the recipient's name.
     #[schema(value_type = Vec<Object>)]
-    pub awards: Vec<(AwardRow, String)>,
+    pub awards: Vec<(AwardRow, String, Option<String>)>,
     pub departments: Vec<DepartmentTotal>,
     pub bonus_cents: i64,
     pub award_cents: i64,
@@ -83,19 +84,18 @@ async fn load(state: &AppState, me: &CurrentUser, period: Period) -> Result<Fina
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
-    let awards: Vec<(AwardRow, String)> = store
+    let awards: Vec<(AwardRow, String, Option<String>)> = store
         .awards_in_scope(&me.viewer, period)
         .await?
         .into_iter()
-        .map(|(a, _)| a)
-        .filter(|a| matches!(a.status.as_str(), "confirmed" | "paid"))
-        .map(|a| {
+        .filter(|(a, _)| matches!(a.status.as_str(), "confirmed" | "paid"))
+        .map(|(a, who)| {
             let dept = match (a.employee_id, a.team_id) {
                 (Some(e), _) => people.get(&e).cloned(),
                 (None, Some(t)) => teams.get(&t).and_then(|d| dept_names.get(d)).cloned(),
                 _ => None,
             };
-            (a, dept.unwrap_or_default())
+            (a, dept.unwrap_or_default(), who)
         })
         .collect();
     let mut by_dept: BTreeMap<String, DepartmentTotal> = BTreeMap::new();
@@ -109,7 +109,7 @@ async fn load(state: &AppState, me: &CurrentUser, period: Period) -> Result<Fina
         t.bonus_cents += b.amount_cents;
         t.total_cents += b.amount_cents;
     }
-    for (a, d) in &awards {
+    for (a, d, _) in &awards {
         let t = by_dept.entry(d.clone()).or_insert_with(|| DepartmentTotal {
             department: d.clone(),
             ..Default::default()
@@ -118,7 +118,7 @@ async fn load(state: &AppState, me: &CurrentUser, period: Period) -> Result<Fina
         t.total_cents += a.amount_cents;
     }
     let bonus_cents = bonuses.iter().map(|b| b.amount_cents).sum();
-    let award_cents = awards.iter().map(|(a, _)| a.amount_cents).sum();
+    let award_cents = awards.iter().map(|(a, ..)| a.amount_cents).sum();
     Ok(FinanceView {
         period: period.to_string(),
         bonuses,
@@ -167,7 +167,7 @@ fn page_context(
     let awards: Vec<minijinja::Value> = view
         .awards
         .iter()
-        .map(|(a, dept)| {
+        .map(|(a, dept, who)| {
             let rule = book.awards().iter().find(|r| r.code == a.rule_code).map_or(
                 a.rule_code.clone(),
                 |r| match lang {
@@ -177,7 +177,7 @@ fn page_context(
             );
             context! {
                 id => a.id, rule, department => dept, amount => yuan(a.amount_cents),
-                recipient => a.employee_id, team => a.team_id,
+                recipient => who, team => a.team_id.is_some(),
                 status => a.status, status_name => status_name(lang, &a.status),
                 payable => payer && a.status == "confirmed",
             }
