@@ -12,7 +12,7 @@ use kaohe_domain::ladder::Decision;
 use kaohe_domain::money::Cents;
 use kaohe_domain::period::Period;
 use kaohe_store::awards::AwardDecision;
-use kaohe_store::cycle::Correction;
+use kaohe_store::cycle::{BulkStep, Correction};
 use kaohe_store::{Store, Viewer};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
@@ -41,15 +41,42 @@ pub enum CycleCommand {
     },
     /// Take one step in a person's cycle as a user
     Act(Box<ActArgs>),
-    /// HR consolidates a person's result (evaluates them and takes the stored scorecard)
+    /// HR consolidates a person's result (evaluates them and takes the stored scorecard), or
+    /// with --all everybody in rating: one transaction each, refusals listed, those done
+    /// before skipped
     Consolidate {
         #[arg(long)]
         period: String,
+        /// Database id or employee number (工号); or --all
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        employee: Option<String>,
+        /// Everybody whose cycle of the period is rating
         #[arg(long)]
-        employee: String,
+        all: bool,
         #[arg(long = "as", value_name = "USER")]
         as_user: String,
         /// The company-local day of the step (default: today)
+        #[arg(long)]
+        today: Option<NaiveDate>,
+    },
+    /// The committee approves (and so publishes) every consolidated result of a period: one
+    /// transaction each, refusals listed, those done before skipped (one person: `act
+    /// approve_result`)
+    ApproveAll {
+        #[arg(long)]
+        period: String,
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+        #[arg(long)]
+        today: Option<NaiveDate>,
+    },
+    /// HR locks every published cycle of a period whose interview is recorded: one
+    /// transaction each, refusals listed, those done before skipped (one person: `act lock`)
+    LockAll {
+        #[arg(long)]
+        period: String,
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
         #[arg(long)]
         today: Option<NaiveDate>,
     },
@@ -411,7 +438,8 @@ pub async fn cycle(store: &Store, cmd: &CycleCommand, today: NaiveDate) -> Resul
         CycleCommand::Act(a) => act(store, a, today).await?,
         CycleCommand::Consolidate {
             period: p,
-            employee,
+            employee: Some(employee),
+            all: false,
             as_user,
             today: t,
         } => {
@@ -422,6 +450,22 @@ pub async fn cycle(store: &Store, cmd: &CycleCommand, today: NaiveDate) -> Resul
                 .await?;
             println!("kaohe: {} → {}", t.from.as_str(), t.to.as_str());
         }
+        CycleCommand::Consolidate {
+            period: p,
+            as_user,
+            today: t,
+            ..
+        } => bulk(store, p, as_user, BulkStep::Consolidate, t.unwrap_or(today)).await?,
+        CycleCommand::ApproveAll {
+            period: p,
+            as_user,
+            today: t,
+        } => bulk(store, p, as_user, BulkStep::Approve, t.unwrap_or(today)).await?,
+        CycleCommand::LockAll {
+            period: p,
+            as_user,
+            today: t,
+        } => bulk(store, p, as_user, BulkStep::Lock, t.unwrap_or(today)).await?,
         CycleCommand::Behaviour {
             period: p,
             employee,
@@ -606,6 +650,34 @@ async fn action(store: &Store, a: &ActArgs) -> Result<Action> {
             a.action
         )
     })
+}
+
+/// A bulk step of a whole period (`consolidate --all`, `approve-all`, `lock-all`): what was
+/// done, skipped and waiting, and every refusal with its reason.
+async fn bulk(
+    store: &Store,
+    p: &str,
+    as_user: &str,
+    step: BulkStep,
+    today: NaiveDate,
+) -> Result<()> {
+    let v = viewer(store, as_user).await?;
+    let o = store.bulk_step(&v, period(p)?, step, today).await?;
+    println!(
+        "kaohe: {p}: {}: {} done, {} done before (skipped), {} not there yet, {} refused",
+        step.as_str(),
+        o.done.len(),
+        o.skipped.len(),
+        o.waiting.len(),
+        o.refused.len()
+    );
+    for r in &o.refused {
+        println!(
+            "  refused: {} {} ({}): {} / {}",
+            r.person.employee_code, r.person.name, r.person.stage, r.zh, r.en
+        );
+    }
+    Ok(())
 }
 
 async fn act(store: &Store, a: &ActArgs, today: NaiveDate) -> Result<()> {
@@ -836,59 +908,21 @@ pub async fn bonus(store: &Store, cmd: &BonusCommand) -> Result<()> {
     Ok(())
 }
 
-/// Writes payroll rows as CSV or xlsx (by the file's extension).
+/// Writes payroll rows as CSV or xlsx (by the file's extension), through the store's export
+/// (the same files the finance page downloads).
 pub fn write_payroll(path: &Path, rows: &[kaohe_domain::bonus::PayrollRow]) -> Result<()> {
-    use kaohe_domain::bonus::PAYROLL_HEADER;
-    use kaohe_domain::import::cell::OutCell;
-    use kaohe_domain::import::files::csv_cell;
+    use kaohe_store::export::{payroll_csv, payroll_xlsx};
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    match ext.as_str() {
-        "csv" => {
-            let mut w = csv::Writer::from_path(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            w.write_record(PAYROLL_HEADER)?;
-            for r in rows {
-                // Names and bases are text a person typed: neutralised against spreadsheet
-                // formulas like every CSV export; the amount stays a number.
-                w.write_record(r.fields().iter().enumerate().map(|(c, f)| {
-                    let cell = if c == 5 {
-                        OutCell::Number(0.0, f.clone())
-                    } else {
-                        OutCell::Text(f.clone())
-                    };
-                    csv_cell(&cell).into_owned()
-                }))?;
-            }
-            w.flush()?;
-        }
-        "xlsx" => {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book.add_worksheet();
-            sheet.set_name("payroll")?;
-            for (c, h) in PAYROLL_HEADER.iter().enumerate() {
-                sheet.write_string(0, c as u16, *h)?;
-            }
-            for (i, r) in rows.iter().enumerate() {
-                let row = i as u32 + 1;
-                for (c, f) in r.fields().iter().enumerate() {
-                    if c == 5 {
-                        // Amounts as numbers (yuan) so payroll can sum them.
-                        sheet.write_number(row, c as u16, r.amount.as_yuan_f64())?;
-                    } else {
-                        sheet.write_string(row, c as u16, f)?;
-                    }
-                }
-            }
-            book.save(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
+    let bytes = match ext.as_str() {
+        "csv" => payroll_csv(rows)?,
+        "xlsx" => payroll_xlsx(rows)?,
         other => bail!("-o: unknown file type `.{other}` (use .csv or .xlsx)"),
-    }
-    Ok(())
+    };
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Runs `kaohe ladder …`.

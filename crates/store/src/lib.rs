@@ -16,6 +16,8 @@ pub mod cycle;
 pub mod db;
 pub mod error;
 pub mod evaluate;
+pub mod export;
+pub mod finance;
 pub mod generation;
 pub mod import_jobs;
 pub mod ladder;

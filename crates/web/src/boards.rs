@@ -75,7 +75,7 @@ fn indicator_name(lib: &Library, lang: Lang, code: &str) -> String {
 }
 
 /// A grade's name in `lang` from the schemes' bands (grades are data, not code).
-fn grade_name(lib: &Library, lang: Lang, code: &str) -> String {
+pub(crate) fn grade_name(lib: &Library, lang: Lang, code: &str) -> String {
     lib.schemes()
         .iter()
         .flat_map(|s| s.grades.iter())

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 mod admin;
+mod close;
 mod steps;
 
 /// A UI language.
@@ -492,7 +493,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
 
 /// Every (key, Chinese, English): the main table, then the administration screens'.
 fn every() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    STRINGS.iter().chain(admin::STRINGS).chain(steps::STRINGS)
+    STRINGS
+        .iter()
+        .chain(admin::STRINGS)
+        .chain(steps::STRINGS)
+        .chain(close::STRINGS)
 }
 
 /// All strings of one language, keyed for templates.

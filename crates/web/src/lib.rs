@@ -16,6 +16,7 @@ pub mod cycle;
 pub(crate) mod cycle_forms;
 pub mod error;
 pub mod extract;
+pub mod finance;
 pub mod forms;
 pub mod heavy;
 pub mod i18n;
@@ -24,6 +25,7 @@ pub mod ladder;
 pub mod links;
 pub mod openapi;
 pub mod pages;
+pub mod periods;
 pub mod rate;
 pub mod records;
 pub mod scorecard;
@@ -88,6 +90,8 @@ pub struct AppState {
     pub views: Arc<cache::Cache<ViewKey, minijinja::Value>>,
     /// Sign-in tries per address and minute ([`auth::SignInLimit`]).
     pub sign_in_limit: Arc<auth::SignInLimit>,
+    /// Evaluations of a period started from the close page, and their progress.
+    pub evaluations: Arc<periods::EvalJobs>,
 }
 
 /// The company-local "today" of cycle steps: the wall clock in the company time zone, or a
@@ -129,6 +133,7 @@ impl AppState {
             server_limits: server::ServerLimits::default(),
             heavy: Arc::default(),
             sign_in_limit: Arc::new(auth::SignInLimit::new(auth::SIGN_INS_PER_MINUTE)),
+            evaluations: Arc::default(),
         }
     }
 
@@ -277,6 +282,32 @@ pub fn router(state: AppState) -> Router {
         .route("/api/import", post(import::start))
         .route("/api/import/{id}", get(import::progress))
         .route("/scoretable", get(scoretable::page))
+        .route("/scoretable.xlsx", get(scoretable::download))
+        .route("/periods", get(periods::list))
+        .route("/periods/{period}", get(periods::page))
+        .route("/periods/{period}/evaluate", post(periods::evaluate_form))
+        .route(
+            "/periods/{period}/consolidate",
+            get(periods::preview_page).post(periods::consolidate_form),
+        )
+        .route("/periods/{period}/approve", post(periods::approve_form))
+        .route("/periods/{period}/lock", post(periods::lock_form))
+        .route("/api/periods/{period}", get(periods::overview_api))
+        .route("/api/periods/{period}/evaluate", post(periods::evaluate_api))
+        .route("/api/evaluations/{id}", get(periods::evaluation_api))
+        .route(
+            "/api/periods/{period}/consolidate/preview",
+            get(periods::preview_api),
+        )
+        .route("/api/periods/{period}/consolidate", post(periods::consolidate_api))
+        .route("/api/periods/{period}/approve", post(periods::approve_api))
+        .route("/api/periods/{period}/lock", post(periods::lock_api))
+        .route("/finance", get(finance::index))
+        .route("/finance/{period}", get(finance::page))
+        .route("/finance/{period}/paid", post(finance::paid_form))
+        .route("/finance/{period}/{file}", get(finance::payroll))
+        .route("/api/finance/{period}", get(finance::api))
+        .route("/api/finance/{period}/paid", post(finance::paid_api))
         .route("/inbox", get(cycle::inbox_page))
         .route("/api/inbox", get(cycle::inbox_api))
         .route("/cycle", get(cycle::find))

@@ -17,7 +17,7 @@ use chrono::Utc;
 use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
 use kaohe_store::evaluate::StoredScorecard;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One indicator row of the table.
 #[derive(Debug, Serialize)]
@@ -162,4 +162,122 @@ pub async fn page(
     let table = card.as_ref().map(|c| rows(c, &library, me.lang));
     let ctx = minijinja::context! { person, period => period.to_string(), card, scheme, table };
     crate::pages::render_page(&state, &me, "scoretable.html", ctx)
+}
+
+/// `?period=2026-10` and one of `employee`, `team` or `department` (the department and the
+/// departments below it).
+#[derive(Debug, Deserialize)]
+pub struct DownloadQuery {
+    pub period: Option<String>,
+    pub employee: Option<i64>,
+    pub team: Option<i64>,
+    pub department: Option<i64>,
+}
+
+/// The people a download covers, within the viewer's scope (the store's scoped reads): one
+/// person (404 outside the scope), or the members of a team or department the viewer sees.
+async fn covered(
+    state: &AppState,
+    me: &CurrentUser,
+    q: &DownloadQuery,
+) -> Result<(Vec<kaohe_store::org::EmployeeView>, String), WebError> {
+    let store = &state.store;
+    if let Some(id) = q.employee.or(match (q.team, q.department) {
+        (None, None) => me.viewer.employee_id,
+        _ => None,
+    }) {
+        let person = store.employee(&me.viewer, id).await?;
+        let name = person.code.clone();
+        return Ok((vec![person], name));
+    }
+    let everyone = store.employees(&me.viewer).await?;
+    let (members, name): (Vec<_>, String) = match (q.team, q.department) {
+        (Some(t), _) => (
+            everyone
+                .into_iter()
+                .filter(|e| e.team_id == Some(t))
+                .collect(),
+            format!("team-{t}"),
+        ),
+        (None, Some(d)) => {
+            let subtree = store.department_subtree(d).await?;
+            (
+                everyone
+                    .into_iter()
+                    .filter(|e| subtree.contains(&e.department_id))
+                    .collect(),
+                format!("department-{d}"),
+            )
+        }
+        (None, None) => {
+            return Err(WebError::Invalid {
+                field: "employee".into(),
+                message:
+                    "this account is not a person; name one with ?employee=, ?team= or ?department="
+                        .into(),
+            });
+        }
+    };
+    if members.is_empty() {
+        return Err(WebError::NotFound(format!(
+            "{name}: nobody in your data scope"
+        )));
+    }
+    Ok((members, name))
+}
+
+/// `GET /scoretable.xlsx?period=…&employee=…` (or `team=`, `department=`): the score table
+/// as a workbook, one sheet per person with a stored scorecard of the period, within the
+/// viewer's data scope (audited as an export, like `kaohe export scoretable`).
+pub async fn download(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<DownloadQuery>,
+) -> Result<axum::response::Response, WebError> {
+    use axum::response::IntoResponse;
+    let period = match &q.period {
+        Some(p) => Period::parse(p).map_err(|e| WebError::Invalid {
+            field: "period".into(),
+            message: e.to_string(),
+        })?,
+        None => Period::month_of(Utc::now().date_naive()),
+    };
+    let (people, name) = covered(&state, &me, &q).await?;
+    let mut cards: std::collections::BTreeMap<i64, StoredScorecard> = state
+        .store
+        .scorecards(&me.viewer, &period.to_string(), None)
+        .await?
+        .into_iter()
+        .map(|c| (c.employee_id, c))
+        .collect();
+    let sheets: Vec<_> = people
+        .into_iter()
+        .filter_map(|p| cards.remove(&p.id).map(|c| (p, c)))
+        .collect();
+    if sheets.is_empty() {
+        return Err(WebError::NotFound(format!(
+            "{name}: no stored scorecard for {period}: evaluate the period first (本期尚未计算)"
+        )));
+    }
+    let library = state.store.library().await?.library;
+    let bytes = kaohe_store::export::team_workbook(&sheets, &library)
+        .map_err(|e| WebError::Internal(format!("writing the workbook: {e}")))?;
+    let entry = kaohe_store::audit::AuditEntry {
+        action: "export",
+        entity: "scoretable",
+        entity_id: format!("{name}:{period}"),
+        before: None,
+        after: Some(serde_json::json!({ "sheets": sheets.len(), "via": "web" })),
+    };
+    state.store.audit(&me.viewer, entry).await?;
+    let file = format!("attachment; filename=\"scoretable-{name}-{period}.xlsx\"");
+    let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, file),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -24,6 +24,7 @@
 mod appeals;
 mod behaviour;
 mod behaviour_import;
+mod bulk;
 mod project;
 mod publish;
 pub(crate) mod reminders;
@@ -32,6 +33,10 @@ mod tokens;
 
 pub use appeals::{AppealRow, Correction, compensation};
 pub use behaviour::{BehaviourInput, BehaviourRecord, check_behaviour};
+pub use bulk::{
+    BulkOutcome, BulkPerson, BulkRefusal, BulkStep, ConsolidationPreview, MissingCard, PreviewLine,
+    StageCount,
+};
 pub(crate) use publish::FROZEN_STAGES;
 pub use publish::result_of;
 pub use reminders::{InboxItem, OutboxMessage, OverdueStep};
