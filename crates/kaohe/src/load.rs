@@ -2,6 +2,7 @@
 //! transaction: an interrupted load leaves nothing behind.
 
 use anyhow::{Context, Result};
+use chrono::Datelike;
 use indicatif::{ProgressBar, ProgressStyle};
 use kaohe_domain::period::Period;
 use kaohe_domain::records::{MeetingAttendee, TrainingResult, TrainingSession};
@@ -65,7 +66,11 @@ pub async fn load(
     insert_targets(&mut tx, &months)
         .await
         .context("setting the monthly targets")?;
-    insert_bonus_bases(&mut tx, months[0])
+    let january = Period::Month {
+        year: months[0].start().year(),
+        month: 1,
+    };
+    insert_bonus_bases(&mut tx, january)
         .await
         .context("setting the bonus bases")?;
     tx.sync_id_sequences(ID_TABLES).await?;
@@ -264,7 +269,7 @@ async fn insert_targets(tx: &mut Tx, months: &[Period]) -> Result<()> {
     Ok(())
 }
 
-/// The demo company's bonus bases (绩效奖金基数), from the first generated month: 2,000 yuan
+/// The demo company's bonus bases (绩效奖金基数), from January of the first generated year: 2,000 yuan
 /// for everyone, 3,000 for team leaders (paid quarterly), 5,000 for the sales manager and
 /// director (paid at the year's end), as HR would set them on the bonus base page.
 async fn insert_bonus_bases(tx: &mut Tx, from: Period) -> Result<()> {
