@@ -10,6 +10,7 @@ pub mod awards;
 pub mod backup;
 pub mod boards;
 pub mod bonus;
+pub mod calendar;
 pub mod credit;
 pub mod cycle;
 pub mod db;

@@ -31,7 +31,7 @@ pub mod steps;
 pub mod training;
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use kaohe_store::Store;
 use serde_json::json;
@@ -343,6 +343,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/tokens/revoke", post(admin::revoke_token))
         .route("/admin/calendar", get(admin::calendar_page).post(admin::add_day))
         .route("/admin/calendar/remove", post(admin::remove_day))
+        .route("/admin/calendar/export", get(admin::export_calendar))
+        .route("/api/calendar", get(admin::calendar_api).post(admin::add_day_api))
+        .route("/api/calendar/{day}", delete(admin::remove_day_api))
         .route("/admin/library", get(admin::library_page))
         .route("/admin/library/{code}", get(admin::formula_page).post(admin::save_formula))
         .route("/admin/library/schemes/{code}", post(admin::save_weights))

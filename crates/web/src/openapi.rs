@@ -118,6 +118,9 @@ pub struct RecordErrors {
         crate::training::approve_api,
         crate::admin::check_api,
         crate::admin::rollups_api,
+        crate::admin::calendar_api,
+        crate::admin::add_day_api,
+        crate::admin::remove_day_api,
         crate::admin::preview_api,
         crate::awards::awards_api,
         crate::awards::compute_api,
@@ -139,6 +142,7 @@ pub struct RecordErrors {
         (name = "cycle", description = "The assessment cycle and the inbox"),
         (name = "training", description = "Training, meetings and customer credit"),
         (name = "library", description = "The indicator library: formulas checked and previewed (HR and administrators)"),
+        (name = "calendar", description = "The working-day calendar: public holidays and make-up working days (HR and administrators)"),
         (name = "awards", description = "Monthly awards and career-ladder decisions"),
         (name = "meta", description = "This document"),
     )
