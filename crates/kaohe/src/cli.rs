@@ -559,19 +559,10 @@ async fn demo(cli: &Cli, a: &DemoArgs) -> Result<()> {
     serve(store, &cfg).await
 }
 
-/// Drives the demo's whole months before the current one through the cycle, so that boards,
-/// awards, trends and the ladder show history on the first start; the current month stays
-/// open.
+/// Gives a new demo company its history (see [`crate::demo_cycle::give_history`]).
 async fn demo_history(store: &Store, generator: &Generator, today: NaiveDate) -> Result<()> {
     let started = std::time::Instant::now();
-    let months = crate::demo_cycle::history_months(generator.first_day(), today);
-    let rep = generator
-        .org()
-        .accounts
-        .iter()
-        .find(|a| a.username == "rep")
-        .and_then(|a| a.employee_id);
-    let h = crate::demo_cycle::history(store, &months, rep, &|p| {
+    let h = crate::demo_cycle::give_history(store, generator, today, &|p| {
         println!("kaohe: {p}: assessment cycle, awards, bonuses, ladder ...");
     })
     .await
