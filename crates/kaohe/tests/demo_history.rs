@@ -110,7 +110,7 @@ async fn the_demo_starts_with_a_whole_assessed_history_for_every_board_login() {
             .json()
             .await
             .unwrap();
-        if sells && !awards.as_array().is_some_and(|a| !a.is_empty()) {
+        if sells && awards.as_array().is_none_or(|a| a.is_empty()) {
             missing.push(format!("{who}: awards"));
         }
     }
