@@ -81,6 +81,9 @@ async fn person_in_scope(store: &Store, role: Role, id: i64) -> Result<Viewer> {
 
 struct Ctx {
     period: Period,
+    /// Each assessed person's direct superior, looked up once per month: choosing a peer
+    /// compares everybody's superiors, which asked the database n² times.
+    superiors: std::collections::HashMap<i64, i64>,
     hr: Viewer,
     committee: Viewer,
     deadlines: kaohe_domain::cycle::Deadlines,
@@ -105,6 +108,7 @@ pub async fn drive(store: &Store, period: Period) -> Result<DriveReport> {
     store.open_cycles(&hr, period).await?;
     let lib = store.library().await?;
     let cycles = store.cycles(&system, period).await?;
+    let superiors = superiors_of(store, &cycles).await?;
     for c in &cycles {
         let scheme = lib
             .library
@@ -113,6 +117,7 @@ pub async fn drive(store: &Store, period: Period) -> Result<DriveReport> {
             .clone();
         let ctx = Ctx {
             period,
+            superiors: superiors.clone(),
             hr: hr.clone(),
             committee: committee.clone(),
             deadlines: store.deadlines(&c.scheme_code).await?,
@@ -213,6 +218,7 @@ pub async fn drive_person(store: &Store, period: Period, id: i64, until: Stage) 
         .clone();
     let ctx = Ctx {
         period,
+        superiors: superiors_of(store, &cycles).await?,
         hr: crate::cycle::viewer(store, "hr").await?,
         committee: crate::cycle::viewer(store, "committee").await?,
         deadlines: store.deadlines(code).await?,
@@ -382,7 +388,7 @@ async fn assign_raters(
     for g in scheme.raters.iter().map(|r| r.group) {
         let rater = match g {
             RaterGroup::TeamLeader => Some(sup),
-            RaterGroup::Peers => peer(store, id, sup, everyone).await?,
+            RaterGroup::Peers => peer(&ctx.superiors, id, sup, everyone),
             RaterGroup::RelatedDepartments => ctx.hr.employee_id,
             _ => None,
         };
@@ -407,24 +413,35 @@ async fn assign_raters(
     Ok(())
 }
 
-async fn peer(
-    store: &Store,
+fn peer(
+    superiors: &std::collections::HashMap<i64, i64>,
     id: i64,
     sup: i64,
     everyone: &[kaohe_store::cycle::CycleSummary],
-) -> Result<Option<i64>> {
-    let mut same = Vec::new();
-    for c in everyone {
-        if c.employee_id != id && store.supervisor_chain(c.employee_id).await?.first() == Some(&sup)
-        {
-            same.push(c.employee_id);
-        }
-    }
-    Ok(same
+) -> Option<i64> {
+    let same: Vec<i64> = everyone
         .iter()
+        .map(|c| c.employee_id)
+        .filter(|e| *e != id && superiors.get(e) == Some(&sup))
+        .collect();
+    same.iter()
         .copied()
         .find(|x| *x > id)
-        .or_else(|| same.first().copied()))
+        .or_else(|| same.first().copied())
+}
+
+/// The direct superior of everybody with a cycle.
+async fn superiors_of(
+    store: &Store,
+    cycles: &[kaohe_store::cycle::CycleSummary],
+) -> Result<std::collections::HashMap<i64, i64>> {
+    let mut out = std::collections::HashMap::new();
+    for c in cycles {
+        if let Some(sup) = store.supervisor_chain(c.employee_id).await?.first() {
+            out.insert(c.employee_id, *sup);
+        }
+    }
+    Ok(out)
 }
 
 /// Every rater rates every rated indicator; customers answer through a link; the superior
