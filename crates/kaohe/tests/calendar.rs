@@ -493,6 +493,44 @@ async fn the_calendar_api_needs_the_csrf_token_and_names_bad_fields_on_every_bac
             .unwrap();
         assert!(csv.contains("2026-10-01,休息日,国庆节"), "{backend}: {csv}");
 
+        // The import page's upload takes the calendar too (a background job).
+        let resp = hr
+            .post(app.url("/api/import?kind=calendar&name=cal.csv"))
+            .header("x-csrf-token", &token)
+            .body("日期,类型,名称\n2035-01-01,休息日,元旦\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{backend}");
+        let id = resp.json::<Value>().await.unwrap()["job"].as_i64().unwrap();
+        let mut job = Value::Null;
+        for _ in 0..400 {
+            job = get(&app, &hr, &format!("/api/import/{id}")).await.1;
+            if job["state"] != "running" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(job["state"], "done", "{backend}: {job}");
+        let (_, body) = get(&app, &hr, "/api/calendar?year=2035").await;
+        assert_eq!(body["days"][0]["name"], "元旦", "{backend}: {body}");
+
+        // HR's inbox warns when the weeks ahead reach a year without any day.
+        app.clock.set(chrono::NaiveDate::from_ymd_opt(2029, 12, 10));
+        let inbox = hr
+            .get(app.url("/inbox"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            inbox.contains("calendar-gap") && inbox.contains("2030"),
+            "{backend}"
+        );
+        app.clock.set(None);
+
         // Other roles: 403 everywhere.
         let rep = app.sign_in("rep", PASSWORD).await;
         assert_eq!(get(&app, &rep, "/api/calendar").await.0, 403, "{backend}");
