@@ -4,8 +4,8 @@
 //! every demo login that has a board, over HTTP as that login; the `service` login is assessed
 //! by a scheme; the current month stays open. Awards go to sellers and the career ladder holds
 //! property consultants only, so the `clerk` login (the sales office) sees neither and the
-//! telesales `leader` and `manager` see no ladder line: those are left out, by name. SQLite only: the demo's data is the same on
-//! both backends, and the cycle's steps are tested on PostgreSQL elsewhere (cycle.rs).
+//! telesales `leader` and `manager` see no ladder line: those are left out, by name. On every
+//! backend: `kaohe demo --db postgres://…` builds the same history.
 
 mod support;
 
@@ -17,8 +17,14 @@ use support::test_today;
 const PASSWORD: &str = "kaohe-demo";
 
 #[tokio::test]
-async fn the_demo_starts_with_a_whole_assessed_history_for_every_board_login() {
-    let db = kaohe_testkit::sqlite();
+async fn the_demo_starts_with_a_whole_assessed_history_for_every_board_login_on_every_backend() {
+    for db in kaohe_testkit::every_backend().await {
+        demo_history_on(db).await;
+    }
+}
+
+async fn demo_history_on(db: kaohe_testkit::TestDb) {
+    let backend = db.backend;
     let store = db.open().await;
     store.install_default_calendar().await.unwrap();
     let mut generator = Generator::new(GenConfig::demo(1, test_today()));
@@ -30,7 +36,10 @@ async fn the_demo_starts_with_a_whole_assessed_history_for_every_board_login() {
     let h = kaohe::demo_cycle::give_history(&store, &generator, test_today(), &|_| {})
         .await
         .unwrap();
-    eprintln!("history: {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "{backend}: history in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let months: Vec<&str> = h.months.iter().map(|m| m.period.as_str()).collect();
     assert_eq!(months.last(), Some(&"2026-10"), "{months:?}");
     assert!(months.len() >= 4, "{months:?}");
@@ -114,7 +123,10 @@ async fn the_demo_starts_with_a_whole_assessed_history_for_every_board_login() {
             missing.push(format!("{who}: awards"));
         }
     }
-    assert!(missing.is_empty(), "{missing:?} (boards: {with_board:?})");
+    assert!(
+        missing.is_empty(),
+        "{backend}: {missing:?} (boards: {with_board:?})"
+    );
     assert!(
         ["leader", "manager", "hr", "admin"]
             .iter()
