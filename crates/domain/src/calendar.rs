@@ -26,6 +26,91 @@ impl DayKind {
             DayKind::Workday => "workday",
         }
     }
+
+    /// Reads a kind as files and forms give it: `holiday` / `休息日` or `workday` / `工作日`
+    /// (the Chinese labels of [`crate::rules::enums::DAY_KINDS`]).
+    pub fn parse(text: &str) -> Option<DayKind> {
+        match crate::rules::enums::code_of(crate::rules::enums::DAY_KINDS, text)? {
+            "holiday" => Some(DayKind::Holiday),
+            "workday" => Some(DayKind::Workday),
+            _ => None,
+        }
+    }
+}
+
+/// One configured day: its date, kind and name (元旦, 国庆节调休上班, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarEntry {
+    pub day: NaiveDate,
+    pub kind: DayKind,
+    pub name: String,
+}
+
+/// The shipped public-holiday schedule (`crates/domain/defaults/calendar.toml`).
+pub const DEFAULT_CALENDAR_TOML: &str = include_str!("../defaults/calendar.toml");
+
+/// One holiday of the shipped schedule: its days off and make-up working days.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShippedHoliday {
+    name: String,
+    /// First and last day off, inclusive.
+    off: [NaiveDate; 2],
+    work: Vec<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShippedCalendar {
+    holiday: Vec<ShippedHoliday>,
+}
+
+/// Parses a schedule in the shipped format into days, by date: every day of each holiday's
+/// range as a holiday, each make-up day as a working day named `<holiday>调休上班`.
+pub fn parse_schedule(text: &str) -> Result<Vec<CalendarEntry>, String> {
+    let shipped: ShippedCalendar = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for h in shipped.holiday {
+        let [first, last] = h.off;
+        if last < first {
+            return Err(format!("{}: the last day off is before the first", h.name));
+        }
+        out.extend(
+            first
+                .iter_days()
+                .take_while(|d| *d <= last)
+                .map(|day| CalendarEntry {
+                    day,
+                    kind: DayKind::Holiday,
+                    name: h.name.clone(),
+                }),
+        );
+        for day in h.work {
+            if !is_weekend(day) {
+                return Err(format!(
+                    "{}: make-up day {day} is not a weekend day",
+                    h.name
+                ));
+            }
+            out.push(CalendarEntry {
+                day,
+                kind: DayKind::Workday,
+                name: format!("{}调休上班", h.name),
+            });
+        }
+    }
+    out.sort_by_key(|e| e.day);
+    if let Some(w) = out.windows(2).find(|w| w[0].day == w[1].day) {
+        return Err(format!("{} is listed twice", w[0].day));
+    }
+    Ok(out)
+}
+
+/// The shipped schedule (mainland China's official public holidays; see the file for the
+/// notices it follows). The test below guarantees it parses, so this does not fail.
+pub fn default_schedule() -> Vec<CalendarEntry> {
+    parse_schedule(DEFAULT_CALENDAR_TOML)
+        .unwrap_or_else(|e| panic!("the shipped calendar is invalid: {e}"))
 }
 
 /// A company calendar: Monday–Friday work, adjusted by configured days.
@@ -131,6 +216,23 @@ impl Calendar {
         day
     }
 
+    /// The years from `from` to `to` (inclusive) in which no day is configured: working-day
+    /// counts there follow the weekday rule alone, so a deadline computed over them ignores
+    /// public holidays nobody entered (HR is warned).
+    pub fn years_without_entries(&self, from: NaiveDate, to: NaiveDate) -> Vec<i32> {
+        (from.year()..=to.year())
+            .filter(|y| {
+                let (Some(a), Some(b)) = (
+                    NaiveDate::from_ymd_opt(*y, 1, 1),
+                    NaiveDate::from_ymd_opt(*y + 1, 1, 1),
+                ) else {
+                    return false;
+                };
+                self.overrides.range(a..b).next().is_none()
+            })
+            .collect()
+    }
+
     /// The configured overrides, in date order.
     pub fn overrides(&self) -> impl Iterator<Item = (NaiveDate, DayKind)> + '_ {
         self.overrides.iter().map(|(d, k)| (*d, *k))
@@ -147,6 +249,37 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_shipped_2026_schedule_parses_and_follows_the_notice() {
+        let days = default_schedule();
+        let cal = Calendar::new(days.iter().map(|e| (e.day, e.kind)));
+        // 春节: 2月15日至23日 off, 2月14日 and 2月28日 (Saturdays) worked.
+        assert!(!cal.is_working_day(d(2026, 2, 16)));
+        assert!(cal.is_working_day(d(2026, 2, 14)));
+        assert!(cal.is_working_day(d(2026, 2, 28)));
+        assert!(cal.is_working_day(d(2026, 1, 4)));
+        assert!(!cal.is_working_day(d(2026, 5, 5)));
+        assert!(cal.is_working_day(d(2026, 9, 20)));
+        let holidays = days.iter().filter(|e| e.kind == DayKind::Holiday).count();
+        let workdays = days.iter().filter(|e| e.kind == DayKind::Workday).count();
+        assert_eq!((holidays, workdays), (3 + 9 + 3 + 5 + 3 + 3 + 7, 6));
+        assert_eq!(
+            cal.years_without_entries(d(2026, 12, 1), d(2027, 1, 10)),
+            vec![2027]
+        );
+    }
+
+    #[test]
+    fn a_schedule_with_a_weekday_make_up_day_or_a_day_twice_is_refused() {
+        let bad = "[[holiday]]\nname = \"x\"\noff = [\"2026-10-01\", \"2026-10-02\"]\nwork = [\"2026-10-05\"]\n";
+        assert!(parse_schedule(bad).unwrap_err().contains("not a weekend"));
+        let twice = "[[holiday]]\nname = \"x\"\noff = [\"2026-10-01\", \"2026-10-02\"]\nwork = []\n[[holiday]]\nname = \"y\"\noff = [\"2026-10-02\", \"2026-10-02\"]\nwork = []\n";
+        assert!(parse_schedule(twice).unwrap_err().contains("twice"));
+        assert_eq!(DayKind::parse("休息日"), Some(DayKind::Holiday));
+        assert_eq!(DayKind::parse("workday"), Some(DayKind::Workday));
+        assert_eq!(DayKind::parse("周末"), None);
     }
 
     #[test]

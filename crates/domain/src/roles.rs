@@ -142,6 +142,8 @@ const WRITERS: &[(&str, &[Role])] = {
         ("training_courses", PEOPLE),
         ("training_sessions", PEOPLE),
         ("training_results", PEOPLE),
+        // The working-day calendar (holidays, make-up days): HR and administrators.
+        ("calendar", PEOPLE),
         // The behaviour factor: HR and the superiors (the store checks each row's person).
         ("behaviour", LEADERS),
         // Bonus bases: HR (the store checks each row as the page does).

@@ -117,6 +117,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::training::CreditCommand,
     },
+    /// The working-day calendar (工作日历): public holidays and make-up working days (调休)
+    Calendar {
+        #[command(subcommand)]
+        command: crate::calendar::CalendarCommand,
+    },
 }
 
 /// Roll-up maintenance.
@@ -425,6 +430,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             let cfg = cli.config(None, None, DEFAULT_DB)?;
             crate::training::credit(&open(&cfg).await?, command, today(&cfg)).await
         }
+        Command::Calendar { command } => {
+            let cfg = cli.config(None, None, DEFAULT_DB)?;
+            crate::calendar::calendar(&open(&cfg).await?, &cfg, command).await
+        }
         Command::Appeal { command } => {
             let cfg = cli.config(None, None, DEFAULT_DB)?;
             crate::cycle::appeal(&open(&cfg).await?, command, today(&cfg)).await
@@ -498,6 +507,9 @@ async fn open(cfg: &Config) -> Result<Store> {
     store.set_setting("company_name", &cfg.company_name).await?;
     store.set_setting("time_zone", cfg.time_zone.name()).await?;
     store.set_setting("language", &cfg.language).await?;
+    // A fresh database starts with the shipped public-holiday schedule; a year is offered
+    // once, so an HR edit is never overwritten.
+    store.install_default_calendar().await?;
     Ok(store)
 }
 
@@ -529,6 +541,7 @@ async fn demo(cli: &Cli, a: &DemoArgs) -> Result<()> {
             "kaohe: {} people, {} days, {} records",
             s.people, s.days, s.records
         );
+        demo_history(&store, &generator, today(&cfg)).await?;
     }
     let usernames: Vec<_> = generator
         .org()
@@ -544,6 +557,24 @@ async fn demo(cli: &Cli, a: &DemoArgs) -> Result<()> {
         return Ok(());
     }
     serve(store, &cfg).await
+}
+
+/// Gives a new demo company its history (see [`crate::demo_cycle::give_history`]).
+async fn demo_history(store: &Store, generator: &Generator, today: NaiveDate) -> Result<()> {
+    let started = std::time::Instant::now();
+    let h = crate::demo_cycle::give_history(store, generator, today, &|p| {
+        println!("kaohe: {p}: assessment cycle, awards, bonuses, ladder ...");
+    })
+    .await
+    .context("driving the demo's past months through the cycle")?;
+    println!(
+        "kaohe: {} months assessed, {} appeals ({} upheld) in {:.1} s",
+        h.months.len(),
+        h.appeals,
+        h.upheld,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn print_logins(cfg: &Config, generator: &Generator) {

@@ -418,6 +418,19 @@ async fn viewer_or_system(store: &Store, user: Option<&str>) -> Result<Viewer> {
 
 /// Runs `kaohe cycle …`.
 pub async fn cycle(store: &Store, cmd: &CycleCommand, today: NaiveDate) -> Result<()> {
+    // Deadlines of these commands are counted in working days: say so when a year they
+    // reach has no calendar at all.
+    let deadlines_of = match cmd {
+        CycleCommand::Open { period: p, .. }
+        | CycleCommand::Status { period: p, .. }
+        | CycleCommand::Overdue { period: p, .. }
+        | CycleCommand::Demo { period: p } => Some(p.as_str()),
+        CycleCommand::Act(a) => Some(a.period.as_str()),
+        _ => None,
+    };
+    if let Some(p) = deadlines_of.and_then(|p| Period::parse(p).ok()) {
+        crate::calendar::warn_calendar_gaps(store, p).await?;
+    }
     match cmd {
         CycleCommand::Open { period: p, as_user } => {
             let v = viewer_or_system(store, as_user.as_deref()).await?;

@@ -10,6 +10,7 @@
 //! what the first run left and changes nothing once the month is locked.
 
 use anyhow::{Context, Result, anyhow};
+use chrono::Datelike;
 use kaohe_domain::composition::to_hundredths;
 use kaohe_domain::cycle::{Action, CycleState, PlanItemInput, Stage, Target};
 use kaohe_domain::ladder::{Decision, RecommendationKind};
@@ -80,6 +81,9 @@ async fn person_in_scope(store: &Store, role: Role, id: i64) -> Result<Viewer> {
 
 struct Ctx {
     period: Period,
+    /// Each assessed person's direct superior, looked up once per month: choosing a peer
+    /// compares everybody's superiors, which asked the database n² times.
+    superiors: std::collections::HashMap<i64, i64>,
     hr: Viewer,
     committee: Viewer,
     deadlines: kaohe_domain::cycle::Deadlines,
@@ -104,6 +108,7 @@ pub async fn drive(store: &Store, period: Period) -> Result<DriveReport> {
     store.open_cycles(&hr, period).await?;
     let lib = store.library().await?;
     let cycles = store.cycles(&system, period).await?;
+    let superiors = superiors_of(store, &cycles).await?;
     for c in &cycles {
         let scheme = lib
             .library
@@ -112,6 +117,7 @@ pub async fn drive(store: &Store, period: Period) -> Result<DriveReport> {
             .clone();
         let ctx = Ctx {
             period,
+            superiors: superiors.clone(),
             hr: hr.clone(),
             committee: committee.clone(),
             deadlines: store.deadlines(&c.scheme_code).await?,
@@ -159,10 +165,17 @@ async fn finish(store: &Store, period: Period, hr: &Viewer, n: usize) -> Result<
             Decision::Confirm
         };
         let supervisor = person_in_scope(store, Role::Manager, *sup).await?;
-        store
+        match store
             .decide_ladder(&supervisor, r.id, decision, today)
-            .await?;
-        decided += 1;
+            .await
+        {
+            Ok(_) => decided += 1,
+            // Someone dismissed in an earlier month is recommended again; there is nothing
+            // left to decide about them (the demo drives several months in a row).
+            Err(kaohe_store::StoreError::Refused(refusal))
+                if refusal.kind == kaohe_domain::cycle::RefusalKind::WrongState => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     let locked = store
         .cycles(&system, period)
@@ -205,6 +218,7 @@ pub async fn drive_person(store: &Store, period: Period, id: i64, until: Stage) 
         .clone();
     let ctx = Ctx {
         period,
+        superiors: superiors_of(store, &cycles).await?,
         hr: crate::cycle::viewer(store, "hr").await?,
         committee: crate::cycle::viewer(store, "committee").await?,
         deadlines: store.deadlines(code).await?,
@@ -374,7 +388,7 @@ async fn assign_raters(
     for g in scheme.raters.iter().map(|r| r.group) {
         let rater = match g {
             RaterGroup::TeamLeader => Some(sup),
-            RaterGroup::Peers => peer(store, id, sup, everyone).await?,
+            RaterGroup::Peers => peer(&ctx.superiors, id, sup, everyone),
             RaterGroup::RelatedDepartments => ctx.hr.employee_id,
             _ => None,
         };
@@ -399,24 +413,35 @@ async fn assign_raters(
     Ok(())
 }
 
-async fn peer(
-    store: &Store,
+fn peer(
+    superiors: &std::collections::HashMap<i64, i64>,
     id: i64,
     sup: i64,
     everyone: &[kaohe_store::cycle::CycleSummary],
-) -> Result<Option<i64>> {
-    let mut same = Vec::new();
-    for c in everyone {
-        if c.employee_id != id && store.supervisor_chain(c.employee_id).await?.first() == Some(&sup)
-        {
-            same.push(c.employee_id);
-        }
-    }
-    Ok(same
+) -> Option<i64> {
+    let same: Vec<i64> = everyone
         .iter()
+        .map(|c| c.employee_id)
+        .filter(|e| *e != id && superiors.get(e) == Some(&sup))
+        .collect();
+    same.iter()
         .copied()
         .find(|x| *x > id)
-        .or_else(|| same.first().copied()))
+        .or_else(|| same.first().copied())
+}
+
+/// The direct superior of everybody with a cycle.
+async fn superiors_of(
+    store: &Store,
+    cycles: &[kaohe_store::cycle::CycleSummary],
+) -> Result<std::collections::HashMap<i64, i64>> {
+    let mut out = std::collections::HashMap::new();
+    for c in cycles {
+        if let Some(sup) = store.supervisor_chain(c.employee_id).await?.first() {
+            out.insert(c.employee_id, *sup);
+        }
+    }
+    Ok(out)
 }
 
 /// Every rater rates every rated indicator; customers answer through a link; the superior
@@ -522,4 +547,170 @@ async fn customer_rating(store: &Store, ctx: &Ctx, id: i64, rated: &[String]) ->
 /// The score shown for a total (2 decimals), for reports.
 pub fn shown(total: f64) -> Option<f64> {
     to_hundredths(total).map(|h| h as f64 / 100.0)
+}
+
+/// What the demo's history did: one report per month driven, and the appeals of each.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryReport {
+    pub months: Vec<DriveReport>,
+    /// Appeals filed over all months; of them upheld, dismissed and rejected by HR.
+    pub appeals: usize,
+    pub upheld: usize,
+    pub dismissed: usize,
+    pub rejected: usize,
+}
+
+/// The months `kaohe demo` drives: every whole month of records (from the first one that
+/// starts on or after `first_day`) before the month of `today`, oldest first. The current
+/// month stays open.
+pub fn history_months(first_day: chrono::NaiveDate, today: chrono::NaiveDate) -> Vec<Period> {
+    let mut first = Period::month_of(first_day);
+    if first.start() < first_day {
+        first = first.next();
+    }
+    let current = Period::month_of(today);
+    let mut out = Vec::new();
+    let mut p = first;
+    while p.start() < current.start() {
+        out.push(p);
+        p = p.next();
+    }
+    out
+}
+
+/// Gives the demo company its history: each of [`history_months`] driven through the whole
+/// cycle ([`drive`]: ratings, interviews, awards, bonuses, the ladder), then a few appeals of
+/// each month decided (one upheld with a corrected score, one dismissed by the committee, one
+/// rejected by HR) and the month's bonuses computed again from the corrected results.
+/// `progress` hears each month as it starts.
+pub async fn history(
+    store: &Store,
+    months: &[Period],
+    demo_rep: Option<i64>,
+    progress: &dyn Fn(Period),
+) -> Result<HistoryReport> {
+    let mut report = HistoryReport {
+        months: Vec::new(),
+        appeals: 0,
+        upheld: 0,
+        dismissed: 0,
+        rejected: 0,
+    };
+    store.bulk_commits(true).await?;
+    let driven = drive_months(store, months, demo_rep, progress, &mut report).await;
+    store.bulk_commits(false).await?;
+    driven?;
+    Ok(report)
+}
+
+/// Gives the demo company generated by `generator` its history up to `today` (the month of
+/// `today` stays open): [`history`] over [`history_months`], the `rep` login's person
+/// appealing in the last month.
+pub async fn give_history(
+    store: &Store,
+    generator: &kaohe_gen::Generator,
+    today: chrono::NaiveDate,
+    progress: &dyn Fn(Period),
+) -> Result<HistoryReport> {
+    let months = history_months(generator.first_day(), today);
+    let rep = generator
+        .org()
+        .accounts
+        .iter()
+        .find(|a| a.username == "rep")
+        .and_then(|a| a.employee_id);
+    history(store, &months, rep, progress).await
+}
+
+async fn drive_months(
+    store: &Store,
+    months: &[Period],
+    demo_rep: Option<i64>,
+    progress: &dyn Fn(Period),
+    report: &mut HistoryReport,
+) -> Result<()> {
+    for (i, p) in months.iter().enumerate() {
+        progress(*p);
+        report.months.push(drive(store, *p).await?);
+        // The demo login `rep` appeals in the last month, so its appeals page has one.
+        let rep = demo_rep.filter(|_| i + 1 == months.len());
+        appeals(store, *p, rep, report)
+            .await
+            .with_context(|| format!("appeals of {p}"))?;
+    }
+    Ok(())
+}
+
+/// Files and decides the month's demo appeals: people chosen by a fixed rule (and `rep`).
+async fn appeals(
+    store: &Store,
+    period: Period,
+    rep: Option<i64>,
+    report: &mut HistoryReport,
+) -> Result<()> {
+    let system = Viewer::system("kaohe demo");
+    let hr = crate::cycle::viewer(store, "hr").await?;
+    let committee = crate::cycle::viewer(store, "committee").await?;
+    let month = i64::from(period.start().month0());
+    let mut chosen: Vec<i64> = store
+        .cycles(&system, period)
+        .await?
+        .iter()
+        .filter(|c| c.state == "locked")
+        .map(|c| c.employee_id)
+        .filter(|id| (id + month) % 23 == 0)
+        .take(3)
+        .collect();
+    if let Some(r) = rep.filter(|r| !chosen.contains(r)) {
+        chosen.insert(0, r);
+    }
+    for (k, id) in chosen.into_iter().enumerate() {
+        let state = store.cycle(&system, period, id).await?;
+        let (Some(published), Some(current)) = (state.published_on(), state.current_result())
+        else {
+            continue;
+        };
+        let score = current.result.score;
+        let day = published + chrono::Duration::days(1);
+        let me = person(Role::Rep, id);
+        let reason =
+            "客户回访记录未计入本月指标，请复核 / call-backs missing from this month's figures";
+        let appeal = store
+            .file_appeal(&me, period, reason, &["回访记录截图.png".to_string()], day)
+            .await?;
+        report.appeals += 1;
+        if k % 3 == 2 {
+            let why = "所述记录已计入，结果无误 / the records are counted; the result stands";
+            store.reject_appeal(&hr, appeal, why, day).await?;
+            report.rejected += 1;
+            continue;
+        }
+        store.accept_appeal(&hr, appeal, day).await?;
+        let notes = "核对了回访记录与系统数据 / checked the call-back records against the system";
+        let upheld = k % 3 == 0;
+        let proposal = if upheld {
+            "部分记录漏计，建议加 3 分 / some records were missed; add 3 points"
+        } else {
+            "记录完整，建议维持原结果 / the records are complete; keep the result"
+        };
+        store
+            .investigate_appeal(&hr, appeal, notes, proposal, day)
+            .await?;
+        let correction = upheld.then(|| kaohe_store::cycle::Correction {
+            score: (score + 3.0).min(score.max(100.0)),
+            lines: Vec::new(),
+            compensation: None,
+        });
+        store
+            .rule_appeal(&committee, appeal, correction, proposal, day)
+            .await?;
+        if upheld {
+            report.upheld += 1;
+        } else {
+            report.dismissed += 1;
+        }
+    }
+    // A result corrected by an appeal pays its new bonus.
+    store.compute_bonuses(&hr, period).await?;
+    Ok(())
 }

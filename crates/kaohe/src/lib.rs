@@ -1,6 +1,7 @@
 //! The `kaohe` command: configuration, the CLI, and loading generated data into a store.
 
 pub mod assess;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod cycle;

@@ -143,7 +143,8 @@ async fn insert_org(tx: &mut Tx, org: &Org) -> Result<u64> {
             .bind(kind.as_str())
             .push(", ")
             .bind(name.as_str())
-            .push(")");
+            // The shipped schedule may have been loaded when the database was opened.
+            .push(") ON CONFLICT (day) DO NOTHING");
         n += tx.run(&sql).await?;
     }
     n += tx.insert_rows(&org.budgets).await?;

@@ -79,13 +79,14 @@ async fn viewer(store: &Store, user: Option<&str>, command: &str) -> Result<View
     }
 }
 
+/// A file's format, from its extension.
 #[derive(Clone, Copy, PartialEq)]
-enum Format {
+pub(crate) enum Format {
     Csv,
     Xlsx,
 }
 
-fn format_of(path: &Path) -> Result<Format> {
+pub(crate) fn format_of(path: &Path) -> Result<Format> {
     match path
         .extension()
         .and_then(|e| e.to_str())

@@ -16,7 +16,7 @@ use crate::audit::AuditEntry;
 use crate::sql::Sql;
 use crate::users::NewUser;
 use crate::{Result, Store, StoreError, Viewer};
-use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use kaohe_domain::calendar::DayKind;
 use kaohe_domain::formula::CompiledFormula;
 use kaohe_domain::indicator::IndicatorKind;
@@ -120,22 +120,7 @@ impl Store {
         require_admin(viewer, "the calendar")?;
         year_bounds(day.year())?;
         let name = name.trim();
-        if name.chars().count() > MAX_DAY_NAME {
-            return Err(invalid(
-                "name",
-                format!("at most {MAX_DAY_NAME} characters"),
-            ));
-        }
-        let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
-        if kind == DayKind::Workday && !weekend {
-            return Err(invalid(
-                "day",
-                format!(
-                    "{day} is a {:?}, already a working day: a make-up working day (调休上班) is a Saturday or Sunday",
-                    day.weekday()
-                ),
-            ));
-        }
+        crate::calendar::check_day(day, kind, name).map_err(|(f, m)| invalid(f, m))?;
         let mut tx = self.begin().await?;
         let mut existing = Sql::new("SELECT kind FROM holidays WHERE day = ");
         existing.bind(day);

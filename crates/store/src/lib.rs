@@ -11,6 +11,7 @@ pub mod backup;
 pub mod boards;
 pub mod bonus;
 pub mod bonus_bases;
+pub mod calendar;
 pub mod credit;
 pub mod cycle;
 pub mod db;

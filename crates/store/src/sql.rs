@@ -111,6 +111,24 @@ impl Store {
         Ok(done)
     }
 
+    /// Lets a bulk load made of thousands of small transactions (the demo's history: every
+    /// step of every cycle of several months) stop waiting for the disk at each commit, and
+    /// restores the wait after it. On SQLite, `synchronous=NORMAL` in WAL mode keeps the file
+    /// consistent whatever happens; only the last commits before a power cut may be lost,
+    /// which a demo being built can afford and a live database cannot (it runs FULL). Nothing
+    /// on PostgreSQL.
+    pub async fn bulk_commits(&self, bulk: bool) -> Result<()> {
+        if let crate::db::Backend::Sqlite { .. } = self.backend() {
+            let pragma = if bulk {
+                "PRAGMA synchronous = NORMAL"
+            } else {
+                "PRAGMA synchronous = FULL"
+            };
+            self.execute_bookkeeping(&Sql::new(pragma)).await?;
+        }
+        Ok(())
+    }
+
     /// [`Store::execute`] for bookkeeping that no cached read shows (the log of import jobs):
     /// cached reads stay current.
     pub(crate) async fn execute_bookkeeping(&self, sql: &Sql) -> Result<u64> {

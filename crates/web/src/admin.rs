@@ -13,12 +13,13 @@ use crate::i18n::{self, Lang};
 use crate::openapi::ErrorBody;
 use crate::pages::render_page;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use chrono::{Datelike, NaiveDate};
 use kaohe_domain::calendar::DayKind;
 use kaohe_domain::formula::{CompiledFormula, FormulaError};
+use kaohe_domain::import::files::{CsvWriter, XlsxWriter};
 use kaohe_domain::indicator::Indicator;
 use kaohe_domain::library::Library;
 use kaohe_domain::period::Period;
@@ -444,8 +445,20 @@ async fn render_calendar(
         start,
         NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap_or_default(),
     );
+    // The year shown and this year: a deadline counted over a year without any configured
+    // day ignores its public holidays, which HR should know before it matters.
+    let this_year = state.today().year();
+    let mut gaps = cal.years_without_entries(start, start);
+    let today_start = NaiveDate::from_ymd_opt(this_year, 1, 1).unwrap_or_default();
+    gaps.extend(cal.years_without_entries(today_start, today_start));
+    gaps.sort_unstable();
+    gaps.dedup();
+    let warnings: Vec<String> = gaps
+        .iter()
+        .map(|y| i18n::t(lang, "calendar_year_empty").replace("{year}", &y.to_string()))
+        .collect();
     let ctx = context! {
-        year, months, total,
+        year, months, total, warnings,
         prev_year => year - 1,
         next_year => year + 1,
         notice => outcome.notice,
@@ -589,6 +602,182 @@ pub async fn remove_day(
         ),
         Err(e) => refused_calendar(&state, &me, day.year(), e.into(), Value::Null).await,
     }
+}
+
+/// `?year=2026&format=csv|xlsx`.
+#[derive(Debug, Deserialize)]
+pub struct CalendarExportQuery {
+    pub year: Option<i32>,
+    pub format: Option<String>,
+}
+
+/// `GET /admin/calendar/export?year=&format=csv|xlsx`: the configured days (of a year, or
+/// all) as a file an import reads back: 日期, 类型, 名称 (English headers and codes in English).
+pub async fn export_calendar(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<CalendarExportQuery>,
+) -> Result<Response, WebError> {
+    check(&me.viewer, "the calendar")?;
+    let xlsx = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => false,
+        "xlsx" => true,
+        other => {
+            return Err(WebError::Invalid {
+                field: "format".into(),
+                message: format!("`{other}`: expected csv or xlsx"),
+            });
+        }
+    };
+    let zh = me.lang == Lang::Zh;
+    let to_web = |m: String| WebError::Internal(format!("writing the calendar: {m}"));
+    let bytes = if xlsx {
+        let mut w = XlsxWriter::new("工作日历").map_err(to_web)?;
+        state
+            .store
+            .export_calendar(&me.viewer, q.year, zh, &mut w)
+            .await?;
+        w.finish().map_err(to_web)?
+    } else {
+        let mut w = CsvWriter::new(Vec::new()).map_err(to_web)?;
+        state
+            .store
+            .export_calendar(&me.viewer, q.year, zh, &mut w)
+            .await?;
+        w.into_inner().map_err(to_web)?
+    };
+    let name = match q.year {
+        Some(y) => format!("calendar-{y}.{}", if xlsx { "xlsx" } else { "csv" }),
+        None => format!("calendar.{}", if xlsx { "xlsx" } else { "csv" }),
+    };
+    let content_type = if xlsx {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    let headers = [
+        (header::CONTENT_TYPE, content_type.to_string()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ),
+    ];
+    Ok((headers, bytes).into_response())
+}
+
+/// `?year=2026`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// Only the days of this year (1990 to 2100); default every configured day.
+    pub year: Option<i32>,
+}
+
+/// `GET /api/calendar?year=`: the configured days with their kind and name, by date, and the
+/// years asked about that have none (deadlines there ignore public holidays).
+#[utoipa::path(get, path = "/api/calendar", tag = "calendar", params(CalendarQuery),
+    responses(
+        (status = 200, description = "`{\"days\": [{\"day\", \"kind\": \"holiday\"|\"workday\", \"name\"}], \"years_without_entries\": [2027]}`", body = Object),
+        (status = 403, description = "Not HR or an administrator", body = ErrorBody),
+        (status = 422, description = "A year outside 1990 to 2100", body = ErrorBody),
+    ))]
+pub async fn calendar_api(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<CalendarQuery>,
+) -> Result<Json<Value>, WebError> {
+    let days = state.store.calendar_entries(&me.viewer, q.year).await?;
+    let year = q.year.unwrap_or_else(|| state.today().year());
+    let gaps = match NaiveDate::from_ymd_opt(year, 1, 1) {
+        Some(d) => state.store.calendar_gaps(d, d).await?,
+        None => Vec::new(),
+    };
+    Ok(Json(json!({ "days": days, "years_without_entries": gaps })))
+}
+
+/// A day to configure (`POST /api/calendar`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DayInput {
+    /// The date, `2026-10-01`.
+    pub day: String,
+    /// `holiday` (休息日) or `workday` (工作日, a Saturday or Sunday worked).
+    pub kind: String,
+    /// Its name (元旦, 国庆节调休上班, …), at most 100 characters.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// `POST /api/calendar`: configures a holiday or a make-up working day (audited).
+#[utoipa::path(post, path = "/api/calendar", tag = "calendar",
+    request_body = DayInput,
+    responses(
+        (status = 200, description = "`{\"day\": \"2026-10-01\", \"kind\": \"holiday\"}`", body = Object),
+        (status = 403, description = "Not HR or an administrator", body = ErrorBody),
+        (status = 409, description = "The day is configured already (remove it first)", body = ErrorBody),
+        (status = 422, description = "A bad date, kind or name; a make-up day that is no weekend day", body = ErrorBody),
+    ))]
+pub async fn add_day_api(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    JsonBody(f): JsonBody<DayInput>,
+) -> Result<Json<Value>, WebError> {
+    me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    check(&me.viewer, "the calendar")?;
+    let day = parse_day(&f.day)?;
+    let kind = DayKind::parse(&f.kind).ok_or_else(|| WebError::Invalid {
+        field: "kind".into(),
+        message: format!(
+            "`{}` is not one of: holiday (休息日), workday (工作日)",
+            f.kind
+        ),
+    })?;
+    state
+        .store
+        .add_calendar_day(&me.viewer, day, kind, &f.name)
+        .await?;
+    Ok(Json(json!({ "day": day, "kind": kind.as_str() })))
+}
+
+/// `DELETE /api/calendar/{day}`: the day follows the weekday rule again (audited).
+#[utoipa::path(delete, path = "/api/calendar/{day}", tag = "calendar",
+    params(("day" = String, Path, description = "The date, 2026-10-01")),
+    responses(
+        (status = 200, description = "`{\"removed\": \"2026-10-01\"}`", body = Object),
+        (status = 403, description = "Not HR or an administrator", body = ErrorBody),
+        (status = 404, description = "The day is not configured", body = ErrorBody),
+        (status = 422, description = "Not a date", body = ErrorBody),
+    ))]
+pub async fn remove_day_api(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    Path(day): Path<String>,
+) -> Result<Json<Value>, WebError> {
+    me.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    check(&me.viewer, "the calendar")?;
+    let day = parse_day(&day)?;
+    state.store.remove_calendar_day(&me.viewer, day).await?;
+    Ok(Json(json!({ "removed": day })))
+}
+
+/// HR's and administrators' warnings about the years from `from` to `to` that have no
+/// configured day: deadlines there are counted over weekdays alone. Nothing for other roles
+/// (they cannot change the calendar).
+pub async fn calendar_warnings(
+    state: &AppState,
+    me: &CurrentUser,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<String>, WebError> {
+    if !kaohe_store::admin::may_administer(&me.viewer) {
+        return Ok(Vec::new());
+    }
+    let gaps = state.store.calendar_gaps(from, to).await?;
+    Ok(gaps
+        .iter()
+        .map(|y| i18n::t(me.lang, "calendar_year_empty").replace("{year}", &y.to_string()))
+        .collect())
 }
 
 // ---- library ------------------------------------------------------------------------------------

@@ -82,7 +82,17 @@ pub async fn inbox_page(
     me: CurrentUser,
 ) -> Result<Html<String>, WebError> {
     let items = entries(&state, &me).await?;
-    render_page(&state, &me, "inbox.html", context! { items })
+    // Steps fall due within about six weeks; HR hears of a year they reach without a calendar.
+    let today = state.today();
+    let calendar_warnings =
+        crate::admin::calendar_warnings(&state, &me, today, today + chrono::Duration::days(45))
+            .await?;
+    render_page(
+        &state,
+        &me,
+        "inbox.html",
+        context! { items, calendar_warnings },
+    )
 }
 
 /// `GET /api/inbox`: the same as JSON.
@@ -599,7 +609,11 @@ pub(crate) async fn render_typed(
         (None, Vec::new())
     };
     let behaviour = crate::behaviour::section(state, me, period, employee, stage).await?;
+    // The cycle's steps fall due in the period and the month after it.
+    let calendar_warnings =
+        crate::admin::calendar_warnings(state, me, period.start(), period.next().end()).await?;
     let page = context! {
+        calendar_warnings,
         links, link_customers, new_link,
         may_issue_links => may_links && stage == Stage::Rating,
         proposable, behaviour,

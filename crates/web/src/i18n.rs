@@ -97,6 +97,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("kind_training_sessions", "培训场次", "Training sessions"),
     ("kind_training_results", "培训考核成绩", "Training results"),
     ("kind_behaviour", "行为系数", "Behaviour factors"),
+    ("kind_calendar", "工作日历（节假日、调休）", "Working-day calendar"),
     ("record_kind", "记录类型", "Record kind"),
     ("period", "期间", "Period"),
     ("filter", "筛选", "Filter"),

@@ -35,7 +35,7 @@ pub mod steps;
 pub mod training;
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use kaohe_store::Store;
 use serde_json::json;
@@ -384,6 +384,9 @@ pub fn router(state: AppState) -> Router {
             "/api/bonus-bases",
             get(bonus_bases::list_api).post(bonus_bases::set_api),
         )
+        .route("/admin/calendar/export", get(admin::export_calendar))
+        .route("/api/calendar", get(admin::calendar_api).post(admin::add_day_api))
+        .route("/api/calendar/{day}", delete(admin::remove_day_api))
         .route("/admin/library", get(admin::library_page))
         .route("/admin/library/{code}", get(admin::formula_page).post(admin::save_formula))
         .route("/admin/library/schemes/{code}", post(admin::save_weights))

@@ -586,6 +586,11 @@ impl<W: Write> CsvWriter<W> {
     pub fn finish(mut self) -> Result<(), String> {
         self.writer.flush().map_err(|e| e.to_string())
     }
+
+    /// Flushes everything written and hands back the destination (an in-memory file).
+    pub fn into_inner(self) -> Result<W, String> {
+        self.writer.into_inner().map_err(|e| e.to_string())
+    }
 }
 
 /// What a text cell may start with that a spreadsheet would take for a formula.

@@ -1533,6 +1533,32 @@ pub static BEHAVIOUR: KindSpec = KindSpec {
     ],
 };
 
+/// The working-day calendar (工作日历): public holidays (休息日) and make-up working days
+/// (工作日, 调休上班). Not a record kind: its rows go through the calendar's own rules (a make-up
+/// day is a Saturday or Sunday, a name of at most 100 characters, a date once per file) and
+/// replace the kind and name of a day already configured; HR and administrators only. Exported
+/// with `kaohe calendar export` and from the calendar page.
+pub static CALENDAR: KindSpec = KindSpec {
+    kind: "calendar",
+    zh: "工作日历",
+    table: "holidays",
+    owner: "",
+    parent: None,
+    key: Some("day"),
+    day: Some("day"),
+    columns: &[
+        col("day", "日期", "date", Ty::Date, Required),
+        col(
+            "kind",
+            "类型",
+            "kind",
+            Ty::Choice(enums::DAY_KINDS),
+            Required,
+        ),
+        col("name", "名称", "name", Ty::Text, TEXT),
+    ],
+};
+
 /// Bonus bases (绩效奖金基数) HR sets: for the company, a position, a level or one person, from
 /// a month on. Imported only (the bonus base page lists them): the whole file is checked as the
 /// page checks one rule, and written all or nothing.
@@ -1556,8 +1582,8 @@ pub static BONUS_BASES: KindSpec = KindSpec {
 };
 
 /// Kinds that are imported but are no records of their own (no list, export or form): their
-/// rows are steps of another workflow.
-pub static IMPORT_ONLY: &[&KindSpec] = &[&BEHAVIOUR, &BONUS_BASES];
+/// rows are steps of another workflow or settings with rules of their own.
+pub static IMPORT_ONLY: &[&KindSpec] = &[&BEHAVIOUR, &CALENDAR, &BONUS_BASES];
 
 /// The kind named `name` for an import: a record kind or an [`IMPORT_ONLY`] one.
 pub fn import_kind(name: &str) -> Result<&'static KindSpec, String> {

@@ -23,6 +23,9 @@ pub const DEPARTMENT_KINDS: Choices = &[
     ("finance", "财务"),
     ("management", "管理层"),
 ];
+/// Kind of a configured calendar day: a public holiday (休息日) or a make-up working day
+/// (调休上班, 工作日).
+pub const DAY_KINDS: Choices = &[("holiday", "休息日"), ("workday", "工作日")];
 /// Call direction.
 pub const CALL_DIRECTIONS: Choices = &[("inbound", "呼入"), ("outbound", "呼出")];
 /// Call outcome.

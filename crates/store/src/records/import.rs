@@ -91,6 +91,10 @@ impl Store {
         if spec.kind == kaohe_domain::import::spec::BONUS_BASES.kind {
             return self.import_bonus_bases(viewer, source, opts).await;
         }
+        // Calendar days are settings with rules of their own, not records.
+        if spec.kind == kaohe_domain::import::spec::CALENDAR.kind {
+            return self.import_calendar(viewer, source, opts).await;
+        }
         crate::with_record_type!(spec, T => Importer::<T>::run(self, viewer, source, opts).await)
     }
 }
