@@ -13,7 +13,7 @@ use crate::audit::AuditEntry;
 use crate::records::{ImportFailure, ImportOptions, ImportOutcome};
 use crate::sql::Sql;
 use crate::{Result, Store, StoreError, Tx, Viewer};
-use chrono::{Datelike, NaiveDate, Utc, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 use kaohe_domain::calendar::{CalendarEntry, DayKind, default_schedule};
 use kaohe_domain::import::cell::{OutCell, format};
 use kaohe_domain::import::files::{RowSource, TableWriter};
@@ -264,42 +264,11 @@ fn read_rows(
     opts: &ImportOptions<'_>,
     report: &mut ErrorReport,
 ) -> Vec<CalendarEntry> {
-    let mut buf = Vec::new();
-    let map = match source.next_row(&mut buf) {
-        Ok(true) => HeaderMap::new(&CALENDAR, &buf, report),
-        Ok(false) => {
-            report.push(1, "", "", "the file is empty (no header row)");
-            None
-        }
-        Err(e) => {
-            report.push(1, "", "", e);
-            None
-        }
-    };
-    let Some(m) = map.as_ref() else {
-        return Vec::new();
-    };
-    let (now, mut rows, mut no) = (Utc::now(), Vec::new(), 1u64);
     let mut seen: HashMap<NaiveDate, u64> = HashMap::new();
-    loop {
-        match source.next_row(&mut buf) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                report.push(no + 1, "", "", e);
-                break;
-            }
-        }
-        no += 1;
-        if buf.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let Some(cells) = m.parse(no, &buf, opts.zone, now, report) else {
-            continue;
-        };
-        let Some(e) = to_entry(&cells) else {
+    let to_row = |m: &HeaderMap, no: u64, cells: &[Cell], report: &mut ErrorReport| {
+        let Some(e) = to_entry(cells) else {
             report.push(no, &header(m, 0), "", "not a date such as 2026-10-01");
-            continue;
+            return None;
         };
         if let Err((field, reason)) = check_day(e.day, e.kind, &e.name) {
             let i = CALENDAR.column(field).map_or(0, |(i, _)| i);
@@ -309,16 +278,16 @@ fn read_rows(
                 _ => e.day.to_string(),
             };
             report.push(no, &header(m, i), &value, reason);
-            continue;
+            return None;
         }
         if let Some(first) = seen.insert(e.day, no) {
             let reason = format!("duplicate date in this file (first at row {first})");
             report.push(no, &header(m, 0), &e.day.to_string(), reason);
-            continue;
+            return None;
         }
-        rows.push(e);
-    }
-    rows
+        Some(e)
+    };
+    crate::records::import_only::read_rows(&CALENDAR, source, opts, report, to_row).0
 }
 
 /// A parsed row's cells as an entry (the header map has checked every cell's type).

@@ -15,7 +15,7 @@ pub(crate) fn read_rows<R>(
     source: &mut (dyn RowSource + Send),
     opts: &ImportOptions<'_>,
     report: &mut ErrorReport,
-    to_row: impl Fn(&HeaderMap, u64, &[Cell], &mut ErrorReport) -> Option<R>,
+    mut to_row: impl FnMut(&HeaderMap, u64, &[Cell], &mut ErrorReport) -> Option<R>,
 ) -> (Vec<R>, Option<HeaderMap>) {
     let mut buf = Vec::new();
     let map = match source.next_row(&mut buf) {
