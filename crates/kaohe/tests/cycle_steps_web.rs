@@ -556,3 +556,58 @@ async fn published_scorecard(
         "the published total: {html}"
     );
 }
+
+/// The leader proposes targets with last period's stored results beside each one (issue 22:
+/// "propose in a table with last period's results beside").
+#[tokio::test]
+async fn the_target_proposal_shows_last_periods_results_beside_each_target() {
+    for db in kaohe_testkit::every_backend().await {
+        let backend = db.backend;
+        let app = spawn_demo(db).await;
+        app.clock.set(Some(day(10, 1)));
+        let system = Viewer::system("test");
+        let sep = Period::parse("2026-09").unwrap();
+        let req = kaohe_store::evaluate::EvalRequest {
+            period: sep,
+            scheme: None,
+            employee: None,
+        };
+        app.store.evaluate(&system, &req).await.unwrap();
+        app.store
+            .open_cycles(&viewer(&app.store, "hr").await, oct())
+            .await
+            .unwrap();
+        let leader = app.sign_in("leader", "kaohe-demo").await;
+        let rep = app.sign_in("rep", "kaohe-demo").await;
+        let rep_id = app.me(&rep).await["employee_id"].as_i64().unwrap();
+        let (status, html) = page(&leader, app.url(&format!("/cycle/{OCT}/{rep_id}"))).await;
+        assert_eq!(status, 200, "{backend:?}");
+        let card = app
+            .store
+            .scorecards(&system, "2026-09", Some(rep_id))
+            .await
+            .unwrap();
+        let shown: Vec<(String, f64)> = card[0]
+            .lines
+            .iter()
+            .filter_map(|l| Some((l.indicator_code.clone(), l.value?)))
+            .collect();
+        assert!(!shown.is_empty(), "{backend:?}: September has values");
+        let mut checked = 0;
+        for (code, value) in shown {
+            let input = format!("name=\"value_{code}\"");
+            let Some(at) = html.find(&input) else {
+                continue; // a rated indicator has no target to propose
+            };
+            let label_end = html[at..].find("</label>").unwrap() + at;
+            let want = format!("上期实绩 {:.2}", kaohe_domain::composition::round2(value));
+            assert!(
+                html[at..label_end].contains(&want),
+                "{backend:?}: {code} lacks `{want}`: {}",
+                &html[at..label_end]
+            );
+            checked += 1;
+        }
+        assert!(checked > 0, "{backend:?}: no target shows last period's value");
+    }
+}

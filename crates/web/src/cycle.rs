@@ -576,11 +576,26 @@ pub(crate) async fn render_typed(
         .collect();
     // The scheme's indicators with their library targets, for the superior's proposal.
     let proposable: Vec<Value> = if codes.contains(&"propose_targets") {
+        // Last period's stored values beside each target, the basis a leader proposes from.
+        let last_card = state
+            .store
+            .scorecards(&me.viewer, &period.prev().to_string(), Some(employee))
+            .await?;
+        let last = |code: &str| {
+            last_card
+                .first()?
+                .lines
+                .iter()
+                .find(|l| l.indicator_code == code)?
+                .value
+                .map(|v| format!("{:.2}", kaohe_domain::composition::round2(v)))
+        };
         scheme_codes(&lib.library, &v.cycle)
             .iter()
             .map(|code| {
                 let i = lib.library.indicator(code);
                 json!({
+                    "last": last(code),
                     "code": code,
                     "name": i.map_or(code.clone(), |i| match lang {
                         Lang::Zh => i.name_zh.clone(),

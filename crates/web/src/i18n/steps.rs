@@ -4,6 +4,7 @@
 /// (key, Chinese, English)
 #[rustfmt::skip]
 pub(super) const STRINGS: &[(&str, &str, &str)] = &[
+    ("last_period_actual", "上期实绩", "Last period"),
     ("raters_assigned", "已指定的评分人", "Assigned raters"),
     ("no_raters_assigned", "尚未指定评分人。", "No rater assigned yet."),
     ("assign_peer", "指定同事评分人", "Assign a peer rater"),
