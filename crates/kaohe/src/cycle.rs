@@ -183,7 +183,8 @@ pub struct ActArgs {
     /// The action: propose_targets, confirm_targets, dispute_targets, approve_targets_hr,
     /// return_targets_hr, approve_targets_committee, return_targets_committee, assign_rater,
     /// submit_self_review, close_self_review, submit_rating, extend_rating, approve_result,
-    /// return_result, record_interview, set_improvement_plan, follow_up, lock
+    /// return_result, record_interview, acknowledge_interview, set_improvement_plan,
+    /// follow_up, lock
     pub action: String,
     /// Why (dispute, return, extension, closing the self-review)
     #[arg(long)]
@@ -213,7 +214,8 @@ pub struct ActArgs {
     /// Self-evaluation (submit_self_review)
     #[arg(long)]
     pub self_evaluation: Option<String>,
-    /// The employee's comments (record_interview)
+    /// The employee's comments (record_interview; the employee's own for
+    /// acknowledge_interview)
     #[arg(long)]
     pub comments: Option<String>,
     /// A strength (record_interview; repeat for more)
@@ -645,7 +647,12 @@ async fn action(store: &Store, a: &ActArgs) -> Result<Action> {
         "self_evaluation",
         a.self_evaluation.clone().map(Value::from),
     );
-    set("employee_comments", a.comments.clone().map(Value::from));
+    let comments_key = if a.action == "acknowledge_interview" {
+        "comments"
+    } else {
+        "employee_comments"
+    };
+    set(comments_key, a.comments.clone().map(Value::from));
     if a.action == "submit_rating" {
         m.entry("comment")
             .or_insert(json!(a.comment.clone().unwrap_or_default()));

@@ -441,6 +441,48 @@ async fn interview(app: &TestApp, rep: &reqwest::Client, leader: &reqwest::Clien
         html.contains("class=\"employee-comments\""),
         "the rep reads it"
     );
+    acknowledge(app, rep, leader, rep_id).await;
+}
+
+/// The rep acknowledges the record with their own words: empty words are refused on the form
+/// and store nothing; the leader has no such form; once given, the form is gone.
+async fn acknowledge(app: &TestApp, rep: &reqwest::Client, leader: &reqwest::Client, rep_id: i64) {
+    let hr = viewer(&app.store, "hr").await;
+    let url = app.url(&format!("/cycle/{OCT}/{rep_id}"));
+    let (_, html) = page(rep, url.clone()).await;
+    assert!(html.contains("id=\"step-acknowledge_interview\""), "{html}");
+    assert!(html.contains("class=\"not-acknowledged\""));
+    let (_, html) = page(leader, url.clone()).await;
+    assert!(!html.contains("id=\"step-acknowledge_interview\""));
+    let (status, html) = step(
+        app,
+        rep,
+        rep_id,
+        &[("action", "acknowledge_interview"), ("comments", " ")],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("本人意见"), "the reason: {html}");
+    let acknowledged = |state: &kaohe_domain::cycle::CycleState| {
+        state.interview().and_then(|i| i.acknowledgement.clone())
+    };
+    assert!(acknowledged(&app.store.cycle(&hr, oct(), rep_id).await.unwrap()).is_none());
+    let words = [
+        ("action", "acknowledge_interview"),
+        ("comments", "已阅，同意面谈记录"),
+    ];
+    let (status, _) = step(app, leader, rep_id, &words).await;
+    assert_eq!(status, 403, "only the rep acknowledges");
+    let (status, html) = step(app, rep, rep_id, &words).await;
+    assert_eq!(status, 303, "{html}");
+    let given = acknowledged(&app.store.cycle(&hr, oct(), rep_id).await.unwrap()).expect("given");
+    assert_eq!(given.comments, "已阅，同意面谈记录");
+    let (_, html) = page(rep, url).await;
+    assert!(html.contains("class=\"acknowledged\"") && html.contains("已阅，同意面谈记录"));
+    assert!(
+        !html.contains("id=\"step-acknowledge_interview\""),
+        "once only"
+    );
 }
 
 /// "Add a row" gives a fourth row and keeps what was typed; a row without its date is refused
@@ -608,6 +650,9 @@ async fn the_target_proposal_shows_last_periods_results_beside_each_target() {
             );
             checked += 1;
         }
-        assert!(checked > 0, "{backend:?}: no target shows last period's value");
+        assert!(
+            checked > 0,
+            "{backend:?}: no target shows last period's value"
+        );
     }
 }

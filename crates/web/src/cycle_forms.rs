@@ -27,13 +27,14 @@ const PLAN_ROWS: usize = 3;
 const MAX_PLAN_ROWS: usize = 20;
 
 /// The steps whose forms show a refusal in place, with what was typed.
-pub(crate) const INLINE_FORMS: [&str; 8] = [
+pub(crate) const INLINE_FORMS: [&str; 9] = [
     "propose_targets",
     "submit_self_review",
     "submit_rating",
     "assign_rater",
     "extend_rating",
     "record_interview",
+    "acknowledge_interview",
     "set_improvement_plan",
     "follow_up",
 ];
@@ -110,6 +111,9 @@ pub(crate) async fn action(
             shortfalls: lines(&field(f, "shortfalls")),
             employee_comments: field(f, "employee_comments"),
         },
+        "acknowledge_interview" => Action::AcknowledgeInterview {
+            comments: field(f, "comments"),
+        },
         "set_improvement_plan" => Action::SetImprovementPlan {
             items: plan_items(me, employee, f)?,
         },
@@ -125,10 +129,11 @@ pub(crate) async fn action(
 }
 
 /// The steps whose forms this module reads.
-const KINDS: [ActionKind; 5] = [
+const KINDS: [ActionKind; 6] = [
     ActionKind::AssignRater,
     ActionKind::ExtendRating,
     ActionKind::RecordInterview,
+    ActionKind::AcknowledgeInterview,
     ActionKind::SetImprovementPlan,
     ActionKind::FollowUp,
 ];
@@ -150,6 +155,9 @@ fn placeholder(kind: ActionKind, employee: i64, today: NaiveDate) -> Action {
             employee_comments: String::new(),
         },
         ActionKind::SetImprovementPlan => Action::SetImprovementPlan { items: Vec::new() },
+        ActionKind::AcknowledgeInterview => Action::AcknowledgeInterview {
+            comments: String::new(),
+        },
         _ => Action::FollowUp {
             item: 0,
             note: String::new(),
@@ -349,6 +357,7 @@ pub(crate) async fn section(
         json!({
             "strengths": i.strengths, "shortfalls": i.shortfalls,
             "employee_comments": i.employee_comments, "by": name(i.recorded_by), "on": i.recorded_on,
+            "acknowledged": i.acknowledgement.as_ref().map(|a| json!({ "comments": a.comments, "on": a.on })),
         })
     });
     let plan = s.cycle.plan().map(|p| {

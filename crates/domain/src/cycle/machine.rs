@@ -23,8 +23,9 @@
 use super::deadlines::Deadlines;
 use super::raters::{self, RaterId, Rating};
 use super::{
-    Action, ActionKind, Actor, Allowed, CycleState, ImprovementPlan, Interview, PlanItem, Refusal,
-    RefusalKind, ResultVersion, SelfReview, Stage, TargetProposal, Transition, VersionSource,
+    Acknowledgement, Action, ActionKind, Actor, Allowed, CycleState, ImprovementPlan, Interview,
+    PlanItem, Refusal, RefusalKind, ResultVersion, SelfReview, Stage, TargetProposal, Transition,
+    VersionSource,
 };
 use crate::calendar::Calendar;
 use crate::roles::Role;
@@ -46,7 +47,9 @@ fn who(kind: ActionKind) -> (&'static str, &'static str) {
         ProposeTargets | RecordInterview | SetImprovementPlan => {
             ("被考核者的上级", "the subject's superior")
         }
-        ConfirmTargets | DisputeTargets | SubmitSelfReview => ("被考核者本人", "the subject"),
+        ConfirmTargets | DisputeTargets | SubmitSelfReview | AcknowledgeInterview => {
+            ("被考核者本人", "the subject")
+        }
         ApproveTargetsHr | ReturnTargetsHr | CloseSelfReview | ExtendRating | Consolidate
         | Lock => ("人力资源部", "HR"),
         ApproveTargetsCommittee | ReturnTargetsCommittee | ApproveResult | ReturnResult => {
@@ -80,7 +83,7 @@ fn permitted(kind: ActionKind, a: &Actor, state: &CycleState) -> bool {
     let committee = a.role == Role::Committee && !a.is_subject;
     match kind {
         ProposeTargets | RecordInterview | SetImprovementPlan => superior,
-        ConfirmTargets | DisputeTargets | SubmitSelfReview => a.is_subject,
+        ConfirmTargets | DisputeTargets | SubmitSelfReview | AcknowledgeInterview => a.is_subject,
         ApproveTargetsHr | ReturnTargetsHr | CloseSelfReview | ExtendRating | Consolidate
         | Lock => hr,
         ApproveTargetsCommittee | ReturnTargetsCommittee | ApproveResult | ReturnResult => {
@@ -118,6 +121,12 @@ fn stage_allows(kind: ActionKind, state: &CycleState) -> bool {
         ApproveResult | ReturnResult => s == Consolidated,
         RecordInterview | SetImprovementPlan | Lock => s == Published,
         FollowUp => matches!(s, Published | Locked) && state.plan().is_some(),
+        AcknowledgeInterview => {
+            s == Published
+                && state
+                    .interview()
+                    .is_some_and(|i| i.acknowledgement.is_none())
+        }
     }
 }
 
@@ -450,9 +459,25 @@ pub fn apply(
                 employee_comments,
                 recorded_by: actor.employee_id,
                 recorded_on: today,
+                acknowledgement: None,
             });
             flagged_late = late;
             Stage::Published
+        }
+        Action::AcknowledgeInterview { comments } => {
+            non_empty(
+                &comments,
+                "本人意见（无意见请写「无」）",
+                "your comments (write \"none\" when there are none)",
+            )?;
+            let stage = next.stage;
+            if let Some(i) = next.interview.as_mut() {
+                i.acknowledgement = Some(Acknowledgement {
+                    comments,
+                    on: today,
+                });
+            }
+            stage
         }
         Action::SetImprovementPlan { items } => {
             if items.is_empty() || items.iter().any(|i| i.item.trim().is_empty()) {

@@ -277,6 +277,12 @@ pub enum Action {
         /// The employee's comments, recorded in detail (被考核者意见).
         employee_comments: String,
     },
+    /// The employee acknowledges the recorded feedback interview (签字确认), with their own
+    /// comments (may be "无").
+    AcknowledgeInterview {
+        /// The employee's own words.
+        comments: String,
+    },
     /// The superior sets the improvement plan (绩效改进计划).
     SetImprovementPlan {
         /// The items.
@@ -333,6 +339,8 @@ pub enum ActionKind {
     ReturnResult,
     /// [`Action::RecordInterview`].
     RecordInterview,
+    /// [`Action::AcknowledgeInterview`].
+    AcknowledgeInterview,
     /// [`Action::SetImprovementPlan`].
     SetImprovementPlan,
     /// [`Action::FollowUp`].
@@ -362,6 +370,7 @@ impl Action {
             Action::ApproveResult => ActionKind::ApproveResult,
             Action::ReturnResult { .. } => ActionKind::ReturnResult,
             Action::RecordInterview { .. } => ActionKind::RecordInterview,
+            Action::AcknowledgeInterview { .. } => ActionKind::AcknowledgeInterview,
             Action::SetImprovementPlan { .. } => ActionKind::SetImprovementPlan,
             Action::FollowUp { .. } => ActionKind::FollowUp,
             Action::Lock => ActionKind::Lock,
@@ -371,7 +380,7 @@ impl Action {
 
 impl ActionKind {
     /// Every kind, in cycle order.
-    pub const ALL: [ActionKind; 20] = [
+    pub const ALL: [ActionKind; 21] = [
         ActionKind::ProposeTargets,
         ActionKind::ConfirmTargets,
         ActionKind::DisputeTargets,
@@ -389,6 +398,7 @@ impl ActionKind {
         ActionKind::ApproveResult,
         ActionKind::ReturnResult,
         ActionKind::RecordInterview,
+        ActionKind::AcknowledgeInterview,
         ActionKind::SetImprovementPlan,
         ActionKind::FollowUp,
         ActionKind::Lock,
@@ -457,6 +467,11 @@ impl ActionKind {
                 "record_interview",
                 "记录绩效面谈",
                 "record the feedback interview",
+            ),
+            ActionKind::AcknowledgeInterview => (
+                "acknowledge_interview",
+                "确认绩效面谈记录",
+                "acknowledge the interview record",
             ),
             ActionKind::SetImprovementPlan => (
                 "set_improvement_plan",
@@ -596,6 +611,18 @@ pub struct Interview {
     pub recorded_by: EmployeeId,
     /// When.
     pub recorded_on: NaiveDate,
+    /// The employee's acknowledgement (签字确认), once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledgement: Option<Acknowledgement>,
+}
+
+/// The employee's acknowledgement of the interview record: their own words and the day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    /// The employee's own comments.
+    pub comments: String,
+    /// When.
+    pub on: NaiveDate,
 }
 
 /// A follow-up on an improvement-plan item.

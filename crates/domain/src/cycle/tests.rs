@@ -1069,3 +1069,30 @@ fn a_target_beyond_the_bound_of_typed_amounts_is_refused_and_the_bound_is_taken(
     }
     step(&s, with(max), superior(), d(9, 28));
 }
+
+#[test]
+fn the_employee_acknowledges_the_interview_once_with_their_own_words() {
+    let published = at(Stage::Published);
+    let interview = Action::RecordInterview {
+        strengths: vec!["回访及时".into()],
+        shortfalls: vec![],
+        employee_comments: "无".into(),
+    };
+    let ack = |words: &str| Action::AcknowledgeInterview {
+        comments: words.into(),
+    };
+    let recorded = step(&published, interview, superior(), d(11, 20));
+    // Only the employee, and not with empty words.
+    let r = refused(&recorded, ack("同意"), superior(), d(11, 21));
+    assert_eq!(r.kind, RefusalKind::WrongRole);
+    let r = refused(&recorded, ack("  "), subject(), d(11, 21));
+    assert!(r.zh.contains("本人意见"), "{r:?}");
+    let done = step(&recorded, ack("已阅，同意"), subject(), d(11, 21));
+    let a = done.interview().unwrap().acknowledgement.clone().unwrap();
+    assert_eq!((a.comments.as_str(), a.on), ("已阅，同意", d(11, 21)));
+    assert_eq!(done.stage(), Stage::Published, "the stage does not move");
+    assert_eq!(done.current_result(), recorded.current_result());
+    // Once only.
+    let r = refused(&done, ack("再次"), subject(), d(11, 22));
+    assert_eq!(r.kind, RefusalKind::WrongState);
+}

@@ -4,6 +4,10 @@
 /// (key, Chinese, English)
 #[rustfmt::skip]
 pub(super) const STRINGS: &[(&str, &str, &str)] = &[
+    ("acknowledge_hint", "请阅读本页的面谈记录，写下本人意见后确认（无意见请写「无」）。确认后记录不再更改。", "Read the interview record on this page, write your own comments and acknowledge it (write \"none\" when you have none). The record does not change afterwards."),
+    ("my_comments", "本人意见", "My comments"),
+    ("acknowledged_by_employee", "被考核者已确认", "Acknowledged by the employee on"),
+    ("not_acknowledged", "被考核者尚未确认面谈记录。", "The employee has not acknowledged the record yet."),
     ("last_period_actual", "上期实绩", "Last period"),
     ("raters_assigned", "已指定的评分人", "Assigned raters"),
     ("no_raters_assigned", "尚未指定评分人。", "No rater assigned yet."),
