@@ -14,7 +14,7 @@ use kaohe_store::{Sql, Store, Viewer};
 use serde_json::{Value, json};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
-use support::{TestApp, hidden_csrf, spawn_demo};
+use support::{TestApp, spawn_demo};
 
 const OCT: &str = "2026-10";
 const RANGE_13: &str = "行为系数 1.3 超出允许范围 0–1.2";
@@ -96,37 +96,14 @@ async fn form(
     employee: i64,
     fields: &[(&str, &str)],
 ) -> (u16, String) {
-    let page = app.url(&format!("/cycle/{OCT}/{employee}"));
-    let html = client
-        .get(&page)
-        .send()
+    let page = format!("/cycle/{OCT}/{employee}");
+    app.post_page_form(client, &page, &format!("{page}/behaviour"), fields)
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden_csrf(&html);
-    let mut all = vec![("csrf", csrf.as_str())];
-    all.extend_from_slice(fields);
-    let url = format!("{page}/behaviour");
-    let resp = client.post(url).form(&all).send().await.unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
 /// `POST /api/cycle/behaviour`: status and JSON body.
 async fn api(app: &TestApp, client: &reqwest::Client, body: Value) -> (u16, Value) {
-    let csrf = app.me(client).await["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let resp = client
-        .post(app.url("/api/cycle/behaviour"))
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
+    app.post_json(client, "/api/cycle/behaviour", body).await
 }
 
 /// The stored (factor, serious violation) of a person's October.

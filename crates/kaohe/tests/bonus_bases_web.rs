@@ -7,39 +7,16 @@ mod support;
 
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
-use support::{TestApp, hidden_csrf, spawn_demo};
+use support::{TestApp, spawn_demo};
 
 /// Posts the page's form: status and body.
 async fn form(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> (u16, String) {
-    let page = app.url("/admin/bonus-bases");
-    let html = client
-        .get(&page)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden_csrf(&html);
-    let mut all = vec![("csrf", csrf.as_str())];
-    all.extend_from_slice(fields);
-    let resp = client.post(&page).form(&all).send().await.unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
+    let page = "/admin/bonus-bases";
+    app.post_page_form(client, page, page, fields).await
 }
 
 async fn api_set(app: &TestApp, client: &reqwest::Client, body: Value) -> (u16, Value) {
-    let csrf = app.me(client).await["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let resp = client
-        .post(app.url("/api/bonus-bases"))
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
+    app.post_json(client, "/api/bonus-bases", body).await
 }
 
 async fn rules(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {

@@ -52,6 +52,56 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Posts `fields` to `action` as the form on page `page` does, with that page's CSRF
+    /// token: the status and the body.
+    pub async fn post_page_form(
+        &self,
+        client: &reqwest::Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
+        let html = client
+            .get(self.url(page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden_csrf(&html);
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let resp = client
+            .post(self.url(action))
+            .form(&all)
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// `POST path` with a JSON body and the session's CSRF header: the status and the JSON.
+    pub async fn post_json(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let csrf = self.me(client).await["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let resp = client
+            .post(self.url(path))
+            .header("x-csrf-token", csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
     /// Signs in through the real form (fetching the form's CSRF cookie first).
     pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Client {
         let client = self.client();

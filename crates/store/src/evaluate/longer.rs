@@ -28,6 +28,7 @@ impl Store {
         why: &str,
     ) -> Result<Vec<Period>> {
         let mut done = Vec::new();
+        let lib = self.library().await?;
         for period in part.enclosing() {
             let mut q = Sql::new(
                 "SELECT id, version, scheme_code FROM scorecards WHERE current = TRUE AND period = ",
@@ -40,7 +41,6 @@ impl Store {
             else {
                 continue;
             };
-            let lib = self.library().await?;
             if lib
                 .library
                 .scheme(&scheme)
